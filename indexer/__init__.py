@@ -1,0 +1,6 @@
+"""Full-text search for Chinese government work reports.
+
+Data flows one way, one module per stage:
+sources → clean → split → structure → metadata → documents → store
+→ analysis / literal / schema → index → query → search → cli (and webapp).
+"""
