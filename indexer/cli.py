@@ -1,0 +1,261 @@
+"""Command line: parse arguments, call the library, print. Nothing else lives here."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import ReportSearchError
+from .query import QUERY_HELP
+
+DEFAULT_INDEX = Path(__file__).resolve().parent.parent / "data" / "index"
+
+index_option = click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_INDEX,
+    show_default="data/index",
+    envvar="REPORT_SEARCH_INDEX",
+    help="Folder holding the document store and search index.",
+)
+
+
+def friendly_errors(command: Callable) -> Callable:
+    """Turn domain errors into a one-line message with a hint and exit status 1."""
+
+    @wraps(command)
+    def wrapper(*args: object, **kwargs: object) -> object:
+        try:
+            return command(*args, **kwargs)
+        except ReportSearchError as error:
+            click.echo(f"错误: {error.message}", err=True)
+            if error.hint:
+                click.echo(f"提示: {error.hint}", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+@click.group()
+@click.version_option(version=__version__, prog_name="indexer")
+def main() -> None:
+    """Full-text search for Chinese government work reports.
+
+    Build an index from report files, then list, inspect and search it.
+    """
+    # pypdf reports damaged files through logging; the build reports them as skipped.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+
+
+@main.command()
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@index_option
+@click.option(
+    "--dict",
+    "dictionaries",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Extra jieba-format user dictionary (word [freq] [tag] per line); repeatable.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+@friendly_errors
+def build(
+    sources: tuple[Path, ...],
+    index_dir: Path,
+    dictionaries: tuple[Path, ...],
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """Read SOURCE files and folders (.txt .docx .html .htm .pdf) and build the index.
+
+    Folders are read recursively. Files that cannot be read are skipped and listed;
+    the exit status is 0 when the readable files were stored.
+    """
+    from .build import build_index
+
+    summary = build_index(
+        sources,
+        index_dir,
+        dictionaries=dictionaries,
+        # A terminal gets progress bars; a log file or CI gets one line per stage.
+        progress=not quiet and sys.stderr.isatty(),
+        log=(lambda message: None) if quiet or sys.stderr.isatty() else _log_line,
+    )
+    if as_json:
+        click.echo(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo(f"索引已建立: {summary.index_dir}")
+    click.echo(
+        f"读取文件 {summary.files_read} 个，报告 {summary.reports} 篇，段落 {summary.passages} 段，"
+        f"用时 {summary.seconds.get('total', 0):.1f} 秒"
+    )
+    if summary.duplicates:
+        click.echo(f"重复报告 {len(summary.duplicates)} 篇（只保存一次）:")
+        for source, position, report_id in summary.duplicates:
+            click.echo(f"  {source} 第 {position} 篇 = {report_id}")
+    if summary.skipped:
+        click.echo(f"跳过文件 {len(summary.skipped)} 个:")
+        for skipped in summary.skipped:
+            click.echo(f"  {skipped.path}: {skipped.reason}")
+
+
+def _log_line(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _report_row(record: object) -> dict[str, object]:
+    meta = record.metadata
+    return {
+        "report_id": record.report_id,
+        "title": meta.title,
+        "title_derived": meta.title_derived,
+        "issuer": meta.issuer,
+        "province": meta.province,
+        "city": meta.city,
+        "county": meta.county,
+        "department": meta.department,
+        "year": meta.year,
+        "laws": meta.laws,
+        "doc_numbers": meta.doc_numbers,
+        "source": record.source,
+        "position": record.position,
+        "passages": record.passage_count,
+    }
+
+
+@main.command()
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of reports.")
+@friendly_errors
+def reports(index_dir: Path, as_json: bool) -> None:
+    """List the stored reports with their metadata, one line each."""
+    from .search import SearchEngine
+
+    rows = [_report_row(r) for r in SearchEngine.open(index_dir).report_summaries()]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        place = "".join(str(row[k]) for k in ("province", "city", "county"))
+        click.echo(
+            f"{row['report_id']}  {row['title']}  [{row['issuer'] or '?'} | {place or '?'} | "
+            f"{row['department'] or '?'} | {row['year'] or '?'}]  {row['passages']} 段"
+        )
+
+
+@main.command()
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
+@friendly_errors
+def stats(index_dir: Path, as_json: bool) -> None:
+    """Show what the index holds and how it was built."""
+    from .search import SearchEngine
+
+    engine = SearchEngine.open(index_dir)
+    reports_count, passages_count = engine.store.counts()
+    records = engine.report_summaries()
+    data = {
+        "index_dir": str(engine.index_dir),
+        "built_at": engine.store.meta("built_at"),
+        "reports": reports_count,
+        "passages": passages_count,
+        "characters": len(engine.literal.folded_text),
+        "provinces": _tally(r.metadata.province for r in records),
+        "departments": _tally(r.metadata.department for r in records),
+        "years": _tally(str(r.metadata.year or "") for r in records),
+        "build": engine.store.meta("summary"),
+    }
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"索引: {data['index_dir']}（建于 {data['built_at']}）")
+    click.echo(f"报告 {reports_count} 篇，段落 {passages_count} 段，{data['characters']} 字")
+    for label, key in (("省份", "provinces"), ("部门", "departments"), ("年份", "years")):
+        counts = "，".join(f"{value} {count}" for value, count in data[key].items())
+        click.echo(f"{label}: {counts or '（无）'}")
+    build_summary = data["build"] or {}
+    skipped = build_summary.get("skipped", [])
+    if skipped:
+        click.echo(f"建索引时跳过 {len(skipped)} 个文件:")
+        for item in skipped:
+            click.echo(f"  {item['path']}: {item['reason']}")
+
+
+def _tally(values: object) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for value in values:
+        key = value or "（未知）"
+        counts[key] = counts.get(key, 0) + 1
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+@main.command(epilog="\b\n" + QUERY_HELP)
+@click.argument("query")
+@index_option
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 100_000),
+    default=10,
+    show_default=True,
+    help="Number of passages to show.",
+)
+@click.option("--all", "show_all", is_flag=True, help="Show every matching passage.")
+@click.option(
+    "--sort", type=click.Choice(["relevance", "year"]), default="relevance", show_default=True
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON the web API returns.")
+@friendly_errors
+def search(
+    query: str, index_dir: Path, limit: int, show_all: bool, sort: str, as_json: bool
+) -> None:
+    """Find every passage containing QUERY; rank by words, group by report.
+
+    Every term is matched literally (单字、数字、跨词的字符串都能找到). The query
+    language is below.
+    """
+    from .search import SearchEngine
+
+    result = SearchEngine.open(index_dir).search(query, sort=sort)
+    count = None if show_all else limit
+    if as_json:
+        click.echo(json.dumps(result.to_json(0, count), ensure_ascii=False, indent=2))
+        return
+    click.echo(
+        f"{result.interpretation}: {result.total_passages} 段，{result.total_reports} 篇报告，"
+        f"{result.took_ms:.1f} ms"
+    )
+    current = None
+    for hit in result.hits(0, count):
+        if hit.report_id != current:
+            current = hit.report_id
+            click.echo("")
+            click.secho(f"{hit.title}  ({hit.issuer or '?'}, {hit.year or '?'})", bold=True)
+        click.echo(f"  [{hit.section or '（正文）'}]  {hit.url}")
+        click.echo("    " + _emphasise(hit.text, hit.highlights))
+
+
+def _emphasise(text: str, spans: list[list[int]], width: int = 160) -> str:
+    """Show a window of text around the first match, matches in bold where supported."""
+    if not spans:
+        return text[:width] + ("…" if len(text) > width else "")
+    start = max(0, spans[0][0] - width // 4)
+    end = min(len(text), start + width)
+    pieces, cursor = [], start
+    for left, right in spans:
+        if right <= start or left >= end:
+            continue
+        left, right = max(left, start), min(right, end)
+        pieces.append(text[cursor:left])
+        pieces.append(click.style(text[left:right], bold=True, fg="red"))
+        cursor = right
+    pieces.append(text[cursor:end])
+    return ("…" if start else "") + "".join(pieces) + ("…" if end < len(text) else "")

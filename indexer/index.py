@@ -1,0 +1,186 @@
+"""The search index on disk: Whoosh for words, the literal index for strings.
+
+An index folder holds:
+- `store.sqlite`: the document store (text as written, metadata);
+- `whoosh/`: one Whoosh document per passage, words of its text, section and title;
+- `literal/`: character and character-pair postings (`literal.py`);
+- `ranking/`: per-passage field lengths and the Whoosh docnum ↔ passage ordinal maps,
+  read off Whoosh once at build so queries score whole posting blocks with numpy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from whoosh import index as whoosh_index
+from whoosh.searching import Searcher
+
+from .analysis import Entry
+from .literal import LiteralIndex
+from .schema import WORD_FIELDS, make_schema
+
+WHOOSH_DIR = "whoosh"
+LITERAL_DIR = "literal"
+RANKING_DIR = "ranking"
+
+
+@dataclass(frozen=True)
+class PassageDocument:
+    """What the Whoosh document of one passage holds."""
+
+    ordinal: int
+    text: str
+    section: str
+    title: str
+    report_id: str
+    issuer: str
+    province: str
+    city: str
+    county: str
+    department: str
+    year: int | None
+    laws: list[str]
+
+
+def write_whoosh(
+    folder: Path,
+    entries: tuple[Entry, ...],
+    documents: Iterable[PassageDocument],
+    *,
+    processes: int = 1,
+    on_document: Callable[[], None] = lambda: None,
+) -> None:
+    """Index passages into a new Whoosh index in `folder`.
+
+    With several processes Whoosh writes one segment each and skips the final merge
+    (MEASUREMENTS.md: the merge runs on one core and eats the gain).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    ix = whoosh_index.create_in(str(folder), make_schema(entries))
+    if processes > 1:
+        writer = ix.writer(procs=processes, multisegment=True, limitmb=256)
+    else:
+        writer = ix.writer(limitmb=256)
+    try:
+        for doc in documents:
+            writer.add_document(
+                ordinal=doc.ordinal,
+                content=doc.text,
+                section=doc.section,
+                title=doc.title,
+                report_id=doc.report_id,
+                issuer=doc.issuer or None,
+                province=doc.province or None,
+                city=doc.city or None,
+                county=doc.county or None,
+                department=doc.department or None,
+                year=str(doc.year) if doc.year else None,
+                laws=",".join(doc.laws) or None,
+            )
+            on_document()
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+
+
+def write_ranking_tables(index_folder: Path, passage_count: int) -> None:
+    """Save docnum → ordinal and per-field lengths (as Whoosh stores them) as arrays."""
+    ix = whoosh_index.open_dir(str(index_folder / WHOOSH_DIR))
+    folder = index_folder / RANKING_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        docnum_to_ordinal = np.asarray(list(reader.column_reader("ordinal")), dtype=np.int64)
+        lengths = {field: np.zeros(passage_count, dtype=np.float32) for field in WORD_FIELDS}
+        for docnum, ordinal in enumerate(docnum_to_ordinal.tolist()):
+            for field in WORD_FIELDS:
+                lengths[field][ordinal] = reader.doc_field_length(docnum, field)
+    np.save(folder / "docnum_to_ordinal.npy", docnum_to_ordinal)
+    for field, values in lengths.items():
+        np.save(folder / f"length_{field}.npy", values)
+
+
+class WordScorer:
+    """BM25F over Whoosh's word postings, scored a whole posting block at a time.
+
+    Gives the scores Whoosh's own BM25F computes for an OR of the words (same idf,
+    field lengths and weights), but without a Python call per posting: blocks are
+    decoded through the codec's block reader (whoosh-reloaded 2.7.5, pinned).
+    """
+
+    B = 0.75
+    K1 = 1.2
+
+    def __init__(self, index_folder: Path, passage_count: int) -> None:
+        self.ix = whoosh_index.open_dir(str(index_folder / WHOOSH_DIR))
+        ranking = index_folder / RANKING_DIR
+        self.docnum_to_ordinal = np.load(ranking / "docnum_to_ordinal.npy")
+        self.lengths = {f: np.load(ranking / f"length_{f}.npy") for f in WORD_FIELDS}
+        self.passage_count = passage_count
+
+    def searcher(self) -> Searcher:
+        return self.ix.searcher()
+
+    def scores(self, searcher: Searcher, words: Iterable[str]) -> np.ndarray:
+        """Return a score per passage ordinal: the sum of BM25F over words and fields."""
+        total = np.zeros(self.passage_count, dtype=np.float64)
+        for field in WORD_FIELDS:
+            avg_length = searcher.avg_field_length(field) or 1.0
+            lengths = self.lengths[field]
+            for word in dict.fromkeys(words):
+                if (field, word) not in searcher.reader():
+                    continue
+                idf = searcher.idf(field, word)
+                docnums, weights = _postings(searcher, field, word)
+                ordinals = self.docnum_to_ordinal[docnums]
+                norm = self.K1 * ((1 - self.B) + self.B * lengths[ordinals] / avg_length)
+                total += np.bincount(
+                    ordinals,
+                    weights=idf * (weights * (self.K1 + 1)) / (weights + norm),
+                    minlength=self.passage_count,
+                )
+        return total
+
+
+def _postings(searcher: Searcher, field: str, word: str) -> tuple[np.ndarray, np.ndarray]:
+    """Return (docnums, weights) of a term across all segments."""
+    docnums: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
+    for leaf, offset in searcher.leaf_searchers():
+        reader = leaf.reader()
+        if (field, word) not in reader:
+            continue
+        ids, wts = _leaf_postings(reader.postings(field, word))
+        docnums.append(np.asarray(ids, dtype=np.int64) + offset)
+        weights.append(np.asarray(wts, dtype=np.float64))
+    if not docnums:
+        return np.empty(0, np.int64), np.empty(0, np.float64)
+    return np.concatenate(docnums), np.concatenate(weights)
+
+
+def _leaf_postings(matcher: object) -> tuple[list[int], list[float]]:
+    ids: list[int] = []
+    weights: list[float] = []
+    block_reader = all(
+        hasattr(matcher, name) for name in ("_read_ids", "_read_weights", "_next_block", "_ids")
+    )
+    while matcher.is_active():
+        if block_reader:
+            matcher._read_ids()
+            matcher._read_weights()
+            ids.extend(matcher._ids)
+            weights.extend(matcher._weights)
+            matcher._next_block()
+        else:  # any other matcher: one posting at a time
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+    return ids, weights
+
+
+def load_literal(index_folder: Path) -> LiteralIndex:
+    return LiteralIndex.load(index_folder / LITERAL_DIR)

@@ -1,0 +1,267 @@
+"""The document store: reports, passages and metadata in one SQLite file.
+
+It holds the text exactly as reports wrote it; the search index only points into it.
+Reports and passages get dense 0-based ordinals in insertion order; the search index
+refers to passages by ordinal, users by their content-derived ids.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import IndexMissingError, NotFoundError
+from .models import Metadata, Passage, Report
+
+FILENAME = "store.sqlite"
+
+_SCHEMA = """
+CREATE TABLE reports (
+    ordinal INTEGER PRIMARY KEY,
+    report_id TEXT NOT NULL UNIQUE,
+    title TEXT NOT NULL,
+    title_derived INTEGER NOT NULL,
+    issuer TEXT NOT NULL,
+    province TEXT NOT NULL,
+    city TEXT NOT NULL,
+    county TEXT NOT NULL,
+    department TEXT NOT NULL,
+    year INTEGER,
+    laws TEXT NOT NULL,          -- JSON array
+    doc_numbers TEXT NOT NULL,   -- JSON array
+    source TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    passage_count INTEGER NOT NULL
+);
+CREATE TABLE passages (
+    ordinal INTEGER PRIMARY KEY,
+    report_ordinal INTEGER NOT NULL REFERENCES reports(ordinal),
+    passage_id TEXT NOT NULL,
+    position INTEGER NOT NULL,   -- 0-based within the report
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    section TEXT NOT NULL,       -- JSON array of heading labels
+    is_heading INTEGER NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX passages_by_report ON passages(report_ordinal, position);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+_REPORT_COLUMNS = (
+    "ordinal, report_id, title, title_derived, issuer, province, city, county, department, "
+    "year, laws, doc_numbers, source, position, passage_count"
+)
+
+
+@dataclass(frozen=True)
+class ReportRecord:
+    """A report's metadata without its passages: what lists and facets need."""
+
+    ordinal: int
+    report_id: str
+    metadata: Metadata
+    source: str
+    position: int
+    passage_count: int
+
+
+@dataclass(frozen=True)
+class PassageRecord:
+    """A passage with the ordinal of its report, as search results need it."""
+
+    ordinal: int
+    report_ordinal: int
+    passage: Passage
+
+
+def _report_record(row: sqlite3.Row) -> ReportRecord:
+    return ReportRecord(
+        ordinal=row["ordinal"],
+        report_id=row["report_id"],
+        metadata=Metadata(
+            title=row["title"],
+            title_derived=bool(row["title_derived"]),
+            issuer=row["issuer"],
+            province=row["province"],
+            city=row["city"],
+            county=row["county"],
+            department=row["department"],
+            year=row["year"],
+            laws=json.loads(row["laws"]),
+            doc_numbers=json.loads(row["doc_numbers"]),
+        ),
+        source=row["source"],
+        position=row["position"],
+        passage_count=row["passage_count"],
+    )
+
+
+def _passage(row: sqlite3.Row) -> Passage:
+    return Passage(
+        passage_id=row["passage_id"],
+        ordinal=row["position"],
+        text=row["text"],
+        start=row["start"],
+        end=row["end"],
+        section=tuple(json.loads(row["section"])),
+        is_heading=bool(row["is_heading"]),
+    )
+
+
+class StoreWriter:
+    """Write a fresh store; used by the build only, inside one transaction."""
+
+    def __init__(self, path: Path) -> None:
+        path.unlink(missing_ok=True)
+        self.connection = sqlite3.connect(path)
+        self.connection.executescript(_SCHEMA)
+        self.report_count = 0
+        self.passage_count = 0
+
+    def add(self, report: Report) -> int:
+        """Store a report and its passages; return the report's ordinal."""
+        meta = report.metadata
+        ordinal = self.report_count
+        self.connection.execute(
+            f"INSERT INTO reports ({_REPORT_COLUMNS}) VALUES ({', '.join('?' * 15)})",
+            (
+                ordinal,
+                report.report_id,
+                meta.title,
+                int(meta.title_derived),
+                meta.issuer,
+                meta.province,
+                meta.city,
+                meta.county,
+                meta.department,
+                meta.year,
+                json.dumps(meta.laws, ensure_ascii=False),
+                json.dumps(meta.doc_numbers, ensure_ascii=False),
+                report.source,
+                report.position,
+                len(report.passages),
+            ),
+        )
+        self.connection.executemany(
+            "INSERT INTO passages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    self.passage_count + i,
+                    ordinal,
+                    p.passage_id,
+                    p.ordinal,
+                    p.start,
+                    p.end,
+                    json.dumps(p.section, ensure_ascii=False),
+                    int(p.is_heading),
+                    p.text,
+                )
+                for i, p in enumerate(report.passages)
+            ],
+        )
+        self.report_count += 1
+        self.passage_count += len(report.passages)
+        return ordinal
+
+    def set_meta(self, key: str, value: object) -> None:
+        self.connection.execute(
+            "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+            (key, json.dumps(value, ensure_ascii=False)),
+        )
+
+    def close(self) -> None:
+        self.connection.commit()
+        self.connection.close()
+
+
+class DocumentStore:
+    """Read-only access to a store; safe to share between threads (one connection each)."""
+
+    def __init__(self, path: Path) -> None:
+        if not path.is_file():
+            raise IndexMissingError(
+                f"没有找到文档库 {path}", hint="先运行 python -m indexer build SOURCE… 建立索引"
+            )
+        self.path = path
+        self._local = threading.local()
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+            connection.row_factory = sqlite3.Row
+            self._local.connection = connection
+        return connection
+
+    def meta(self, key: str, default: object = None) -> object:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return json.loads(row["value"]) if row else default
+
+    def report_records(self) -> list[ReportRecord]:
+        """Return every report's metadata, in ordinal order."""
+        rows = self._db.execute(f"SELECT {_REPORT_COLUMNS} FROM reports ORDER BY ordinal")
+        return [_report_record(row) for row in rows]
+
+    def passage_sections(self) -> Iterator[tuple[int, int, str, bool]]:
+        """Yield (ordinal, report ordinal, section path, is heading) for every passage."""
+        rows = self._db.execute(
+            "SELECT ordinal, report_ordinal, section, is_heading FROM passages ORDER BY ordinal"
+        )
+        for row in rows:
+            yield row[0], row[1], " › ".join(json.loads(row[2])), bool(row[3])
+
+    def passages(self, ordinals: Sequence[int]) -> dict[int, PassageRecord]:
+        """Return the passages with the given global ordinals, keyed by ordinal."""
+        found: dict[int, PassageRecord] = {}
+        for chunk_start in range(0, len(ordinals), 500):
+            chunk = [int(o) for o in ordinals[chunk_start : chunk_start + 500]]
+            rows = self._db.execute(
+                f"SELECT * FROM passages WHERE ordinal IN ({', '.join('?' * len(chunk))})", chunk
+            )
+            for row in rows:
+                found[row["ordinal"]] = PassageRecord(
+                    row["ordinal"], row["report_ordinal"], _passage(row)
+                )
+        return found
+
+    def report(self, report_id: str) -> Report:
+        """Return a whole report; raise NotFoundError for an id the store does not hold."""
+        row = self._db.execute(
+            f"SELECT {_REPORT_COLUMNS} FROM reports WHERE report_id = ?", (report_id,)
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"没有编号为 {report_id} 的报告")
+        record = _report_record(row)
+        rows = self._db.execute(
+            "SELECT * FROM passages WHERE report_ordinal = ? ORDER BY position", (record.ordinal,)
+        )
+        return Report(
+            report_id=record.report_id,
+            metadata=record.metadata,
+            passages=[_passage(r) for r in rows],
+            source=record.source,
+            position=record.position,
+        )
+
+    def first_passage_ordinal(self, report_ordinal: int) -> int:
+        row = self._db.execute(
+            "SELECT MIN(ordinal) FROM passages WHERE report_ordinal = ?", (report_ordinal,)
+        ).fetchone()
+        return int(row[0])
+
+    def iter_texts(self) -> Iterator[str]:
+        """Yield every passage's text in ordinal order."""
+        for row in self._db.execute("SELECT text FROM passages ORDER BY ordinal"):
+            yield row[0]
+
+    def counts(self) -> tuple[int, int]:
+        """Return (reports, passages)."""
+        reports = self._db.execute("SELECT COUNT(*) FROM reports").fetchone()[0]
+        passages = self._db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
+        return reports, passages
