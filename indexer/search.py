@@ -10,6 +10,7 @@ so a report about a subject outranks one that mentions it once.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -45,6 +46,7 @@ FACET_FIELDS = ("province", "department", "year", "law")
 # nothing; each further matching passage adds to its report's score.
 _REST_WEIGHT = 0.5
 _PER_PASSAGE = 0.05
+_DEPARTMENT_SUFFIX = re.compile(r"(委员会|办公室|局|厅|委|办|部门)$")
 
 
 @dataclass(frozen=True)
@@ -164,15 +166,10 @@ class SearchEngine:
         if name == "region":
             reports = table.mask(lambda i: needle in table.region[i])
         elif name == "dept":
-            reports = table.mask(
-                lambda i: (
-                    (
-                        bool(table.department[i])
-                        and (needle in table.department[i] or table.department[i] in needle)
-                    )
-                    or needle in table.issuer[i]
-                )
-            )
+            # Department types are short labels (民政, 教育体育): match their beginning, so
+            # 教育 finds 教育体育 while 民政 does not find 人民政府; 民政局 means 民政.
+            label = _DEPARTMENT_SUFFIX.sub("", needle) or needle
+            reports = table.mask(lambda i: table.department[i].startswith(label))
         elif name == "issuer":
             reports = table.mask(lambda i: needle in table.issuer[i])
         elif name == "law":
@@ -517,11 +514,9 @@ class SearchResult:
     def to_json(self, offset: int = 0, limit: int | None = None) -> dict[str, object]:
         return {
             "query": self.query,
-            "interpretation": self.interpretation,
             "total_passages": self.total_passages,
             "total_reports": self.total_reports,
             "took_ms": self.took_ms,
-            "offset": offset,
             "facets": self.facets,
             "hits": [hit.as_dict() for hit in self.hits(offset, limit)],
         }

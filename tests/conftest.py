@@ -1,0 +1,54 @@
+"""Fixtures that build a tiny fresh world: the sample corpus indexed once per session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexer.build import build_index
+from indexer.search import SearchEngine
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DIR = ROOT / "data" / "sample"
+SAMPLE_FILE = SAMPLE_DIR / "000_61bc35062b802780.txt"
+
+
+@pytest.fixture(scope="session")
+def sample_text() -> str:
+    return SAMPLE_FILE.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def sample_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index of the bundled sample, built once for the whole session."""
+    index_dir = tmp_path_factory.mktemp("sample") / "index"
+    build_index([SAMPLE_DIR], index_dir)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def engine(sample_index: Path) -> SearchEngine:
+    return SearchEngine.open(sample_index)
+
+
+@pytest.fixture(scope="session")
+def sample_passages(engine: SearchEngine) -> list[tuple[str, str]]:
+    """Every stored passage as (report_id, text), straight from the document store."""
+    passages = []
+    for record in engine.report_summaries():
+        report = engine.report(record.report_id)
+        passages.extend((report.report_id, p.text) for p in report.passages)
+    return passages
+
+
+@pytest.fixture()
+def app(sample_index: Path):
+    from webapp import create_app
+
+    return create_app({"TESTING": True, "INDEX_DIR": sample_index})
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()

@@ -1,0 +1,151 @@
+"""From the sample file to eight clean, structured, identified reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexer.documents import parse_source
+from indexer.models import Report
+from indexer.sources import read_source
+
+SAMPLE_FILE = (
+    Path(__file__).resolve().parent.parent / "data" / "sample" / "000_61bc35062b802780.txt"
+)
+
+EXPECTED = [  # issuer, province, city, county, department — as corpus/README.md describes
+    ("市民政局", "浙江省", "", "", "民政"),
+    ("六盘水市民政局", "贵州省", "六盘水市", "", "民政"),
+    ("南湖区应急管理局", "浙江省", "嘉兴市", "南湖区", "应急管理"),
+    ("叙永县教育和体育局", "四川省", "泸州市", "叙永县", "教育体育"),
+    ("西平县人民政府", "河南省", "驻马店市", "西平县", "人民政府"),
+    ("兴义市民政局", "贵州省", "黔西南布依族苗族自治州", "兴义市", "民政"),
+    ("陆河县教育局", "广东省", "汕尾市", "陆河县", "教育"),
+    ("开江县人民政府", "四川省", "达州市", "开江县", "人民政府"),
+]
+
+
+@pytest.fixture(scope="module")
+def reports() -> list[Report]:
+    return parse_source(read_source(SAMPLE_FILE))
+
+
+def test_sample_yields_its_eight_reports_with_issuers_and_places(reports: list[Report]) -> None:
+    found = [
+        (m.issuer, m.province, m.city, m.county, m.department)
+        for m in (r.metadata for r in reports)
+    ]
+    assert found == EXPECTED
+    assert [r.metadata.province[:2] for r in reports] == [
+        "浙江", "贵州", "浙江", "四川", "河南", "贵州", "广东", "四川",
+    ]  # fmt: skip
+    assert all(r.metadata.year == 2023 for r in reports)
+    assert [r.position for r in reports] == list(range(1, 9))
+
+
+def test_reports_without_a_title_get_one_derived_from_issuer_and_year(
+    reports: list[Report],
+) -> None:
+    assert reports[1].metadata.title == "六盘水市民政局2023年法治政府建设工作报告"
+    assert all(r.metadata.title_derived for r in reports)
+
+
+def test_broken_paragraph_is_one_passage(reports: list[Report]) -> None:
+    joined = [p for p in reports[7].passages if "检查指导、督办考核均统一归口" in p.text]
+    assert len(joined) == 1
+    assert joined[0].text.startswith("3.推进行政执法体制改革。")
+    assert not any(p.text.startswith("督办考核") for r in reports for p in r.passages)
+
+
+@pytest.mark.parametrize(
+    "clutter", ["下载docx", "将本文的Word文档下载到电脑", "推荐度", "更新时间", "2022-07-09"]
+)
+def test_no_clutter_survives(reports: list[Report], clutter: str) -> None:
+    assert not [p.text for r in reports for p in r.passages if clutter in p.text]
+
+
+def test_passage_text_is_exactly_as_the_report_wrote_it(reports: list[Report]) -> None:
+    source_lines = set(SAMPLE_FILE.read_text(encoding="utf-8").splitlines())
+    for report in reports:
+        for passage in report.passages:
+            if "检查指导、督办考核" not in passage.text:
+                assert passage.text in source_lines
+            assert report.text[passage.start : passage.end] == passage.text
+
+
+@pytest.mark.parametrize(
+    ("report", "starts_with", "path"),
+    [
+        (
+            1,
+            "2.加强行政复议和行政应诉工作",
+            (
+                "一、2023年度工作开展情况",
+                "(六)依法有效化解社会矛盾纠纷",
+                "2.加强行政复议和行政应诉工作",
+            ),
+        ),
+        (
+            2,
+            "一是“双随机”抽查运用",
+            (
+                "一、主要举措及成效",
+                "(三)完善安全生产监督检查随机抽查工作机制",
+                "一是“双随机”抽查运用“互联网+监管”新模式",
+            ),
+        ),
+        (
+            7,
+            "2.强化行政复议应诉",
+            ("一、工作开展情况", "(四)公正文明、严格规范,提升行政执法公信力", "2.强化行政复议应诉"),
+        ),
+        (0, "一是开展最多跑一次工作", None),
+    ],
+)
+def test_passages_carry_their_section_path(
+    reports: list[Report], report: int, starts_with: str, path: tuple[str, ...] | None
+) -> None:
+    (passage,) = [p for p in reports[report].passages if p.text.startswith(starts_with)]
+    if path is None:  # an inline 一是 item under (四) of 一、
+        assert passage.section[0] == "一、2023年法治政府建设工作情况"
+        assert passage.section[1].startswith("(四)落实执法责任")
+        assert passage.section[-1] == "一是开展最多跑一次工作"
+    else:
+        assert passage.section == path
+
+
+def test_ids_are_stable_across_two_reads(reports: list[Report]) -> None:
+    again = parse_source(read_source(SAMPLE_FILE))
+    assert [r.report_id for r in again] == [r.report_id for r in reports]
+    assert [p.passage_id for r in again for p in r.passages] == [
+        p.passage_id for r in reports for p in r.passages
+    ]
+
+
+def test_ids_do_not_depend_on_the_file_name(reports: list[Report], tmp_path: Path) -> None:
+    copy = tmp_path / "renamed.txt"
+    copy.write_bytes(SAMPLE_FILE.read_bytes())
+    assert [r.report_id for r in parse_source(read_source(copy))] == [r.report_id for r in reports]
+
+
+def test_passage_ids_are_unique(reports: list[Report]) -> None:
+    ids = [(r.report_id, p.passage_id) for r in reports for p in r.passages]
+    assert len(ids) == len(set(ids))
+
+
+def test_laws_and_document_numbers_are_collected(reports: list[Report]) -> None:
+    assert "行政复议法" in reports[0].metadata.laws
+    assert "浙民法〔2023〕45号" in reports[0].metadata.doc_numbers
+    assert "六盘水府发〔2023〕8号" in reports[1].metadata.doc_numbers
+    assert "安监总政法[2023]150号" in reports[2].metadata.doc_numbers
+
+
+def test_gb18030_copy_of_the_sample_gives_the_same_reports(
+    reports: list[Report], tmp_path: Path
+) -> None:
+    gb = tmp_path / "sample-gb18030.txt"
+    gb.write_bytes(SAMPLE_FILE.read_text(encoding="utf-8").encode("gb18030"))
+    source = read_source(gb)
+    assert source.encoding == "gb18030"
+    assert [r.report_id for r in parse_source(source)] == [r.report_id for r in reports]

@@ -1,0 +1,269 @@
+"""Search on the sample: literal recall, boolean logic, filters, ranking, highlights."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from indexer.errors import QueryError
+from indexer.normalize import fold
+from indexer.search import SearchEngine
+
+
+def literal_matches(passages: list[tuple[str, str]], needle: str) -> tuple[int, int]:
+    """Count (passages, reports) containing `needle`: plain Python `in`, the reference."""
+    hits = [(report, text) for report, text in passages if fold(needle) in fold(text)]
+    return len(hits), len({report for report, _ in hits})
+
+
+@pytest.mark.parametrize(
+    ("query", "reports"),
+    [
+        ("行政复议", 5),
+        ("法治政府建设", 8),
+        ("双随机", 3),
+        ("一证通办", 2),
+        ("三项制度", 3),
+        ("民法典", 4),
+        ("放管服", 3),
+        ("法律顾问", 6),
+        ("〔2023〕", 4),
+    ],
+)
+def test_report_counts_match_plain_substring_search(
+    engine: SearchEngine, sample_passages: list[tuple[str, str]], query: str, reports: int
+) -> None:
+    result = engine.search(query)
+    assert (result.total_passages, result.total_reports) == literal_matches(sample_passages, query)
+    assert result.total_reports == reports
+
+
+def test_quoted_phrase_finds_every_paragraph_with_行政复议(engine: SearchEngine) -> None:
+    quoted, bare = engine.search('"行政复议"'), engine.search("行政复议")
+    assert quoted.total_passages == bare.total_passages > 0
+    assert [h.passage_id for h in quoted.hits()] == [h.passage_id for h in bare.hits()]
+
+
+def test_single_character_法_is_found_in_all_eight_reports(engine: SearchEngine) -> None:
+    assert engine.search("法").total_reports == 8
+
+
+@pytest.mark.parametrize(
+    "needle", ["法治", "2023年", "45号", "浙民法〔2023〕45号", "5", "全县 1300"]
+)
+def test_strings_across_word_boundaries_and_numbers_are_found(
+    engine: SearchEngine, sample_passages: list[tuple[str, str]], needle: str
+) -> None:
+    query = f'"{needle}"' if " " in needle else needle
+    result = engine.search(query)
+    assert result.total_passages == literal_matches(sample_passages, needle)[0] > 0
+
+
+def test_width_and_case_are_folded(engine: SearchEngine) -> None:
+    assert engine.search("２０２３年").total_passages == engine.search("2023年").total_passages
+
+
+def test_a_string_no_report_contains_finds_nothing(engine: SearchEngine) -> None:
+    result = engine.search("量子纠缠")
+    assert (result.total_passages, result.total_reports, result.hits()) == (0, 0, [])
+
+
+@pytest.fixture(scope="module")
+def passage_ids(engine: SearchEngine) -> list[str]:
+    """Passage ids in the order of the `sample_passages` fixture."""
+    return [
+        p.passage_id
+        for record in engine.report_summaries()
+        for p in engine.report(record.report_id).passages
+    ]
+
+
+@settings(
+    max_examples=600,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_any_substring_of_the_sample_finds_exactly_the_passages_containing_it(
+    engine: SearchEngine,
+    sample_passages: list[tuple[str, str]],
+    passage_ids: list[str],
+    data: st.DataObject,
+) -> None:
+    _, text = data.draw(st.sampled_from(sample_passages))
+    start = data.draw(st.integers(0, len(text) - 1))
+    length = data.draw(st.integers(1, 12))
+    needle = text[start : start + length].strip()
+    if not needle or '"' in needle:
+        return
+    expected = {i for i, (_, t) in enumerate(sample_passages) if fold(needle) in fold(t)}
+    result = engine.search(f'"{needle}"')
+    ids = {h.passage_id for h in result.iter_hits()}
+    assert ids == {passage_ids[i] for i in expected}
+
+
+def test_highlights_cover_exactly_the_query(engine: SearchEngine) -> None:
+    hits = engine.search("行政复议").hits()
+    assert hits
+    for hit in hits:
+        assert hit.highlights
+        assert all(hit.text[start:end] == "行政复议" for start, end in hit.highlights)
+        assert len(hit.highlights) == hit.text.count("行政复议")
+
+
+def test_highlights_offsets_index_the_original_text_after_folding(engine: SearchEngine) -> None:
+    hits = engine.search('"（一）"').hits(0, 5)  # full-width in the query, ASCII in the text
+    assert hits
+    for hit in hits:
+        assert all(fold(hit.text[s:e]) == "(一)" for s, e in hit.highlights)
+
+
+def test_and_requires_both_terms(engine: SearchEngine, sample_passages) -> None:
+    result = engine.search("行政复议 应诉")
+    expected = [t for _, t in sample_passages if "行政复议" in t and "应诉" in t]
+    assert result.total_passages == len(expected) > 0
+    assert all("行政复议" in h.text and "应诉" in h.text for h in result.iter_hits())
+
+
+def test_or_takes_either_term(engine: SearchEngine, sample_passages) -> None:
+    result = engine.search("一证通办 OR 放管服")
+    expected = [t for _, t in sample_passages if "一证通办" in t or "放管服" in t]
+    assert result.total_passages == len(expected)
+
+
+@pytest.mark.parametrize("query", ["行政复议 -应诉", "行政复议 NOT 应诉"])
+def test_not_excludes_a_term(engine: SearchEngine, sample_passages, query: str) -> None:
+    result = engine.search(query)
+    expected = [t for _, t in sample_passages if "行政复议" in t and "应诉" not in t]
+    assert result.total_passages == len(expected) > 0
+    assert not any("应诉" in h.text for h in result.iter_hits())
+
+
+def test_parentheses_group(engine: SearchEngine, sample_passages) -> None:
+    result = engine.search("(一证通办 OR 放管服) 改革")
+    expected = [t for _, t in sample_passages if ("一证通办" in t or "放管服" in t) and "改革" in t]
+    assert result.total_passages == len(expected) > 0
+
+
+def test_region_filter_matches_province_city_or_county(engine: SearchEngine) -> None:
+    guizhou = engine.search("行政复议 region:贵州")
+    assert guizhou.total_reports >= 1
+    assert {h.province for h in guizhou.iter_hits()} == {"贵州省"}
+    assert {h.county for h in engine.search("法 region:南湖区").iter_hits()} == {"南湖区"}
+    assert {h.city for h in engine.search("法 地区:六盘水").iter_hits()} == {"六盘水市"}
+
+
+def test_filters_argument_is_the_same_as_a_field_in_the_query(engine: SearchEngine) -> None:
+    by_query = engine.search("行政复议 region:贵州")
+    by_filter = engine.search("行政复议", filters={"region": ["贵州"]})
+    assert [h.passage_id for h in by_query.hits()] == [h.passage_id for h in by_filter.hits()]
+
+
+def test_filter_values_of_one_field_are_alternatives(engine: SearchEngine) -> None:
+    both = engine.search("法", filters={"region": ["贵州", "河南"]})
+    assert {h.province for h in both.iter_hits()} == {"贵州省", "河南省"}
+
+
+def test_dept_year_issuer_law_and_section_filters(engine: SearchEngine) -> None:
+    assert {h.department for h in engine.search("法 dept:民政").iter_hits()} == {"民政"}
+    assert {h.department for h in engine.search("法 dept:民政局").iter_hits()} == {"民政"}
+    assert {h.department for h in engine.search("法 dept:教育").iter_hits()} == {"教育", "教育体育"}
+    assert engine.search("法 year:2023").total_reports == 8
+    assert engine.search("法 year:2020-2022").total_reports == 0
+    assert engine.search("法 year:>=2023").total_reports == 8
+    assert {h.issuer for h in engine.search("法 issuer:西平县").iter_hits()} == {"西平县人民政府"}
+    with_law = engine.search("法 law:行政复议法")
+    assert with_law.total_reports >= 1
+    for group in with_law.groups():
+        assert "行政复议法" in engine.report(group.report_id).metadata.laws
+    in_section = engine.search("法 section:行政复议")
+    assert in_section.total_passages > 0
+    assert all("行政复议" in h.section for h in in_section.iter_hits())
+
+
+@pytest.mark.parametrize(
+    "query", ['"行政复议', "(行政复议", "行政复议 OR", "foo:bar", "", "-行政复议", "year:abc"]
+)
+def test_malformed_queries_raise_a_clear_query_error(engine: SearchEngine, query: str) -> None:
+    with pytest.raises(QueryError) as caught:
+        engine.search(query)
+    assert caught.value.message
+    assert caught.value.status == 400
+
+
+def test_unknown_sort_or_filter_is_a_query_error(engine: SearchEngine) -> None:
+    with pytest.raises(QueryError):
+        engine.search("法", sort="random")
+    with pytest.raises(QueryError):
+        engine.search("法", filters={"colour": ["red"]})
+
+
+def test_results_group_passages_under_their_report(engine: SearchEngine) -> None:
+    result = engine.search("行政复议")
+    seen: list[str] = []
+    for hit in result.iter_hits():
+        if not seen or seen[-1] != hit.report_id:
+            assert hit.report_id not in seen, "a report's passages must be contiguous"
+            seen.append(hit.report_id)
+    assert seen == [g.report_id for g in result.groups()]
+    assert sum(g.passage_count for g in result.groups()) == result.total_passages
+
+
+def test_a_report_about_the_term_outranks_one_that_mentions_it_once(engine: SearchEngine) -> None:
+    groups = engine.search("行政复议").groups(passages_per_group=None)
+    counts = [g.passage_count for g in groups]
+    assert counts[0] == max(counts) and counts[0] > 1
+    assert counts[-1] == 1
+
+
+def test_passages_within_a_report_are_best_first(engine: SearchEngine) -> None:
+    (group, *_) = engine.search("行政复议").groups(passages_per_group=None)
+    densities = [h.text.count("行政复议") / len(h.text) for h in group.hits]
+    assert densities[0] == max(densities)
+
+
+def test_ranking_is_deterministic(engine: SearchEngine) -> None:
+    first = [h.passage_id for h in engine.search("法治").iter_hits()]
+    assert first == [h.passage_id for h in engine.search("法治").iter_hits()]
+
+
+def test_sort_by_year_keeps_every_hit(engine: SearchEngine) -> None:
+    by_year = engine.search("行政复议", sort="year")
+    assert by_year.total_passages == engine.search("行政复议").total_passages
+    years = [g.year or 0 for g in by_year.groups()]
+    assert years == sorted(years, reverse=True)
+
+
+def test_facets_count_matching_reports(engine: SearchEngine) -> None:
+    result = engine.search("行政复议")
+    provinces = {f["value"]: f["reports"] for f in result.facets["province"]}
+    reports_by_province: dict[str, int] = {}
+    for group in result.groups():
+        reports_by_province[group.province] = reports_by_province.get(group.province, 0) + 1
+    assert provinces == reports_by_province
+    assert sum(f["passages"] for f in result.facets["year"]) == result.total_passages
+    assert {"province", "department", "year", "law"} == set(result.facets)
+    assert any(f["value"] == "行政复议法" for f in result.facets["law"])
+
+
+def test_json_contract(engine: SearchEngine) -> None:
+    data = engine.search("行政复议").to_json(0, 3)
+    assert list(data) == ["query", "total_passages", "total_reports", "took_ms", "facets", "hits"]
+    assert len(data["hits"]) == 3
+    hit = data["hits"][0]
+    assert list(hit) == [
+        "report_id", "passage_id", "title", "issuer", "province", "city", "county",
+        "department", "year", "section", "text", "highlights", "source", "url",
+    ]  # fmt: skip
+    assert hit["url"] == f"/reports/{hit['report_id']}#p-{hit['passage_id']}"
+
+
+def test_report_highlights_mark_the_query_in_the_whole_report(engine: SearchEngine) -> None:
+    (group, *_) = engine.search("行政复议").groups()
+    report = engine.report(group.report_id)
+    spans = engine.report_highlights(group.report_id, "行政复议")
+    texts = {p.passage_id: p.text for p in report.passages}
+    assert sum(len(s) for s in spans.values()) == sum(t.count("行政复议") for t in texts.values())
+    for passage_id, found in spans.items():
+        assert all(texts[passage_id][a:b] == "行政复议" for a, b in found)
