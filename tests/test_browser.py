@@ -1,0 +1,142 @@
+"""The search journey in real headless Chromium: search, filter by a facet, open a passage.
+
+Needs Debian's chromium and chromium-driver and the selenium package. Without them the test
+skips locally and fails under CI=true, so CI cannot pass by skipping it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from indexer.search import SearchEngine
+from webapp import create_app
+from webapp.server import BackgroundServer
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+QUERY = "行政复议"
+WAIT = 15  # seconds
+
+
+def require(ok: bool, reason: str) -> None:
+    """Skip without `ok` locally; under CI a missing browser is a failure, not a pass."""
+    if ok:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason}; install with: apt-get install -y chromium chromium-driver")
+    pytest.skip(reason)
+
+
+try:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+except ImportError:  # pragma: no cover - reported by the `browser` fixture
+    webdriver = None
+
+
+@pytest.fixture(scope="module")
+def live_url(sample_index):
+    with BackgroundServer(create_app({"INDEX_DIR": sample_index})) as server:
+        yield server.url
+
+
+@pytest.fixture
+def browser(tmp_path):
+    require(webdriver is not None, "selenium is not installed (pip install selenium)")
+    require(CHROMIUM.exists(), f"{CHROMIUM} is missing")
+    require(CHROMEDRIVER.exists(), f"{CHROMEDRIVER} is missing")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for arg in [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+    ]:
+        options.add_argument(arg)
+    driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
+    driver.set_page_load_timeout(WAIT)
+    yield driver
+    driver.quit()
+
+
+def screenshot(driver, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+
+
+def group_ids(driver) -> list[str]:
+    links = driver.find_elements(By.CSS_SELECTOR, "li.group h2.title a")
+    return [link.get_attribute("href").split("?")[0].rsplit("/", 1)[-1] for link in links]
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 900), (390, 844)], ids=["laptop", "phone"])
+def test_search_filter_by_facet_and_open_a_passage(browser, live_url, sample_index, width, height):
+    engine = SearchEngine.open(sample_index)
+    everything = engine.search(QUERY)
+    wait = WebDriverWait(browser, WAIT)
+    browser.set_window_size(width, height)
+
+    browser.get(live_url + "/")
+    box = wait.until(ec.visibility_of_element_located((By.ID, "q")))
+    screenshot(browser, f"{width}-1-home")
+    box.send_keys(QUERY)
+    browser.find_element(By.CSS_SELECTOR, "form.search button[type=submit]").click()
+    wait.until(ec.presence_of_element_located((By.ID, "total-reports")))
+    assert browser.find_element(By.ID, "q").get_attribute("value") == QUERY
+    assert group_ids(browser) == [g.report_id for g in everything.groups()]
+    assert len(group_ids(browser)) == 5
+    marks = browser.find_elements(By.CSS_SELECTOR, "li.hit mark")
+    assert marks and all(m.text == QUERY for m in marks)
+    screenshot(browser, f"{width}-2-results")
+
+    facet = browser.find_element(
+        By.CSS_SELECTOR, 'aside.facets a[data-filter="region"][data-value*="贵州"]'
+    )
+    province = facet.get_attribute("data-value")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", facet)
+    facet.click()
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".chips a.chip")))
+    guizhou = engine.search(QUERY, filters={"region": [province]})
+    assert 0 < guizhou.total_reports < everything.total_reports
+    assert group_ids(browser) == [g.report_id for g in guizhou.groups()]
+    for meta in browser.find_elements(By.CSS_SELECTOR, "li.group .meta"):
+        assert "贵州" in meta.text
+    screenshot(browser, f"{width}-3-filtered")
+
+    link = browser.find_element(By.CSS_SELECTOR, "li.hit a.passage-link")
+    href = link.get_attribute("href")
+    passage_id = href.rsplit("#p-", 1)[1]
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", link)
+    link.click()
+    wait.until(ec.url_contains("/reports/"))
+    target = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ":target")))
+    assert target.get_attribute("id") == f"p-{passage_id}"
+    assert [m.text for m in target.find_elements(By.TAG_NAME, "mark")]
+    assert all(m.text == QUERY for m in target.find_elements(By.TAG_NAME, "mark"))
+    # :target styling marks the passage: its background is not the page's white.
+    assert target.value_of_css_property("background-color") not in {
+        "rgba(0, 0, 0, 0)",
+        "rgba(255, 255, 255, 1)",
+    }
+    top, bottom, viewport = browser.execute_script(
+        "const r = arguments[0].getBoundingClientRect(); return [r.top, r.bottom, innerHeight];",
+        target,
+    )
+    assert 0 <= top < viewport and bottom > 0, "the target passage is scrolled into view"
+    screenshot(browser, f"{width}-4-passage")

@@ -1,0 +1,90 @@
+"""Building an index from real inputs: mixed folders, bad files, rebuilds."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from docx import Document
+
+from indexer.build import build_index
+from indexer.errors import SourceError
+from indexer.search import SearchEngine
+from indexer.store import FILENAME, DocumentStore
+
+SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample" / "000_61bc35062b802780.txt"
+
+
+def passage_ids(index_dir: Path) -> list[tuple[str, str]]:
+    store = DocumentStore(index_dir / FILENAME)
+    return [
+        (record.report_id, p.passage_id)
+        for record in store.report_records()
+        for p in store.report(record.report_id).passages
+    ]
+
+
+def test_ids_are_identical_across_two_builds(sample_index: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again"
+    build_index([SAMPLE], again)
+    assert passage_ids(again) == passage_ids(sample_index)
+
+
+def test_a_folder_with_an_unreadable_file_loads_everything_else(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(SAMPLE, corpus / "sample.txt")
+    (corpus / "broken.docx").write_bytes(b"PK\x03\x04 this is not a real docx")
+    (corpus / "table.xlsx").write_bytes(b"not supported")
+    report = Document()
+    report.add_paragraph("某县司法局2023年法治政府建设工作报告")
+    report.add_paragraph("2023年,我局坚持依法行政,全面推进法治政府建设。")
+    report.add_paragraph("一、主要工作")
+    report.add_paragraph("(一)加强行政复议工作。全年办理行政复议案件12件。")
+    report.save(corpus / "report.docx")
+
+    summary = build_index([corpus], tmp_path / "index")
+
+    assert summary.files_read == 2
+    assert summary.reports == 9
+    skipped = {path.name: reason for path, reason in ((s.path, s.reason) for s in summary.skipped)}
+    assert set(skipped) == {"broken.docx", "table.xlsx"}
+    assert all(reason for reason in skipped.values())
+    engine = SearchEngine.open(tmp_path / "index")
+    assert engine.search("行政复议案件12件").total_reports == 1
+    assert engine.search("行政复议").total_reports == 6
+
+
+def test_the_same_report_in_two_files_is_stored_once(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(SAMPLE, corpus / "a.txt")
+    shutil.copy(SAMPLE, corpus / "b.txt")
+    summary = build_index([corpus], tmp_path / "index")
+    assert summary.reports == 8
+    assert len(summary.duplicates) == 8
+
+
+def test_nothing_readable_is_an_error_and_keeps_the_old_index(
+    sample_index: Path, tmp_path: Path
+) -> None:
+    index_dir = tmp_path / "index"
+    shutil.copytree(sample_index, index_dir)
+    before = passage_ids(index_dir)
+    (tmp_path / "junk.bin").write_bytes(b"\x00\x01")
+    with pytest.raises(SourceError):
+        build_index([tmp_path / "junk.bin"], index_dir)
+    assert passage_ids(index_dir) == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".index.")]
+
+
+def test_rebuilding_replaces_the_index_and_the_engine_reloads(tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    first = tmp_path / "first.txt"
+    first.write_text("一、总体情况\n本县推进紫色萝卜专项整治。", encoding="utf-8")
+    build_index([first], index_dir)
+    assert SearchEngine.open(index_dir).search("紫色萝卜").total_passages == 1
+    build_index([SAMPLE], index_dir)
+    assert SearchEngine.open(index_dir).search("紫色萝卜").total_passages == 0
+    assert SearchEngine.open(index_dir).search("行政复议").total_reports == 5

@@ -1,0 +1,116 @@
+"""The command line: build, reports, stats and search, as scripts call them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from indexer.cli import main
+
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
+
+
+@pytest.fixture()
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def test_build_prints_a_summary_and_lists_skipped_files(runner: CliRunner, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(b"%PDF-1.4 broken")
+    result = runner.invoke(
+        main, ["build", str(SAMPLE_DIR), str(bad), "--index", str(tmp_path / "ix")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "报告 8 篇" in result.output
+    assert "跳过文件 1 个" in result.output and "bad.pdf" in result.output
+
+
+def test_build_json_summary(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(
+        main, ["build", str(SAMPLE_DIR), "--index", str(tmp_path / "ix"), "--json"]
+    )
+    summary = json.loads(result.stdout)
+    assert (summary["files_read"], summary["reports"], summary["skipped"]) == (1, 8, [])
+
+
+def test_build_of_nothing_readable_fails_with_a_message(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(
+        main, ["build", str(tmp_path / "missing"), "--index", str(tmp_path / "ix")]
+    )
+    assert result.exit_code == 1
+    assert "错误" in result.output and "Traceback" not in result.output
+
+
+def test_reports_json_lists_the_eight_reports(runner: CliRunner, sample_index: Path) -> None:
+    result = runner.invoke(main, ["reports", "--index", str(sample_index), "--json"])
+    assert result.exit_code == 0
+    reports = json.loads(result.output)
+    assert len(reports) == 8
+    required = {
+        "report_id", "title", "issuer", "province", "city", "county", "department",
+        "year", "laws", "doc_numbers", "source", "passages",
+    }  # fmt: skip
+    assert all(required <= set(r) for r in reports)
+    assert reports[1]["issuer"] == "六盘水市民政局"
+    assert reports[1]["passages"] > 10
+    assert "浙民法〔2023〕45号" in reports[0]["doc_numbers"]
+
+
+def test_reports_plain_prints_one_line_per_report(runner: CliRunner, sample_index: Path) -> None:
+    result = runner.invoke(main, ["reports", "--index", str(sample_index)])
+    assert len(result.output.strip().splitlines()) == 8
+
+
+def test_stats(runner: CliRunner, sample_index: Path) -> None:
+    result = runner.invoke(main, ["stats", "--index", str(sample_index), "--json"])
+    stats = json.loads(result.output)
+    assert (stats["reports"], stats["provinces"]["贵州省"]) == (8, 2)
+    plain = runner.invoke(main, ["stats", "--index", str(sample_index)])
+    assert "报告 8 篇" in plain.output
+
+
+def test_search_json_highlights_cover_exactly_the_query(
+    runner: CliRunner, sample_index: Path
+) -> None:
+    result = runner.invoke(main, ["search", "行政复议", "--index", str(sample_index), "--json"])
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert data["total_reports"] == 5
+    assert len(data["hits"]) == min(10, data["total_passages"]) == 8
+    for hit in data["hits"]:
+        assert all(hit["text"][a:b] == "行政复议" for a, b in hit["highlights"])
+
+
+def test_search_all_returns_every_hit(runner: CliRunner, sample_index: Path) -> None:
+    result = runner.invoke(main, ["search", "法", "--index", str(sample_index), "--json", "--all"])
+    data = json.loads(result.output)
+    assert len(data["hits"]) == data["total_passages"] > 100
+
+
+def test_search_plain_output_groups_by_report(runner: CliRunner, sample_index: Path) -> None:
+    result = runner.invoke(main, ["search", "一证通办", "--index", str(sample_index)])
+    assert "2 篇报告" in result.output
+    assert result.output.count("/reports/") == 2
+
+
+def test_malformed_query_is_a_message_not_a_traceback(
+    runner: CliRunner, sample_index: Path
+) -> None:
+    result = runner.invoke(main, ["search", '"行政复议', "--index", str(sample_index)])
+    assert result.exit_code == 1
+    assert "引号" in result.output and "Traceback" not in result.output
+
+
+def test_missing_index_says_how_to_build_one(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(main, ["search", "法", "--index", str(tmp_path / "none")])
+    assert result.exit_code == 1
+    assert "python -m indexer build" in result.output
+
+
+def test_search_help_documents_the_query_language(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["search", "--help"])
+    assert "region" in result.output and "OR" in result.output and "year:2021-2023" in result.output
