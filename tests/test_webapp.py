@@ -18,16 +18,10 @@ from markupsafe import escape
 
 from indexer.errors import QueryError
 from indexer.query import QUERY_HELP
-from indexer.search import SearchEngine
 from webapp import SECURITY_HEADERS, create_app
 from webapp.server import main as serve_main
 
 QUERY = "行政复议"
-
-
-@pytest.fixture(scope="module")
-def engine(sample_index):
-    return SearchEngine.open(sample_index)
 
 
 @pytest.fixture(scope="module")

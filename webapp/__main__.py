@@ -1,0 +1,5 @@
+"""`python -m webapp [--index DIR] [--host 127.0.0.1] [--port 5000]`: serve through waitress."""
+
+from .server import main
+
+raise SystemExit(main())

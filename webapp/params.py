@@ -1,0 +1,152 @@
+"""Parse and validate request parameters; every bad value becomes a 400 with a message."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from werkzeug.datastructures import MultiDict
+
+from indexer.errors import NotFoundError, ReportSearchError
+
+MAX_QUERY_LENGTH = 500
+MAX_PAGE = 1000
+DEFAULT_SIZE = 10
+MAX_SIZE = 50
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 1000
+MAX_OFFSET = 10_000_000
+MAX_FILTER_VALUE_LENGTH = 100
+MAX_FILTER_VALUES = 20
+SORTS = {"relevance": "相关度", "year": "年份（新→旧）"}
+
+# URL parameter → label shown on filter chips. Keys are the engine's filter keys.
+FILTERS = {
+    "region": "地区",
+    "dept": "部门",
+    "year": "年份",
+    "law": "法律",
+    "issuer": "发布机关",
+    "section": "章节",
+}
+# Facet name in SearchResult.facets → the filter a click on one of its values adds.
+FACET_FILTERS = {"province": "region", "department": "dept", "year": "year", "law": "law"}
+FACET_LABELS = {"province": "省份", "department": "部门", "year": "年份", "law": "引用的法律"}
+
+_REPORT_ID = re.compile(r"[0-9a-f]{16}")
+
+
+class BadParameter(ReportSearchError):
+    """A request parameter is missing, malformed or out of range."""
+
+    status = 400
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    """What a search request asks for, validated."""
+
+    q: str = ""
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    sort: str = "relevance"
+
+    def engine_filters(self) -> dict[str, list[str]] | None:
+        return {k: list(v) for k, v in self.filters.items()} or None
+
+    def url_args(
+        self, *, filters: dict[str, list[str]] | None = None, **changes: object
+    ) -> dict[str, object]:
+        """Return url_for keyword arguments for this search with other `filters` or `changes`."""
+        args: dict[str, object] = {"q": self.q}
+        args.update(self.filters if filters is None else filters)
+        args["sort"] = self.sort if self.sort != "relevance" else None
+        args.update(changes)
+        return {k: v for k, v in args.items() if v not in (None, "", [])}
+
+    def without(self, key: str, value: str | None = None) -> dict[str, list[str]]:
+        """Return the filters without `value` under `key` (or without `key` at all)."""
+        out = {}
+        for k, values in self.filters.items():
+            kept = [v for v in values if k != key or (value is not None and v != value)]
+            if kept:
+                out[k] = kept
+        return out
+
+    def with_filter(self, key: str, value: str) -> dict[str, list[str]]:
+        """Return the filters with `value` added under `key`."""
+        out = {k: list(v) for k, v in self.filters.items()}
+        if value not in out.setdefault(key, []):
+            out[key].append(value)
+        return out
+
+    def has(self, key: str, value: str) -> bool:
+        return value in self.filters.get(key, [])
+
+    def chips(self) -> list[tuple[str, str]]:
+        return [(k, v) for k, values in self.filters.items() for v in values]
+
+
+def _int(args: MultiDict, name: str, default: int, low: int, high: int) -> int:
+    raw = args.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
+        raise BadParameter(f"参数 {name} 应是整数，收到的是「{raw[:20]}」", hint=f"取 {low}–{high}")
+    value = int(raw)
+    if not low <= value <= high:
+        raise BadParameter(f"参数 {name}={value} 超出范围", hint=f"取 {low}–{high}")
+    return value
+
+
+def parse_search(args: MultiDict) -> SearchParams:
+    """Read q, the filters and sort from query-string `args`."""
+    q = args.get("q", "").strip()
+    if len(q) > MAX_QUERY_LENGTH:
+        raise BadParameter(
+            f"查询太长（{len(q)} 个字符）", hint=f"最多 {MAX_QUERY_LENGTH} 个字符，请缩短查询"
+        )
+    filters: dict[str, list[str]] = {}
+    for key in FILTERS:
+        values: list[str] = []
+        for raw in args.getlist(key):
+            value = raw.strip()
+            if not value or value in values:
+                continue
+            if len(value) > MAX_FILTER_VALUE_LENGTH:
+                raise BadParameter(
+                    f"过滤条件 {key} 的值太长", hint=f"最多 {MAX_FILTER_VALUE_LENGTH} 个字符"
+                )
+            values.append(value)
+        if len(values) > MAX_FILTER_VALUES:
+            raise BadParameter(
+                f"过滤条件 {key} 的值太多（{len(values)} 个）", hint=f"最多 {MAX_FILTER_VALUES} 个"
+            )
+        if values:
+            filters[key] = values
+    sort = args.get("sort", "").strip() or "relevance"
+    if sort not in SORTS:
+        raise BadParameter(f"不支持的排序方式「{sort[:20]}」", hint="sort 取 relevance 或 year")
+    return SearchParams(q=q, filters=filters, sort=sort)
+
+
+def parse_page(args: MultiDict) -> tuple[int, int]:
+    """Return (page, size): 1-based page of reports and reports per page."""
+    return (
+        _int(args, "page", 1, 1, MAX_PAGE),
+        _int(args, "size", DEFAULT_SIZE, 1, MAX_SIZE),
+    )
+
+
+def parse_window(args: MultiDict) -> tuple[int, int]:
+    """Return (offset, limit) over passages, for the JSON API."""
+    return (
+        _int(args, "offset", 0, 0, MAX_OFFSET),
+        _int(args, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
+    )
+
+
+def check_report_id(report_id: str) -> str:
+    """Return `report_id` if it is well formed; otherwise it cannot exist: NotFoundError."""
+    if not _REPORT_ID.fullmatch(report_id):
+        raise NotFoundError("没有这份报告", hint="报告编号是 16 位小写十六进制数")
+    return report_id
