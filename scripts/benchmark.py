@@ -54,7 +54,7 @@ QUERIES = [
 ]
 
 
-def timed(action, repeat: int) -> tuple[float, float, object]:  # noqa: ANN001
+def timed(action, repeat: int) -> tuple[float, float, object]:
     """Run `action` `repeat` times; return median and p95 in ms, and the last result."""
     times, result = [], None
     for _ in range(repeat):
@@ -62,7 +62,7 @@ def timed(action, repeat: int) -> tuple[float, float, object]:  # noqa: ANN001
         result = action()
         times.append((time.perf_counter() - started) * 1000)
     times.sort()
-    p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
     return statistics.median(times), p95, result
 
 
@@ -106,7 +106,8 @@ def bench_ours(sources: list[Path], workdir: Path, repeat: int) -> dict:
     folded = [fold(t) for t in engine.store.iter_texts()]
     queries = {}
     for query in QUERIES:
-        def run(q=query):  # noqa: ANN202
+
+        def run(q=query):
             result = engine.search(q)
             result.hits(0, 10)
             return result
@@ -159,7 +160,7 @@ def bench_stock(texts: list[str], workdir: Path, repeat: int) -> dict:
         for query in QUERIES:
             parsed = parser.parse(query.replace(" -", " NOT "))
 
-            def run(q=parsed):  # noqa: ANN202
+            def run(q=parsed):
                 results = searcher.search(q, limit=10)
                 results.fragmenter = ContextFragmenter()
                 results.formatter = HtmlFormatter()
@@ -167,7 +168,7 @@ def bench_stock(texts: list[str], workdir: Path, repeat: int) -> dict:
                     hit.highlights("content")
                 return results
 
-            median, p95, results = timed(run, repeat)
+            median, p95, _results = timed(run, repeat)
             queries[query] = {
                 "hits": len(searcher.search(parsed, limit=None)),
                 "median_ms": round(median, 2),
@@ -220,9 +221,7 @@ def main() -> None:
     for query, mine in ours["queries"].items():
         theirs = stock["queries"][query] if stock else None
         stock_cells = (
-            f"{theirs['hits']} | {theirs['median_ms']} / {theirs['p95_ms']}"
-            if theirs
-            else "— | —"
+            f"{theirs['hits']} | {theirs['median_ms']} / {theirs['p95_ms']}" if theirs else "— | —"
         )
         print(
             f"| `{query}` | {mine['truth']} | {mine['hits']} | "
