@@ -25,6 +25,9 @@ from .schema import WORD_FIELDS, make_schema
 WHOOSH_DIR = "whoosh"
 LITERAL_DIR = "literal"
 RANKING_DIR = "ranking"
+# Whoosh spills its posting pool to disk runs past this size and merges them at commit;
+# merging dominated larger builds, and memory is cheaper than that.
+WRITER_MEMORY_MB = 2048
 
 
 @dataclass(frozen=True)
@@ -61,9 +64,9 @@ def write_whoosh(
     folder.mkdir(parents=True, exist_ok=True)
     ix = whoosh_index.create_in(str(folder), make_schema(entries))
     if processes > 1:
-        writer = ix.writer(procs=processes, multisegment=True, limitmb=256)
+        writer = ix.writer(procs=processes, multisegment=True, limitmb=WRITER_MEMORY_MB)
     else:
-        writer = ix.writer(limitmb=256)
+        writer = ix.writer(limitmb=WRITER_MEMORY_MB)
     try:
         for doc in documents:
             writer.add_document(

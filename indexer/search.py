@@ -227,7 +227,7 @@ class SearchEngine:
         started = time.perf_counter()
         if sort not in SORTS:
             raise QueryError(f"未知排序方式 {sort}", hint="可用：relevance（相关度）、year（年份）")
-        tree = _with_filters(parse_query(query), filters or {})
+        tree = _with_filters(query, filters or {})
         mask = self._mask(tree)
         terms = positive_terms(tree)
         words = [w for term in terms for w in self.segmenter.words(term)]
@@ -313,21 +313,26 @@ def _read_build_id(index_dir: Path) -> str:
         return ""
 
 
-def _with_filters(tree: Node, filters: Mapping[str, Sequence[str]]) -> Node:
-    """AND the tree with filter values: alternatives within a field, all fields required."""
-    clauses: list[Node] = [tree]
+def _with_filters(query: str, filters: Mapping[str, Sequence[str]]) -> Node:
+    """Parse the query and AND it with the filters (alternatives within a field).
+
+    A blank query with filters means "everything the filters allow", so browsing by
+    province or year needs no search term.
+    """
+    clauses: list[Node] = []
     for name, values in filters.items():
         if name not in FILTER_KEYS:
             raise QueryError(f"未知筛选条件 {name}", hint=f"可用：{', '.join(FILTER_KEYS)}")
-        options = [v for v in values if v and v.strip()]
+        options = [v.strip() for v in values if v and v.strip()]
         if not options:
             continue
         parsed = [
-            parse_query(f"year:{v.strip()}") if name == "year" else Field(name, v.strip())
-            for v in options
+            parse_query(f"year:{v}") if name == "year" else Field(name, v) for v in options
         ]
         clauses.append(parsed[0] if len(parsed) == 1 else Or(tuple(parsed)))
-    return tree if len(clauses) == 1 else And(tuple(clauses))
+    if query.strip() or not clauses:
+        clauses.insert(0, parse_query(query))  # an empty query with no filter is an error
+    return clauses[0] if len(clauses) == 1 else And(tuple(clauses))
 
 
 class SearchResult:

@@ -267,3 +267,13 @@ def test_report_highlights_mark_the_query_in_the_whole_report(engine: SearchEngi
     assert sum(len(s) for s in spans.values()) == sum(t.count("行政复议") for t in texts.values())
     for passage_id, found in spans.items():
         assert all(texts[passage_id][a:b] == "行政复议" for a, b in found)
+
+
+def test_filters_alone_browse_every_passage_they_allow(engine: SearchEngine) -> None:
+    result = engine.search("", filters={"region": ["贵州"]})
+    assert result.total_reports == 2
+    assert result.total_passages == sum(
+        r.passage_count for r in engine.report_summaries() if r.metadata.province == "贵州省"
+    )
+    with pytest.raises(QueryError):
+        engine.search("   ")
