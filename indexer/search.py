@@ -231,8 +231,7 @@ class SearchEngine:
         mask = self._mask(tree)
         terms = positive_terms(tree)
         words = [w for term in terms for w in self.segmenter.words(term)]
-        with self.scorer.searcher() as searcher:
-            scores = self.scorer.scores(searcher, words) if words else None
+        scores = self.scorer.scores(self.scorer.searcher(), words) if words else None
         ordinals = np.flatnonzero(mask)
         passage_scores = scores[ordinals] if scores is not None else np.zeros(len(ordinals))
         result = SearchResult(

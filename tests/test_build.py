@@ -88,3 +88,14 @@ def test_rebuilding_replaces_the_index_and_the_engine_reloads(tmp_path: Path) ->
     build_index([SAMPLE], index_dir)
     assert SearchEngine.open(index_dir).search("紫色萝卜").total_passages == 0
     assert SearchEngine.open(index_dir).search("行政复议").total_reports == 5
+
+
+def test_two_writer_processes_give_the_same_results(sample_index: Path, tmp_path: Path) -> None:
+    build_index([SAMPLE], tmp_path / "parallel", processes=2)
+    single = SearchEngine.open(sample_index)
+    parallel = SearchEngine.open(tmp_path / "parallel")
+    for query in ("行政复议", "法治政府建设", "法律顾问 OR 民法典"):
+        expected = [(h.passage_id, h.highlights) for h in single.search(query).iter_hits()]
+        assert [
+            (h.passage_id, h.highlights) for h in parallel.search(query).iter_hits()
+        ] == expected

@@ -277,3 +277,23 @@ def test_filters_alone_browse_every_passage_they_allow(engine: SearchEngine) -> 
     )
     with pytest.raises(QueryError):
         engine.search("   ")
+
+
+def test_scores_are_whooshs_own_bm25f(engine: SearchEngine) -> None:
+    from whoosh.query import Or as WhooshOr
+    from whoosh.query import Term as WhooshTerm
+
+    from indexer.schema import WORD_FIELDS
+
+    words = engine.segmenter.words("行政复议 法律顾问 2023年")
+    searcher = engine.scorer.searcher()
+    ours = engine.scorer.scores(searcher, words)
+    query = WhooshOr([WhooshTerm(f, w) for f in WORD_FIELDS for w in dict.fromkeys(words)])
+    theirs = {
+        int(engine.scorer.docnum_to_ordinal[hit.docnum]): hit.score
+        for hit in searcher.search(query, limit=None)
+    }
+    assert theirs
+    assert set(theirs) == set(ours.nonzero()[0].tolist())
+    for ordinal, score in theirs.items():
+        assert ours[ordinal] == pytest.approx(score, rel=1e-5)
