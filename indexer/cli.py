@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable
+from dataclasses import asdict
 from functools import wraps
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import click
 from . import __version__
 from .errors import ReportSearchError
 from .query import QUERY_HELP
+from .store import ReportRecord
 
 DEFAULT_INDEX = Path(__file__).resolve().parent.parent / "data" / "index"
 
@@ -112,20 +114,10 @@ def _log_line(message: str) -> None:
     click.echo(message, err=True)
 
 
-def _report_row(record: object) -> dict[str, object]:
-    meta = record.metadata
+def _report_row(record: ReportRecord) -> dict[str, object]:
     return {
         "report_id": record.report_id,
-        "title": meta.title,
-        "title_derived": meta.title_derived,
-        "issuer": meta.issuer,
-        "province": meta.province,
-        "city": meta.city,
-        "county": meta.county,
-        "department": meta.department,
-        "year": meta.year,
-        "laws": meta.laws,
-        "doc_numbers": meta.doc_numbers,
+        **asdict(record.metadata),
         "source": record.source,
         "position": record.position,
         "passages": record.passage_count,

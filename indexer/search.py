@@ -264,19 +264,9 @@ class SearchEngine:
 
     def report_to_json(self, report_id: str) -> dict[str, object]:
         report = self.store.report(report_id)
-        meta = report.metadata
         return {
             "report_id": report.report_id,
-            "title": meta.title,
-            "title_derived": meta.title_derived,
-            "issuer": meta.issuer,
-            "province": meta.province,
-            "city": meta.city,
-            "county": meta.county,
-            "department": meta.department,
-            "year": meta.year,
-            "laws": meta.laws,
-            "doc_numbers": meta.doc_numbers,
+            **asdict(report.metadata),
             "source": report.source,
             "position": report.position,
             "url": f"/reports/{report.report_id}",
