@@ -123,6 +123,8 @@ class WordScorer:
         self.ix = whoosh_index.open_dir(str(index_folder / WHOOSH_DIR))
         ranking = index_folder / RANKING_DIR
         self.docnum_to_ordinal = np.load(ranking / "docnum_to_ordinal.npy")
+        self.ordinal_to_docnum = np.empty_like(self.docnum_to_ordinal)
+        self.ordinal_to_docnum[self.docnum_to_ordinal] = np.arange(len(self.docnum_to_ordinal))
         self.lengths = {f: np.load(ranking / f"length_{f}.npy") for f in WORD_FIELDS}
         self.passage_count = passage_count
         self._local = threading.local()
@@ -139,8 +141,16 @@ class WordScorer:
             searcher = self._local.searcher = self.ix.searcher()
         return searcher
 
-    def scores(self, searcher: Searcher, words: Iterable[str]) -> np.ndarray:
-        """Return a score per passage ordinal: the sum of BM25F over words and fields."""
+    def scores(
+        self, searcher: Searcher, words: Iterable[str], among: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Return a score per passage ordinal: the sum of BM25F over words and fields.
+
+        With `among` (passage ordinals), only those passages' scores are guaranteed:
+        posting blocks holding none of them are skipped undecoded, which matters when a
+        frequent word (年, 的) comes with a rare literal match (2023年).
+        """
+        wanted = None if among is None else np.sort(self.ordinal_to_docnum[among])
         total = np.zeros(self.passage_count, dtype=np.float64)
         for field in WORD_FIELDS:
             avg_length = searcher.avg_field_length(field) or 1.0
@@ -149,7 +159,7 @@ class WordScorer:
                 if (field, word) not in searcher.reader():
                     continue
                 idf = searcher.idf(field, word)
-                docnums, weights = _postings(searcher, field, word)
+                docnums, weights = _postings(searcher, field, word, wanted)
                 ordinals = self.docnum_to_ordinal[docnums]
                 norm = self.K1 * ((1 - self.B) + self.B * lengths[ordinals] / avg_length)
                 total += np.bincount(
@@ -160,15 +170,26 @@ class WordScorer:
         return total
 
 
-def _postings(searcher: Searcher, field: str, word: str) -> tuple[np.ndarray, np.ndarray]:
-    """Return (docnums, weights) of a term across all segments."""
+def _postings(
+    searcher: Searcher, field: str, word: str, wanted: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return (docnums, weights) of a term across all segments.
+
+    With `wanted` (sorted docnums), postings of other documents may be left out.
+    """
     docnums: list[np.ndarray] = []
     weights: list[np.ndarray] = []
     for leaf, offset in searcher.leaf_searchers():
         reader = leaf.reader()
         if (field, word) not in reader:
             continue
-        ids, wts = _leaf_postings(reader.postings(field, word))
+        local = None
+        if wanted is not None:
+            window = np.searchsorted(wanted, [offset, offset + reader.doc_count_all()])
+            local = wanted[window[0] : window[1]] - offset
+            if not len(local):
+                continue
+        ids, wts = _leaf_postings(reader.postings(field, word), local)
         docnums.append(ids + offset)
         weights.append(wts)
     if not docnums:
@@ -176,10 +197,10 @@ def _postings(searcher: Searcher, field: str, word: str) -> tuple[np.ndarray, np
     return np.concatenate(docnums), np.concatenate(weights)
 
 
-def _leaf_postings(matcher: object) -> tuple[np.ndarray, np.ndarray]:
+def _leaf_postings(matcher: object, wanted: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """Decode one segment's postings of a term, a whole block at a time where possible."""
     if _has_block_data(matcher):
-        return _block_postings(matcher)
+        return _block_postings(matcher, wanted)
     ids: list[int] = []
     weights: list[float] = []
     while matcher.is_active():  # any other matcher: one posting at a time
@@ -190,17 +211,28 @@ def _leaf_postings(matcher: object) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _has_block_data(matcher: object) -> bool:
-    names = ("_read_data", "_data", "_blocklength", "_next_block", "_byteids")
+    names = ("_read_data", "_data", "_blocklength", "_maxid", "_next_block", "_byteids")
     return all(hasattr(matcher, name) for name in names) and not matcher._byteids
 
 
-def _block_postings(matcher: object) -> tuple[np.ndarray, np.ndarray]:
+def _block_postings(matcher: object, wanted: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     # whoosh3 blocks hold (delta-coded ids, weights, values); weights are None when all
     # are 1 and a float when all are equal. numpy decodes a block in one call where
     # Whoosh's own readers run a Python generator per posting.
     ids: list[np.ndarray] = []
     weights: list[np.ndarray] = []
+    previous_max = -1
     while matcher.is_active():
+        block_max = matcher._maxid
+        if wanted is not None:
+            # The block holds ids in (previous_max, block_max]: skip it if none is wanted.
+            first = np.searchsorted(wanted, previous_max + 1)
+            if first == len(wanted):
+                break
+            previous_max = block_max
+            if wanted[first] > block_max:
+                matcher._next_block()
+                continue
         matcher._read_data()
         raw_ids, raw_weights = matcher._data[0], matcher._data[1]
         length = matcher._blocklength

@@ -147,7 +147,7 @@ class LiteralIndex:
         for other in lists[1:]:
             if not len(candidates):
                 break
-            candidates = np.intersect1d(candidates, other, assume_unique=True)
+            candidates = _intersect_sorted(candidates, other)
         if len(needle) == 2:
             return candidates.astype(np.uint32)
         find, starts = self.folded_text.find, self.text_starts
@@ -160,6 +160,17 @@ class LiteralIndex:
 
     def folded_passage(self, ordinal: int) -> str:
         return self.folded_text[self.text_starts[ordinal] : self.text_starts[ordinal + 1]]
+
+
+def _intersect_sorted(few: np.ndarray, many: np.ndarray) -> np.ndarray:
+    """Keep the elements of sorted `few` that sorted `many` holds.
+
+    Binary search costs len(few) · log len(many): with the rarest list first, far less
+    than merging two long lists, as intersect1d does for a pair like 20 and 02.
+    """
+    places = np.searchsorted(many, few)
+    places[places == len(many)] = 0
+    return few[many[places] == few]
 
 
 def find_spans(folded_haystack: str, needles: Sequence[str]) -> list[tuple[int, int]]:

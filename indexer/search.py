@@ -231,8 +231,8 @@ class SearchEngine:
         mask = self._mask(tree)
         terms = positive_terms(tree)
         words = [w for term in terms for w in self.segmenter.words(term)]
-        scores = self.scorer.scores(self.scorer.searcher(), words) if words else None
         ordinals = np.flatnonzero(mask)
+        scores = self.scorer.scores(self.scorer.searcher(), words, ordinals) if words else None
         passage_scores = scores[ordinals] if scores is not None else np.zeros(len(ordinals))
         result = SearchResult(
             engine=self,
@@ -315,9 +315,7 @@ def _with_filters(query: str, filters: Mapping[str, Sequence[str]]) -> Node:
         options = [v.strip() for v in values if v and v.strip()]
         if not options:
             continue
-        parsed = [
-            parse_query(f"year:{v}") if name == "year" else Field(name, v) for v in options
-        ]
+        parsed = [parse_query(f"year:{v}") if name == "year" else Field(name, v) for v in options]
         clauses.append(parsed[0] if len(parsed) == 1 else Or(tuple(parsed)))
     if query.strip() or not clauses:
         clauses.insert(0, parse_query(query))  # an empty query with no filter is an error

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from docx import Document
 
@@ -99,3 +100,22 @@ def test_two_writer_processes_give_the_same_results(sample_index: Path, tmp_path
         assert [
             (h.passage_id, h.highlights) for h in parallel.search(query).iter_hits()
         ] == expected
+
+
+def test_scoring_only_the_matches_skips_blocks_but_not_scores(tmp_path: Path) -> None:
+    # 年 occurs in every passage (many posting blocks); 2023年 in a few of them.
+    lines = ["一、总体情况"] + [
+        f"第{i}项工作按年度计划推进。" + ("2023年完成验收。" if i % 397 == 0 else "")
+        for i in range(1, 1600)
+    ]
+    corpus = tmp_path / "many.txt"
+    corpus.write_text("\n".join(lines), encoding="utf-8")
+    engine = SearchEngine.open(build_index([corpus], tmp_path / "index").index_dir)
+    searcher = engine.scorer.searcher()
+    words = engine.segmenter.words("2023年")
+    matched = np.flatnonzero(["2023年" in line for line in lines])
+    assert len(matched) == 4
+    full = engine.scorer.scores(searcher, words)
+    restricted = engine.scorer.scores(searcher, words, matched)
+    assert np.allclose(restricted[matched], full[matched])
+    assert np.count_nonzero(restricted) < np.count_nonzero(full)  # blocks were skipped
