@@ -150,7 +150,10 @@ class WordScorer:
         posting blocks holding none of them are skipped undecoded, which matters when a
         frequent word (年, 的) comes with a rare literal match (2023年).
         """
-        wanted = None if among is None else np.sort(self.ordinal_to_docnum[among])
+        wanted = None
+        # Skipping pays only when matches are sparse; sorting many costs more than it saves.
+        if among is not None and len(among) * 8 < self.passage_count:
+            wanted = np.sort(self.ordinal_to_docnum[among])
         total = np.zeros(self.passage_count, dtype=np.float64)
         for field in WORD_FIELDS:
             avg_length = searcher.avg_field_length(field) or 1.0

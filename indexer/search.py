@@ -123,11 +123,10 @@ class SearchEngine:
         self.store = DocumentStore(index_dir / FILENAME)
         self.report_table = _ReportTable(self.store.report_records())
         self.reports_by_id = {r.report_id: r for r in self.report_table.records}
-        report_of, sections, headings = [], [], []
-        for _, report_ordinal, section, is_heading in self.store.passage_sections():
+        report_of, sections = [], []
+        for report_ordinal, section in self.store.passage_sections():
             report_of.append(report_ordinal)
             sections.append(section)
-            headings.append(is_heading)
         self.passage_report = np.asarray(report_of, dtype=np.int64)
         self.passage_count = len(report_of)
         # Section paths repeat across passages: filter on the distinct ones, map back.
@@ -139,8 +138,6 @@ class SearchEngine:
         self.scorer = WordScorer(index_dir, self.passage_count)
         self.entries: tuple[Entry, ...] = self.scorer.ix.schema["content"].entries
         self.segmenter = segmenter(self.entries)
-        first = np.searchsorted(self.passage_report, np.arange(len(self.report_table.records)))
-        self.first_passage = first
 
     @classmethod
     def open(cls, index_dir: str | Path) -> SearchEngine:

@@ -208,13 +208,11 @@ class DocumentStore:
         rows = self._db.execute(f"SELECT {_REPORT_COLUMNS} FROM reports ORDER BY ordinal")
         return [_report_record(row) for row in rows]
 
-    def passage_sections(self) -> Iterator[tuple[int, int, str, bool]]:
-        """Yield (ordinal, report ordinal, section path, is heading) for every passage."""
-        rows = self._db.execute(
-            "SELECT ordinal, report_ordinal, section, is_heading FROM passages ORDER BY ordinal"
-        )
-        for row in rows:
-            yield row[0], row[1], " › ".join(json.loads(row[2])), bool(row[3])
+    def passage_sections(self) -> Iterator[tuple[int, str]]:
+        """Yield (report ordinal, section path) for every passage, in ordinal order."""
+        rows = self._db.execute("SELECT report_ordinal, section FROM passages ORDER BY ordinal")
+        for report_ordinal, section in rows:
+            yield report_ordinal, " › ".join(json.loads(section))
 
     def passages(self, ordinals: Sequence[int]) -> dict[int, PassageRecord]:
         """Return the passages with the given global ordinals, keyed by ordinal."""
@@ -248,12 +246,6 @@ class DocumentStore:
             source=record.source,
             position=record.position,
         )
-
-    def first_passage_ordinal(self, report_ordinal: int) -> int:
-        row = self._db.execute(
-            "SELECT MIN(ordinal) FROM passages WHERE report_ordinal = ?", (report_ordinal,)
-        ).fetchone()
-        return int(row[0])
 
     def iter_texts(self) -> Iterator[str]:
         """Yield every passage's text in ordinal order."""
