@@ -89,6 +89,20 @@ class ReportGroup:
     hits: list[Hit]
 
 
+def _shown_metadata(record: ReportRecord) -> dict[str, object]:
+    """The report metadata every hit and group carries, in the JSON contract's order."""
+    meta = record.metadata
+    return {
+        "title": meta.title,
+        "issuer": meta.issuer,
+        "province": meta.province,
+        "city": meta.city,
+        "county": meta.county,
+        "department": meta.department,
+        "year": meta.year,
+    }
+
+
 def passage_url(report_id: str, passage_id: str) -> str:
     return f"/reports/{report_id}#p-{passage_id}"
 
@@ -391,20 +405,13 @@ class SearchResult:
         for ordinal in passage_ordinals:
             record = records[int(ordinal)]
             report = engine.report_table.records[record.report_ordinal]
-            meta = report.metadata
             passage = record.passage
             spans = find_spans(engine.literal.folded_passage(int(ordinal)), self.terms)
             hits.append(
                 Hit(
                     report_id=report.report_id,
                     passage_id=passage.passage_id,
-                    title=meta.title,
-                    issuer=meta.issuer,
-                    province=meta.province,
-                    city=meta.city,
-                    county=meta.county,
-                    department=meta.department,
-                    year=meta.year,
+                    **_shown_metadata(report),
                     section=passage.section_path,
                     text=passage.text,
                     highlights=[[start, end] for start, end in spans],
@@ -442,17 +449,10 @@ class SearchResult:
         groups, cursor = [], 0
         for report_ordinal, count, chosen in picked:
             record = self.engine.report_table.records[report_ordinal]
-            meta = record.metadata
             groups.append(
                 ReportGroup(
                     report_id=record.report_id,
-                    title=meta.title,
-                    issuer=meta.issuer,
-                    province=meta.province,
-                    city=meta.city,
-                    county=meta.county,
-                    department=meta.department,
-                    year=meta.year,
+                    **_shown_metadata(record),
                     source=record.source,
                     passage_count=count,
                     hits=hits[cursor : cursor + len(chosen)],
