@@ -86,6 +86,7 @@ def build_index(
     skipped and listed in the summary, and the rest is stored.
     """
     index_dir = Path(index_dir)
+    _refuse_foreign_folder(index_dir)
     summary = BuildSummary(index_dir=index_dir)
     entries = load_dictionaries(dictionaries)
     staging = index_dir.with_name(f".{index_dir.name}.building-{uuid.uuid4().hex[:8]}")
@@ -200,6 +201,22 @@ def _passage_documents(reports: list[Report]):
                 laws=meta.laws,
             )
             ordinal += 1
+
+
+def _refuse_foreign_folder(index_dir: Path) -> None:
+    """Refuse to replace a folder that holds something other than an index.
+
+    A build replaces its index folder whole; pointed by mistake at a folder of reports or
+    a home directory, it must not delete what is there.
+    """
+    if index_dir.exists() and not index_dir.is_dir():
+        raise SourceError(f"{index_dir} 不是文件夹", hint="--index 要指向一个文件夹")
+    ours = (index_dir / BUILD_ID_FILE).exists() or (index_dir / FILENAME).exists()
+    if index_dir.is_dir() and any(index_dir.iterdir()) and not ours:
+        raise SourceError(
+            f"{index_dir} 里已有其他文件，不是本工具建的索引，不会覆盖",
+            hint="--index 请指向空文件夹或新文件夹",
+        )
 
 
 def _swap_into_place(staging: Path, index_dir: Path) -> None:

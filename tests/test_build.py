@@ -119,3 +119,13 @@ def test_scoring_only_the_matches_skips_blocks_but_not_scores(tmp_path: Path) ->
     restricted = engine.scorer.scores(searcher, words, matched)
     assert np.allclose(restricted[matched], full[matched])
     assert np.count_nonzero(restricted) < np.count_nonzero(full)  # blocks were skipped
+
+
+def test_a_folder_that_is_not_an_index_is_never_replaced(tmp_path: Path) -> None:
+    documents = tmp_path / "documents"
+    documents.mkdir()
+    (documents / "notes.txt").write_text("我的笔记", encoding="utf-8")
+    with pytest.raises(SourceError, match="不会覆盖"):
+        build_index([SAMPLE], documents)
+    assert (documents / "notes.txt").read_text(encoding="utf-8") == "我的笔记"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["documents"]
