@@ -14,7 +14,7 @@ inside Whoosh ten times too slow to build, and these arrays build in seconds wit
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -187,9 +187,13 @@ def find_spans(folded_haystack: str, needles: Sequence[str]) -> list[tuple[int, 
         while start != -1:
             spans.append((start, start + len(needle)))
             start = folded_haystack.find(needle, start + 1)
-    spans.sort()
+    return merge_spans(spans)
+
+
+def merge_spans(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sort spans and merge those that overlap or touch."""
     merged: list[tuple[int, int]] = []
-    for start, end in spans:
+    for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], end))
         else:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from indexer.models import Metadata
+from indexer.structure import is_title_line
 
 __all__ = [
     "DEPARTMENTS",
@@ -96,25 +97,6 @@ def describe(paragraphs: list[str]) -> Metadata:
 
 
 # ---------------------------------------------------------------- title and year
-
-_TITLE_ENDING = re.compile(r"(?:报告|总结|情况|汇报|综述|述职|报告书)$")
-_HEADING_START = re.compile(
-    r"^(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十\d]+[)）]|\d+[、.．])"
-)
-_SENTENCE_MARK = re.compile(r"[。；;！!？?，,:：]")
-
-
-def is_title_line(paragraph: str) -> bool:
-    """Tell whether a paragraph is a report's title line.
-
-    A title is short, has no sentence punctuation (so a salutation ending in ":" is not one),
-    is not a numbered heading, and ends like a report's name (…报告, …总结, …情况).
-    """
-    line = paragraph.strip().strip("　")
-    if not 4 <= len(line) <= 60 or _SENTENCE_MARK.search(line) or _HEADING_START.match(line):
-        return False
-    return bool(_TITLE_ENDING.search(line.rstrip(")）")))
-
 
 _TITLE_ISSUER = re.compile(
     rf"^(?:中共)?[{_CJK}]{{2,30}}?(?:人民政府办公室|人民政府|局|厅|委员会|委|办公室)"

@@ -26,6 +26,7 @@ from .literal import find_spans
 from .models import Report
 from .normalize import fold
 from .query import (
+    FIELDS,
     And,
     Field,
     Node,
@@ -40,7 +41,7 @@ from .query import (
 from .store import FILENAME, DocumentStore, ReportRecord
 
 SORTS = ("relevance", "year")
-FILTER_KEYS = ("region", "dept", "year", "issuer", "law", "section")
+FILTER_KEYS = tuple(FIELDS)  # the query language's fields, usable as filters too
 FACET_FIELDS = ("province", "department", "year", "law")
 # A passage that matches literally but shares no word with the query still ranks above
 # nothing; each further matching passage adds to its report's score.

@@ -6,22 +6,17 @@ from collections.abc import Iterable, Sequence
 
 from markupsafe import Markup, escape
 
+from indexer.literal import merge_spans
+
 Span = Sequence[int]
 
 
 def normalize_spans(text: str, spans: Iterable[Span]) -> list[tuple[int, int]]:
     """Clamp spans to the text, drop empty ones, sort them, merge overlapping or touching ones."""
     n = len(text)
-    clean = sorted(
+    return merge_spans(
         (max(0, int(s)), min(n, int(e))) for s, e in spans if min(n, int(e)) > max(0, int(s))
     )
-    merged: list[tuple[int, int]] = []
-    for start, end in clean:
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
 
 
 def mark_spans(text: str, spans: Iterable[Span]) -> Markup:
