@@ -19,12 +19,12 @@ from tqdm import tqdm
 
 from . import __version__
 from .analysis import DEFAULT_DICTIONARY, Entry, read_dictionary
-from .documents import parse_source
 from .errors import SourceError
 from .index import LITERAL_DIR, WHOOSH_DIR, PassageDocument, write_ranking_tables, write_whoosh
+from .ingest import parse_source
+from .ingest.s1_read import iter_source_files, read_source
 from .literal import LiteralIndex
 from .models import Report, Skipped
-from .sources import iter_source_files, read_source
 from .store import FILENAME, StoreWriter
 
 BUILD_ID_FILE = "BUILD_ID"

@@ -14,7 +14,7 @@ import click
 
 from . import __version__
 from .errors import ReportSearchError
-from .query import QUERY_HELP
+from .query_help import QUERY_HELP
 from .store import ReportRecord
 
 DEFAULT_INDEX = Path(__file__).resolve().parent.parent / "data" / "index"

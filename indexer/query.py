@@ -27,7 +27,6 @@ Word-boundary rules that keep pasted text searchable:
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -49,7 +48,7 @@ FIELDS: Mapping[str, str] = MappingProxyType(
 """Canonical field name → what it filters on, in Chinese, with an example."""
 
 # The first alias is the label `describe` uses; it matches the filter chips in the web UI.
-_ALIASES: dict[str, tuple[str, ...]] = {
+FIELD_NAMES_ZH: dict[str, tuple[str, ...]] = {
     "region": ("地区", "省", "市", "县"),
     "dept": ("部门",),
     "year": ("年份",),
@@ -60,11 +59,11 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 
 FIELD_ALIASES: Mapping[str, str] = MappingProxyType(
     {name: name for name in FIELDS}
-    | {alias: name for name, aliases in _ALIASES.items() for alias in aliases}
+    | {alias: name for name, aliases in FIELD_NAMES_ZH.items() for alias in aliases}
 )
 """Every accepted field name (ASCII names are matched case-insensitively) → canonical name."""
 
-_LABELS = {name: aliases[0] for name, aliases in _ALIASES.items()}
+_LABELS = {name: aliases[0] for name, aliases in FIELD_NAMES_ZH.items()}
 
 YEAR_MIN, YEAR_MAX = 1000, 9999
 
@@ -159,54 +158,6 @@ def _finds_something(node: Node) -> bool:
     if isinstance(node, Or):
         return all(_finds_something(item) for item in node.items)
     return True
-
-
-# --- Help ----------------------------------------------------------------------------------
-
-QUERY_EXAMPLES: tuple[tuple[str, str], ...] = (
-    ("行政复议", "含「行政复议」的段落；按原文逐字查找，中文不用加空格"),
-    ("行政复议 应诉", "两个词都要有（空格表示“且”，也可写 AND）"),
-    ("行政复议 OR 行政诉讼", "有其中一个即可（也可写 |）；“且”比 OR 优先"),
-    ("行政复议 -应诉", "有「行政复议」但没有「应诉」（也可写 NOT 应诉）"),
-    ('"行政复议 应诉"', "引号内是一整串文字，连同空格照原样查找（也可用 “ ”）"),
-    ("(行政复议 OR 行政诉讼) 败诉", "括号分组（也可用全角 （ ））"),
-    ("region:贵州 行政复议", "只看贵州的报告（冒号也可用全角 ：，字段名也可用中文）"),
-    ('section:"行政复议 应诉"', "字段值里有空格时加引号"),
-    ("year:2021-2023", "2021 至 2023 年的报告"),
-    ("浙民法〔2023〕45号", "标点是词的一部分，照原文查找"),
-)
-"""(query, what it finds): rendered in QUERY_HELP; the tests parse every one."""
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * max(2, width - _width(text))
-
-
-def _help() -> str:
-    lines = ["查询语法：每个词都按原文逐字查找（子串匹配，不分词）。"]
-    lines += [f"  {_pad(q, 30)}{what}" for q, what in QUERY_EXAMPLES]
-    lines.append("字段（字段名后紧跟冒号和值，冒号后不要空格）：")
-    for name, what in FIELDS.items():
-        lines.append(f"  {_pad(name + '（' + '、'.join(_ALIASES[name]) + '）', 30)}{what}")
-    lines += [
-        "年份写法：year:2023  year:2021-2023  year:2021..2023",
-        "          year:>=2021  year:>2020  year:<2023  year:<=2023",
-        "说明：",
-        "  · OR、AND、NOT 要大写；小写的 or、and、not 是普通的词。",
-        "  · 只有词首的 - 表示排除；2021-2023、a.b、C++、2023年 都是普通的词。",
-        "  · 括号和 “ ” 在词中间闭合时照原文查找，如 (六)依法行政、“放管服”改革。",
-        "  · 冒号前不是字段名时照原文查找，如 时间:2023；要查找 foo:bar 这类文字请加引号。",
-        "  · 不能只有排除条件；查询最多 " + str(MAX_QUERY_LENGTH) + " 个字符。",
-    ]
-    return "\n".join(lines)
-
-
-QUERY_HELP: str = _help()
-"""The whole syntax in a few lines of Chinese, for `--help` and the web page (plain text)."""
 
 
 # --- Tokens --------------------------------------------------------------------------------
@@ -584,7 +535,7 @@ def positive_terms(node: Node) -> list[str]:
     return list(found)
 
 
-def _describe_year(node: YearFilter) -> str:
+def _explain_year(node: YearFilter) -> str:
     if node.low == node.high:
         return f"年份={node.low}"
     if node.low is None:
@@ -594,12 +545,12 @@ def _describe_year(node: YearFilter) -> str:
     return f"年份={node.low}至{node.high}"
 
 
-def describe(node: Node) -> str:
+def explain_query(node: Node) -> str:
     """Say in Chinese how the query was read, for the UI.
 
-    >>> describe(parse_query("行政复议 地区:贵州 -应诉"))
+    >>> explain_query(parse_query("行政复议 地区:贵州 -应诉"))
     '「行政复议」 且 地区=贵州 且 不含「应诉」'
-    >>> describe(parse_query("(复议 OR 诉讼) year:>=2021"))
+    >>> explain_query(parse_query("(复议 OR 诉讼) year:>=2021"))
     '（「复议」 或 「诉讼」） 且 年份≥2021'
     """
     if isinstance(node, Term):
@@ -607,16 +558,16 @@ def describe(node: Node) -> str:
     if isinstance(node, Field):
         return f"{_LABELS[node.name]}={node.value}"
     if isinstance(node, YearFilter):
-        return _describe_year(node)
+        return _explain_year(node)
     if isinstance(node, Not):
         if isinstance(node.item, Term):
             return f"不含「{node.item.text}」"
         if isinstance(node.item, Field):
             return f"{_LABELS[node.item.name]}≠{node.item.value}"
-        return f"排除（{describe(node.item)}）"
+        return f"排除（{explain_query(node.item)}）"
     joiner = " 且 " if isinstance(node, And) else " 或 "
     return joiner.join(
-        f"（{describe(item)}）" if isinstance(item, And | Or) else describe(item)
+        f"（{explain_query(item)}）" if isinstance(item, And | Or) else explain_query(item)
         for item in node.items
     )
 

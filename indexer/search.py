@@ -34,7 +34,7 @@ from .query import (
     Or,
     Term,
     YearFilter,
-    describe,
+    explain_query,
     parse_query,
     positive_terms,
 )
@@ -249,7 +249,7 @@ class SearchEngine:
         result = SearchResult(
             engine=self,
             query=query,
-            interpretation=describe(tree),
+            interpretation=explain_query(tree),
             terms=[fold(t) for t in terms],
             ordinals=ordinals,
             passage_scores=passage_scores,

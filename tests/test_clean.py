@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.clean import clean_paragraphs, is_clutter
+from indexer.ingest.s2_clean import clean_paragraphs, is_clutter
 
 SAMPLE = Path(__file__).parent.parent / "data" / "sample" / "000_61bc35062b802780.txt"
 

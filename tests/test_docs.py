@@ -8,7 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from indexer.cli import main
-from indexer.query import FIELDS, QUERY_EXAMPLES, parse_query
+from indexer.query import FIELDS, parse_query
+from indexer.query_help import QUERY_EXAMPLES
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from indexer.documents import parse_source
+from indexer.ingest import parse_source
+from indexer.ingest.s1_read import read_source
 from indexer.models import Report
-from indexer.sources import read_source
 
 SAMPLE_FILE = (
     Path(__file__).resolve().parent.parent / "data" / "sample" / "000_61bc35062b802780.txt"

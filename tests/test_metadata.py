@@ -9,26 +9,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.metadata import (
-    Region,
-    Voice,
+from indexer.ingest.lines import is_title_line
+from indexer.ingest.s5_citations import (
     canonical_law_name,
-    department_of,
-    derive_title,
-    describe,
-    divisions,
     extract_doc_numbers,
     extract_laws,
-    find_department,
-    find_issuer,
-    find_places,
-    find_voice,
-    find_year,
     is_law_title,
-    is_title_line,
-    resolve_region,
+)
+from indexer.ingest.s5_describe import (
+    derive_title,
+    describe_report,
+    find_issuer,
+    find_year,
     title_issuer,
 )
+from indexer.ingest.s5_organs import Voice, department_of, find_department, find_voice
+from indexer.ingest.s5_places import Region, divisions, find_places, resolve_region
 from indexer.models import Metadata
 
 SAMPLE = Path(__file__).parent.parent / "data" / "sample" / "000_61bc35062b802780.txt"
@@ -61,7 +57,7 @@ def sample_reports() -> dict[int, list[str]]:
 
 @pytest.fixture(scope="module")
 def described(sample_reports: dict[int, list[str]]) -> dict[int, Metadata]:
-    return {n: describe(paragraphs) for n, paragraphs in sample_reports.items()}
+    return {n: describe_report(paragraphs) for n, paragraphs in sample_reports.items()}
 
 
 # ---------------------------------------------------------------- the sample's eight reports
@@ -181,7 +177,7 @@ def test_sample_square_bracket_numbers(described: dict[int, Metadata]) -> None:
 
 
 def test_titled_report_keeps_its_title_as_is() -> None:
-    meta = describe(
+    meta = describe_report(
         [
             "六盘水市民政局2022年法治政府建设工作报告",
             "2022年，我局坚持依法行政。",
@@ -197,7 +193,7 @@ def test_titled_report_keeps_its_title_as_is() -> None:
 
 
 def test_titled_report_without_place_takes_the_place_from_the_body() -> None:
-    meta = describe(
+    meta = describe_report(
         [
             "市民政局2023年度法治政府建设情况报告",
             "2023年，我局在六盘水市人民政府领导下推进依法行政，六盘水市民政局全体干部参加培训。",
@@ -208,7 +204,7 @@ def test_titled_report_without_place_takes_the_place_from_the_body() -> None:
 
 
 def test_report_naming_no_place_has_empty_region() -> None:
-    meta = describe(["2023年，我局坚持依法行政，全面推进民政法治建设，落实社会救助制度。"])
+    meta = describe_report(["2023年，我局坚持依法行政，全面推进民政法治建设，落实社会救助制度。"])
     assert (meta.province, meta.city, meta.county) == ("", "", "")
     assert meta.issuer == "民政局"
     assert meta.department == "民政"
@@ -216,20 +212,20 @@ def test_report_naming_no_place_has_empty_region() -> None:
 
 
 def test_county_level_city_is_the_county_under_its_prefecture() -> None:
-    meta = describe(["2023年，我市坚持依法行政。义乌市人民政府印发了实施方案。"])
+    meta = describe_report(["2023年，我市坚持依法行政。义乌市人民政府印发了实施方案。"])
     assert (meta.province, meta.city, meta.county) == ("浙江省", "金华市", "义乌市")
     assert meta.issuer == "义乌市人民政府"
     assert meta.department == "人民政府"
 
 
 def test_report_without_any_clue_is_mostly_empty() -> None:
-    meta = describe(["加强学习，提高认识。"])
+    meta = describe_report(["加强学习，提高认识。"])
     assert meta == Metadata(title="工作报告", title_derived=True)
 
 
 def test_describe_of_nothing_is_empty_metadata() -> None:
-    assert describe([]) == Metadata()
-    assert describe(["", "  "]) == Metadata()
+    assert describe_report([]) == Metadata()
+    assert describe_report(["", "  "]) == Metadata()
 
 
 # ---------------------------------------------------------------- title and year

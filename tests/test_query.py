@@ -14,19 +14,18 @@ from indexer.query import (
     FIELD_ALIASES,
     FIELDS,
     MAX_QUERY_LENGTH,
-    QUERY_EXAMPLES,
-    QUERY_HELP,
     And,
     Field,
     Not,
     Or,
     Term,
     YearFilter,
-    describe,
+    explain_query,
     parse_query,
     positive_terms,
     to_query_string,
 )
+from indexer.query_help import QUERY_EXAMPLES, QUERY_HELP
 
 A, B, C = Term("a"), Term("b"), Term("c")
 
@@ -385,7 +384,7 @@ def test_positive_terms_counts_negations():
     ],
 )
 def test_describe_says_in_chinese_how_the_query_was_read(text, described):
-    assert describe(parse_query(text)) == described
+    assert explain_query(parse_query(text)) == described
 
 
 @pytest.mark.parametrize(
@@ -493,6 +492,6 @@ def test_any_string_either_fails_with_a_position_or_reads_back_keeping_its_liter
         assert error.position is not None and 0 <= error.position <= len(text)
         return
     assert parse_query(to_query_string(node)) == node
-    assert describe(node)
+    assert explain_query(node)
     for term in positive_terms(node):
         assert all(piece in text for piece in term.split(" "))

@@ -10,13 +10,13 @@ import pytest
 from pypdf import PdfWriter
 
 from indexer.errors import SourceError
-from indexer.models import Skipped, SourceText
-from indexer.sources import (
+from indexer.ingest.s1_read import (
     SUPPORTED_SUFFIXES,
     iter_source_files,
     read_source,
     read_sources,
 )
+from indexer.models import Skipped, SourceText
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "000_61bc35062b802780.txt"
 

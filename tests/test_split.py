@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer.clean import clean_paragraphs
-from indexer.split import split_reports
+from indexer.ingest.s2_clean import clean_paragraphs
+from indexer.ingest.s3_split import split_reports
 
 SAMPLE = Path(__file__).parent.parent / "data" / "sample" / "000_61bc35062b802780.txt"
 

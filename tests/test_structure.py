@@ -7,18 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from indexer import structure
-from indexer.clean import clean_paragraphs
-from indexer.models import Heading
-from indexer.split import split_reports
-from indexer.structure import (
+from indexer.ingest import lines
+from indexer.ingest.lines import (
     is_heading_line,
     is_salutation,
     is_signature_line,
     is_title_line,
-    outline,
     parse_heading,
 )
+from indexer.ingest.s2_clean import clean_paragraphs
+from indexer.ingest.s3_split import split_reports
+from indexer.ingest.s4_structure import outline
+from indexer.models import Heading
 
 SAMPLE = Path(__file__).parent.parent / "data" / "sample" / "000_61bc35062b802780.txt"
 
@@ -85,7 +85,7 @@ def test_long_run_in_heading_is_cut_at_a_comma() -> None:
     )
     label = parse_heading(paragraph).label
     assert label == "(一)针对工作队伍专业性有待提高的问题,现我局在人才引进、招考等方面"
-    assert len(label) <= structure.LABEL_MAX
+    assert len(label) <= lines.LABEL_MAX
 
 
 def test_long_heading_line_of_its_own_is_its_whole_label() -> None:
@@ -204,4 +204,4 @@ def test_titles_salutations_and_signatures_are_recognised() -> None:
 
 
 def test_docstring_examples_run() -> None:
-    assert doctest.testmod(structure).failed == 0
+    assert doctest.testmod(lines).failed == 0

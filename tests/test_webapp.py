@@ -17,7 +17,7 @@ from bs4 import BeautifulSoup
 from markupsafe import escape
 
 from indexer.errors import QueryError
-from indexer.query import QUERY_HELP
+from indexer.query_help import QUERY_HELP
 from webapp import SECURITY_HEADERS, create_app
 from webapp.server import main as serve_main
 

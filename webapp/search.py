@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, render_template, request, url_for
 
 from indexer.errors import QueryError
-from indexer.query import QUERY_HELP
+from indexer.query_help import QUERY_HELP
 from indexer.search import SearchEngine, SearchResult
 
 from .engine import get_engine

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 
-from indexer.structure import (
+from indexer.ingest.lines import (
     has_closing_cue,
     has_opening_cue,
     is_heading_line,

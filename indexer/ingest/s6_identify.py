@@ -1,15 +1,13 @@
-"""From one decoded source file to its reports: clean, split, outline, describe, identify."""
+"""Stage 6: give a report and its passages ids derived from their content, and assemble it."""
 
 from __future__ import annotations
 
 import hashlib
 from collections import Counter
 
-from .clean import clean_paragraphs
-from .metadata import describe
-from .models import Passage, Report, SourceText
-from .split import split_reports
-from .structure import outline
+from indexer.ingest.s4_structure import outline
+from indexer.ingest.s5_describe import describe_report
+from indexer.models import Passage, Report
 
 REPORT_ID_LENGTH = 16
 PASSAGE_ID_LENGTH = 12
@@ -17,16 +15,6 @@ PASSAGE_ID_LENGTH = 12
 
 def _digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
-
-
-def parse_source(source: SourceText) -> list[Report]:
-    """Return the reports a source file holds, in the order it holds them."""
-    paragraphs = clean_paragraphs(source.text)
-    return [
-        make_report(chunk, source=str(source.path), position=position)
-        for position, chunk in enumerate(split_reports(paragraphs), 1)
-        if chunk
-    ]
 
 
 def make_report(paragraphs: list[str], *, source: str, position: int) -> Report:
@@ -58,7 +46,7 @@ def make_report(paragraphs: list[str], *, source: str, position: int) -> Report:
         offset += len(text) + 1  # the "\n" that joins passages in Report.text
     return Report(
         report_id=report_id,
-        metadata=describe(paragraphs),
+        metadata=describe_report(paragraphs),
         passages=passages,
         source=source,
         position=position,

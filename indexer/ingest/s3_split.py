@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from indexer.structure import (
+from indexer.ingest.lines import (
     announces_report,
     has_closing_cue,
     has_opening_cue,

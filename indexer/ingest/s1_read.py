@@ -1,0 +1,239 @@
+"""Turn the files and folders a user names into decoded text.
+
+This is the only module that reads a user's files: every later stage gets a SourceText.
+Decoding is faithful (newlines become "\\n", a BOM is dropped, markup is reduced to its
+visible text); cleaning the text is a later stage's job.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import docx
+from docx.table import Table
+from pypdf import PdfReader
+
+from indexer.errors import SourceError
+from indexer.ingest.s1_html import read_html
+from indexer.ingest.s1_text import decode_text
+from indexer.models import Skipped, SourceText
+
+if TYPE_CHECKING:
+    from docx.document import Document as DocxDocument
+    from docx.table import _Cell
+
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".text", ".docx", ".html", ".htm", ".pdf"})
+
+_FORMATS = {
+    ".txt": "txt",
+    ".text": "txt",
+    ".docx": "docx",
+    ".html": "html",
+    ".htm": "html",
+    ".pdf": "pdf",
+}
+_SUPPORTED_LIST = " ".join(sorted(SUPPORTED_SUFFIXES))
+
+# --- finding files -------------------------------------------------------------------------
+
+
+def iter_source_files(paths: Iterable[str | Path]) -> Iterator[Path | Skipped]:
+    """Yield every supported file under `paths`, and a Skipped for each one that is not.
+
+    A folder is walked recursively in sorted name order (files and subfolders interleaved,
+    as a file browser shows them); hidden entries (".git", ".DS_Store", Word's "~$" lock
+    files) are passed over silently. A path named explicitly is never treated as hidden.
+    A file reached twice (named and inside a named folder) is yielded once.
+    """
+    seen: set[Path] = set()
+    for given in paths:
+        path = Path(given)
+        if not path.exists():
+            yield Skipped(path, f"不存在: {path}（找不到这个文件或文件夹 / not found）")
+            continue
+        found = _walk(path, set()) if path.is_dir() else iter([path])
+        for item in found:
+            if isinstance(item, Skipped):
+                yield item
+                continue
+            real = item.resolve()
+            if real in seen:
+                continue
+            seen.add(real)
+            yield _check_file(item)
+
+
+def _walk(folder: Path, visited: set[Path]) -> Iterator[Path | Skipped]:
+    """Yield the files under `folder` in sorted order, not following a symlink loop."""
+    real = folder.resolve()
+    if real in visited:
+        return
+    visited.add(real)
+    try:
+        with os.scandir(folder) as entries:
+            ordered = sorted(entries, key=lambda entry: entry.name)
+    except OSError as exc:
+        yield Skipped(folder, f"无法读取文件夹: {exc.strerror or exc}（cannot list folder）")
+        return
+    for entry in ordered:
+        if _is_hidden(entry.name):
+            continue
+        path = folder / entry.name
+        if entry.is_dir():
+            yield from _walk(path, visited)
+        else:
+            yield path
+
+
+def _is_hidden(name: str) -> bool:
+    return name.startswith((".", "~$"))
+
+
+def _check_file(path: Path) -> Path | Skipped:
+    """Return `path` if it is a regular file with a supported suffix, else say why not."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        shown = suffix or "（无扩展名）"
+        return Skipped(path, f"不支持的文件类型 {shown}（unsupported; 支持 {_SUPPORTED_LIST}）")
+    # A fifo or device would block or never end when read.
+    if not path.is_file():
+        return Skipped(path, "不是普通文件（not a regular file）")
+    return path
+
+
+# --- reading files -------------------------------------------------------------------------
+
+
+def read_sources(paths: Iterable[str | Path]) -> Iterator[SourceText | Skipped]:
+    """Yield the text of every source file under `paths`, or a Skipped saying why not.
+
+    Never raises for a bad file: the reason goes into the Skipped and reading goes on.
+    """
+    for item in iter_source_files(paths):
+        if isinstance(item, Skipped):
+            yield item
+            continue
+        try:
+            yield read_source(item)
+        except SourceError as exc:
+            yield Skipped(item, str(exc))
+
+
+def read_source(path: str | Path) -> SourceText:
+    """Read one source file and return its decoded text.
+
+    Raises SourceError, with a message a user can act on, for anything that stops the file
+    from being read: unsupported type, I/O error, undecodable bytes, a corrupt document,
+    a PDF without a text layer, or no text at all.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    fmt = _FORMATS.get(suffix)
+    if fmt is None:
+        raise SourceError(f"不支持的文件类型 {suffix or '（无扩展名）'}（支持 {_SUPPORTED_LIST}）")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"无法读取文件: {exc.strerror or exc}（cannot read）") from exc
+    if not data:
+        raise SourceError("文件是空的（empty file）")
+    text, encoding = _READERS[fmt](data)
+    text = _normalise_newlines(text)
+    if not text.strip():
+        raise SourceError("文件里没有文字（no text）")
+    return SourceText(path=path, text=text, format=fmt, encoding=encoding)
+
+
+def _normalise_newlines(text: str) -> str:
+    # str.replace runs in C; splitlines() would also split on \v, \f, \x1c, \u2028 and so
+    # alter the text.
+    if "\r" not in text:
+        return text
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# --- docx ----------------------------------------------------------------------------------
+
+
+def _read_docx(data: bytes) -> tuple[str, None]:
+    try:
+        document = docx.Document(io.BytesIO(data))
+        paragraphs = list(_docx_paragraphs(document))
+    # python-docx raises zipfile, KeyError, lxml and its own errors for a damaged package;
+    # all of them mean the same thing to the user.
+    except Exception as exc:
+        raise SourceError(
+            "无法打开 .docx（文件已损坏，或不是 Word 2007 及以后的文档 / corrupt docx）",
+            hint="旧版 .doc 请先用 Word 另存为 .docx",
+        ) from exc
+    return "\n".join(paragraphs), None
+
+
+def _docx_paragraphs(container: DocxDocument | _Cell) -> Iterator[str]:
+    """Yield the text of each paragraph in body order, descending into tables."""
+    for block in container.iter_inner_content():
+        if isinstance(block, Table):
+            yield from _table_paragraphs(block)
+        else:
+            yield block.text
+
+
+def _table_paragraphs(table: Table) -> Iterator[str]:
+    """Yield the paragraphs of each cell, row by row, each merged cell once."""
+    # row.cells repeats a merged cell once per grid column and per merged row. The set
+    # holds the lxml elements themselves: an id() could be reused once a proxy is freed.
+    seen = set()
+    for row in table.rows:
+        for cell in row.cells:
+            if cell._tc in seen:
+                continue
+            seen.add(cell._tc)
+            yield from _docx_paragraphs(cell)
+
+
+# --- pdf -----------------------------------------------------------------------------------
+
+
+def _read_pdf(data: bytes) -> tuple[str, None]:
+    reader = _open_pdf(data)
+    try:
+        pages = [page.extract_text() for page in reader.pages]
+    # A damaged page tree or content stream makes pypdf raise almost any error type.
+    except Exception as exc:
+        raise SourceError("无法读取 PDF 的文字（文件已损坏 / corrupt pdf）") from exc
+    if not pages:
+        raise SourceError("PDF 里没有任何页面（no pages）")
+    if not any(text.strip() for text in pages):
+        raise SourceError("PDF 没有文本层（可能是扫描件），需要先做 OCR")
+    return "\n".join(pages), None
+
+
+def _open_pdf(data: bytes) -> PdfReader:
+    """Open a PDF, unlocking it if it only has an owner password."""
+    try:
+        reader = PdfReader(io.BytesIO(data))
+    # pypdf raises PdfReadError, but also ValueError, KeyError, … for damaged files.
+    except Exception as exc:
+        raise SourceError("无法打开 PDF（文件已损坏 / corrupt pdf）") from exc
+    if reader.is_encrypted:
+        # Many PDFs are encrypted only against editing, with an empty user password.
+        try:
+            unlocked = bool(reader.decrypt(""))
+        # Decrypting AES needs an optional crypto package; without it pypdf raises.
+        except Exception:
+            unlocked = False
+        if not unlocked:
+            raise SourceError("PDF 已加密，无法读取（encrypted）", hint="请提供未加密的版本")
+    return reader
+
+
+_READERS: dict[str, Callable[[bytes], tuple[str, str | None]]] = {
+    "txt": decode_text,
+    "docx": _read_docx,
+    "html": read_html,
+    "pdf": _read_pdf,
+}
