@@ -11,23 +11,22 @@ import datetime as dt
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tqdm import tqdm
 
-from . import __version__
 from .analysis import DEFAULT_DICTIONARY, Entry, read_dictionary
 from .errors import SourceError
-from .index import LITERAL_DIR, WHOOSH_DIR, PassageDocument, write_ranking_tables, write_whoosh
 from .ingest import parse_source
 from .ingest.s1_read import iter_source_files, read_source
+from .layout import IndexLayout
 from .literal import LiteralIndex
 from .models import Report, Skipped
-from .store import FILENAME, StoreWriter
+from .store import StoreWriter
+from .word_index import PassageDocument, write_ranking_tables, write_whoosh
 
-BUILD_ID_FILE = "BUILD_ID"
 # Below this many passages a second writer process costs more than it saves.
 MULTIPROCESS_THRESHOLD = 20_000
 
@@ -145,7 +144,8 @@ def _write_everything(
     log: Callable[[str], None],
 ) -> None:
     clock = time.perf_counter()
-    writer = StoreWriter(staging / FILENAME)
+    layout = IndexLayout(staging)
+    writer = StoreWriter(layout.store)
     for report in reports:
         writer.add(report)
     summary.reports, summary.passages = writer.report_count, writer.passage_count
@@ -154,7 +154,7 @@ def _write_everything(
     log(f"已保存 {summary.reports} 篇报告、{summary.passages} 段；建立字面索引…")
     clock = time.perf_counter()
     texts = [passage.text for report in reports for passage in report.passages]
-    LiteralIndex.build(texts).save(staging / LITERAL_DIR)
+    LiteralIndex.build(texts).save(layout.literal)
     summary.seconds["literal"] = time.perf_counter() - clock
 
     log("建立词索引（Whoosh）…")
@@ -164,41 +164,29 @@ def _write_everything(
     bar = tqdm(total=summary.passages, desc="词索引", unit="段", disable=not progress, leave=False)
     with bar:
         write_whoosh(
-            staging / WHOOSH_DIR,
+            layout.whoosh,
             entries,
             _passage_documents(reports),
             processes=processes,
             on_document=lambda: bar.update(),
         )
-    write_ranking_tables(staging, summary.passages)
+    write_ranking_tables(layout, summary.passages)
     summary.seconds["whoosh"] = time.perf_counter() - clock
 
-    writer.set_meta("build_id", uuid.uuid4().hex)
     writer.set_meta("built_at", dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
-    writer.set_meta("version", __version__)
-    writer.set_meta("dictionary", [list(entry) for entry in entries])
     writer.set_meta("summary", summary.as_dict())
     writer.close()
 
 
-def _passage_documents(reports: list[Report]):
+def _passage_documents(reports: list[Report]) -> Iterator[PassageDocument]:
     ordinal = 0
     for report in reports:
-        meta = report.metadata
         for passage in report.passages:
             yield PassageDocument(
                 ordinal=ordinal,
                 text=passage.text,
                 section=passage.section_path,
-                title=meta.title,
-                report_id=report.report_id,
-                issuer=meta.issuer,
-                province=meta.province,
-                city=meta.city,
-                county=meta.county,
-                department=meta.department,
-                year=meta.year,
-                laws=meta.laws,
+                title=report.metadata.title,
             )
             ordinal += 1
 
@@ -211,7 +199,7 @@ def _refuse_foreign_folder(index_dir: Path) -> None:
     """
     if index_dir.exists() and not index_dir.is_dir():
         raise SourceError(f"{index_dir} 不是文件夹", hint="--index 要指向一个文件夹")
-    ours = (index_dir / BUILD_ID_FILE).exists() or (index_dir / FILENAME).exists()
+    ours = IndexLayout(index_dir).looks_like_index()
     if index_dir.is_dir() and any(index_dir.iterdir()) and not ours:
         raise SourceError(
             f"{index_dir} 里已有其他文件，不是本工具建的索引，不会覆盖",
@@ -220,7 +208,7 @@ def _refuse_foreign_folder(index_dir: Path) -> None:
 
 
 def _swap_into_place(staging: Path, index_dir: Path) -> None:
-    (staging / BUILD_ID_FILE).write_text(uuid.uuid4().hex, encoding="utf-8")
+    IndexLayout(staging).build_id.write_text(uuid.uuid4().hex, encoding="utf-8")
     retired = index_dir.with_name(f".{index_dir.name}.retired-{uuid.uuid4().hex[:8]}")
     if index_dir.exists():
         index_dir.rename(retired)

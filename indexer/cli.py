@@ -6,7 +6,6 @@ import json
 import logging
 import sys
 from collections.abc import Callable
-from dataclasses import asdict
 from functools import wraps
 from pathlib import Path
 
@@ -15,17 +14,25 @@ import click
 from . import __version__
 from .errors import ReportSearchError
 from .query_help import QUERY_HELP
+from .settings import DEFAULT_INDEX_DIR, INDEX_DIR_ENV, SORTS
 from .store import ReportRecord
 
-DEFAULT_INDEX = Path(__file__).resolve().parent.parent / "data" / "index"
+
+def _cli_link(report_id: str, passage_id: str | None) -> str:
+    """The web app's permalink of a report or passage, for JSON printed outside a request.
+
+    The web app builds the same links with url_for; tests/test_cli.py checks they agree.
+    """
+    return f"/reports/{report_id}" + (f"#p-{passage_id}" if passage_id else "")
+
 
 index_option = click.option(
     "--index",
     "index_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_INDEX,
+    default=DEFAULT_INDEX_DIR,
     show_default="data/index",
-    envvar="REPORT_SEARCH_INDEX",
+    envvar=INDEX_DIR_ENV,
     help="Folder holding the document store and search index.",
 )
 
@@ -117,7 +124,7 @@ def _log_line(message: str) -> None:
 def _report_row(record: ReportRecord) -> dict[str, object]:
     return {
         "report_id": record.report_id,
-        **asdict(record.metadata),
+        **record.metadata.as_dict(),
         "source": record.source,
         "position": record.position,
         "passages": record.passage_count,
@@ -130,7 +137,7 @@ def _report_row(record: ReportRecord) -> dict[str, object]:
 @friendly_errors
 def reports(index_dir: Path, as_json: bool) -> None:
     """List the stored reports with their metadata, one line each."""
-    from .search import SearchEngine
+    from .engine import SearchEngine
 
     rows = [_report_row(r) for r in SearchEngine.open(index_dir).report_summaries()]
     if as_json:
@@ -150,7 +157,7 @@ def reports(index_dir: Path, as_json: bool) -> None:
 @friendly_errors
 def stats(index_dir: Path, as_json: bool) -> None:
     """Show what the index holds and how it was built."""
-    from .search import SearchEngine
+    from .engine import SearchEngine
 
     engine = SearchEngine.open(index_dir)
     reports_count, passages_count = engine.store.counts()
@@ -201,9 +208,7 @@ def _tally(values: object) -> dict[str, int]:
     help="Number of passages to show.",
 )
 @click.option("--all", "show_all", is_flag=True, help="Show every matching passage.")
-@click.option(
-    "--sort", type=click.Choice(["relevance", "year"]), default="relevance", show_default=True
-)
+@click.option("--sort", type=click.Choice(list(SORTS)), default="relevance", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON the web API returns.")
 @friendly_errors
 def search(
@@ -214,12 +219,14 @@ def search(
     Every term is matched literally (单字、数字、跨词的字符串都能找到). The query
     language is below.
     """
-    from .search import SearchEngine
+    from .engine import SearchEngine
+    from .results import result_to_json
 
     result = SearchEngine.open(index_dir).search(query, sort=sort)
     count = None if show_all else limit
     if as_json:
-        click.echo(json.dumps(result.to_json(0, count), ensure_ascii=False, indent=2))
+        payload = result_to_json(result, _cli_link, 0, count)
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     click.echo(
         f"{result.interpretation}: {result.total_passages} 段，{result.total_reports} 篇报告，"
@@ -231,7 +238,7 @@ def search(
             current = hit.report_id
             click.echo("")
             click.secho(f"{hit.title}  ({hit.issuer or '?'}, {hit.year or '?'})", bold=True)
-        click.echo(f"  [{hit.section or '（正文）'}]  {hit.url}")
+        click.echo(f"  [{hit.section or '（正文）'}]  {_cli_link(hit.report_id, hit.passage_id)}")
         click.echo("    " + _emphasise(hit.text, hit.highlights))
 
 

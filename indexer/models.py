@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -32,20 +33,47 @@ class Heading:
     label: str  # the heading as written, e.g. "(六)依法有效化解社会矛盾纠纷"
 
 
+def _field(default: object = "", *, on_hits: bool = False) -> Any:
+    """A metadata field; `on_hits` fields travel with every search hit and report group."""
+    if isinstance(default, list):
+        return field(default_factory=list, metadata={"on_hits": on_hits})
+    return field(default=default, metadata={"on_hits": on_hits})
+
+
 @dataclass
 class Metadata:
-    """What the text reveals about a report; empty where it does not say."""
+    """What the text reveals about a report; empty where it does not say.
 
-    title: str = ""
-    title_derived: bool = False  # True when the text has no title and we composed one
-    issuer: str = ""
-    province: str = ""
-    city: str = ""
-    county: str = ""
-    department: str = ""
-    year: int | None = None
-    laws: list[str] = field(default_factory=list)
-    doc_numbers: list[str] = field(default_factory=list)
+    The one declaration of the metadata fields: the store, the JSON of reports and hits,
+    the CLI's listings and the CSV derive their columns from it (see `METADATA_FIELDS`).
+    """
+
+    title: str = _field(on_hits=True)
+    title_derived: bool = _field(False)  # True when the text has no title and we composed one
+    issuer: str = _field(on_hits=True)
+    province: str = _field(on_hits=True)
+    city: str = _field(on_hits=True)
+    county: str = _field(on_hits=True)
+    department: str = _field(on_hits=True)
+    year: int | None = _field(None, on_hits=True)
+    laws: list[str] = _field([])  # noqa: RUF009 (a default_factory; see _field)
+    doc_numbers: list[str] = _field([])  # noqa: RUF009
+
+    def as_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in METADATA_FIELDS}
+
+    def on_hits(self) -> dict[str, Any]:
+        """The fields every hit and report group carries, in declaration order."""
+        return {name: getattr(self, name) for name in HIT_FIELDS}
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Metadata:
+        """Rebuild from `as_dict`, ignoring keys of fields that no longer exist."""
+        return cls(**{k: v for k, v in values.items() if k in METADATA_FIELDS})
+
+
+METADATA_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Metadata))
+HIT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Metadata) if f.metadata["on_hits"])
 
 
 @dataclass
@@ -53,7 +81,7 @@ class Passage:
     """One paragraph of a report, exactly as the report wrote it."""
 
     passage_id: str
-    ordinal: int  # 0-based position in its report
+    position: int  # 0-based position in its report
     text: str
     start: int  # character offsets into Report.text
     end: int

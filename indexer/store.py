@@ -17,22 +17,11 @@ from pathlib import Path
 from .errors import IndexMissingError, NotFoundError
 from .models import Metadata, Passage, Report
 
-FILENAME = "store.sqlite"
-
 _SCHEMA = """
 CREATE TABLE reports (
     ordinal INTEGER PRIMARY KEY,
     report_id TEXT NOT NULL UNIQUE,
-    title TEXT NOT NULL,
-    title_derived INTEGER NOT NULL,
-    issuer TEXT NOT NULL,
-    province TEXT NOT NULL,
-    city TEXT NOT NULL,
-    county TEXT NOT NULL,
-    department TEXT NOT NULL,
-    year INTEGER,
-    laws TEXT NOT NULL,          -- JSON array
-    doc_numbers TEXT NOT NULL,   -- JSON array
+    metadata TEXT NOT NULL,      -- JSON object: Metadata.as_dict()
     source TEXT NOT NULL,
     position INTEGER NOT NULL,
     passage_count INTEGER NOT NULL
@@ -52,10 +41,7 @@ CREATE INDEX passages_by_report ON passages(report_ordinal, position);
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
-_REPORT_COLUMNS = (
-    "ordinal, report_id, title, title_derived, issuer, province, city, county, department, "
-    "year, laws, doc_numbers, source, position, passage_count"
-)
+_REPORT_COLUMNS = "ordinal, report_id, metadata, source, position, passage_count"
 
 
 @dataclass(frozen=True)
@@ -83,18 +69,7 @@ def _report_record(row: sqlite3.Row) -> ReportRecord:
     return ReportRecord(
         ordinal=row["ordinal"],
         report_id=row["report_id"],
-        metadata=Metadata(
-            title=row["title"],
-            title_derived=bool(row["title_derived"]),
-            issuer=row["issuer"],
-            province=row["province"],
-            city=row["city"],
-            county=row["county"],
-            department=row["department"],
-            year=row["year"],
-            laws=json.loads(row["laws"]),
-            doc_numbers=json.loads(row["doc_numbers"]),
-        ),
+        metadata=Metadata.from_dict(json.loads(row["metadata"])),
         source=row["source"],
         position=row["position"],
         passage_count=row["passage_count"],
@@ -104,7 +79,7 @@ def _report_record(row: sqlite3.Row) -> ReportRecord:
 def _passage(row: sqlite3.Row) -> Passage:
     return Passage(
         passage_id=row["passage_id"],
-        ordinal=row["position"],
+        position=row["position"],
         text=row["text"],
         start=row["start"],
         end=row["end"],
@@ -125,23 +100,13 @@ class StoreWriter:
 
     def add(self, report: Report) -> int:
         """Store a report and its passages; return the report's ordinal."""
-        meta = report.metadata
         ordinal = self.report_count
         self.connection.execute(
-            f"INSERT INTO reports ({_REPORT_COLUMNS}) VALUES ({', '.join('?' * 15)})",
+            f"INSERT INTO reports ({_REPORT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
             (
                 ordinal,
                 report.report_id,
-                meta.title,
-                int(meta.title_derived),
-                meta.issuer,
-                meta.province,
-                meta.city,
-                meta.county,
-                meta.department,
-                meta.year,
-                json.dumps(meta.laws, ensure_ascii=False),
-                json.dumps(meta.doc_numbers, ensure_ascii=False),
+                json.dumps(report.metadata.as_dict(), ensure_ascii=False),
                 report.source,
                 report.position,
                 len(report.passages),
@@ -154,7 +119,7 @@ class StoreWriter:
                     self.passage_count + i,
                     ordinal,
                     p.passage_id,
-                    p.ordinal,
+                    p.position,
                     p.start,
                     p.end,
                     json.dumps(p.section, ensure_ascii=False),

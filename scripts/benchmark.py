@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from indexer.build import build_index  # noqa: E402
+from indexer.engine import SearchEngine  # noqa: E402
 from indexer.normalize import fold  # noqa: E402
-from indexer.search import SearchEngine  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "laws"
 QUERIES = [

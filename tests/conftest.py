@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from indexer.build import build_index
-from indexer.search import SearchEngine
+from indexer.engine import SearchEngine
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = ROOT / "data" / "sample"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.search import SearchEngine
+from indexer.engine import SearchEngine
 from webapp import create_app
 from webapp.server import BackgroundServer
 

@@ -10,15 +10,16 @@ import pytest
 from docx import Document
 
 from indexer.build import build_index
+from indexer.engine import SearchEngine
 from indexer.errors import SourceError
-from indexer.search import SearchEngine
-from indexer.store import FILENAME, DocumentStore
+from indexer.layout import IndexLayout
+from indexer.store import DocumentStore
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample" / "000_61bc35062b802780.txt"
 
 
 def passage_ids(index_dir: Path) -> list[tuple[str, str]]:
-    store = DocumentStore(index_dir / FILENAME)
+    store = DocumentStore(IndexLayout(index_dir).store)
     return [
         (record.report_id, p.passage_id)
         for record in store.report_records()

@@ -16,8 +16,10 @@ import pytest
 from bs4 import BeautifulSoup
 from markupsafe import escape
 
+from indexer.cli import _cli_link
 from indexer.errors import QueryError
 from indexer.query_help import QUERY_HELP
+from indexer.results import report_to_json
 from webapp import SECURITY_HEADERS, create_app
 from webapp.server import main as serve_main
 
@@ -92,7 +94,7 @@ def test_each_report_shows_its_metadata_count_and_best_3_passages(client, result
             if hit.section:
                 assert hit_li.select_one(".section").get_text() == hit.section
             link = urlsplit(hit_li.select_one("a.passage-link")["href"])
-            assert link.path + "#" + link.fragment == hit.url
+            assert link.path + "#" + link.fragment == f"/reports/{hit.report_id}#p-{hit.passage_id}"
             assert parse_qs(link.query) == {"q": [QUERY]}
 
 
@@ -358,7 +360,7 @@ def test_api_report_returns_the_engines_json(client, engine, result):
     report_id = result.groups()[0].report_id
     response = client.get(f"/api/reports/{report_id}")
     assert response.status_code == 200
-    assert response.get_json() == engine.report_to_json(report_id)
+    assert response.get_json() == report_to_json(engine.report(report_id), _cli_link)
 
 
 @pytest.mark.parametrize("report_id", ["0000000000000000", "not-an-id"])
@@ -381,14 +383,15 @@ def test_csv_export_streams_every_hit_with_bom_header_and_permalinks(client, res
     assert body.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert rows[0] == [
-        "report_id", "title", "issuer", "province", "year", "section", "text", "permalink",
+        "report_id", "title", "issuer", "province", "city", "county", "department", "year",
+        "section", "text", "permalink",
     ]  # fmt: skip
     hits = list(result.iter_hits())
     assert len(rows) - 1 == result.total_passages == len(hits)
     for row, hit in zip(rows[1:], hits, strict=True):
         assert row[0] == hit.report_id
-        assert row[6].lstrip("'") == hit.text
-        assert row[7] == f"http://localhost{hit.url}"
+        assert row[-2].lstrip("'") == hit.text
+        assert row[-1] == f"http://localhost/reports/{hit.report_id}#p-{hit.passage_id}"
 
 
 def test_csv_export_of_a_malformed_query_is_400(client):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import current_app, g
 
-from indexer.search import SearchEngine
+from indexer.engine import SearchEngine
 
 
 def get_engine() -> SearchEngine:

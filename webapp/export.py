@@ -7,14 +7,17 @@ import io
 from collections.abc import Iterator
 from urllib.parse import quote
 
-from flask import Blueprint, Response, request, stream_with_context, url_for
+from flask import Blueprint, Response, request, stream_with_context
+
+from indexer.models import HIT_FIELDS
 
 from .engine import get_engine
+from .links import link
 from .params import BadParameter, parse_search
 
 bp = Blueprint("export", __name__)
 
-COLUMNS = ["report_id", "title", "issuer", "province", "year", "section", "text", "permalink"]
+COLUMNS = ["report_id", *HIT_FIELDS, "section", "text", "permalink"]
 BOM = "\ufeff"  # lets Excel recognise UTF-8 and show the Chinese correctly
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -44,18 +47,10 @@ def export_csv():
     def rows() -> Iterator[str]:
         yield BOM + csv_line(COLUMNS)
         for hit in result.iter_hits():
-            permalink = url_for(
-                "reports.show",
-                report_id=hit.report_id,
-                _anchor=f"p-{hit.passage_id}",
-                _external=True,
-            )
+            permalink = link(hit.report_id, hit.passage_id, external=True)
             values = [
                 hit.report_id,
-                hit.title,
-                hit.issuer,
-                hit.province,
-                hit.year,
+                *hit.metadata.on_hits().values(),
                 hit.section,
                 hit.text,
                 permalink,

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from werkzeug.datastructures import MultiDict
 
 from indexer.errors import NotFoundError, ReportSearchError
+from indexer.query import FIELD_NAMES_ZH
+from indexer.settings import MAX_QUERY_LENGTH, SORTS
 
-MAX_QUERY_LENGTH = 500
 MAX_PAGE = 1000
 DEFAULT_SIZE = 10
 MAX_SIZE = 50
@@ -18,17 +19,9 @@ MAX_LIMIT = 1000
 MAX_OFFSET = 10_000_000
 MAX_FILTER_VALUE_LENGTH = 100
 MAX_FILTER_VALUES = 20
-SORTS = {"relevance": "相关度", "year": "年份（新→旧）"}
 
-# URL parameter → label shown on filter chips. Keys are the engine's filter keys.
-FILTERS = {
-    "region": "地区",
-    "dept": "部门",
-    "year": "年份",
-    "law": "法律",
-    "issuer": "发布机关",
-    "section": "章节",
-}
+# URL parameter → label shown on filter chips: the query language's fields and names.
+FILTERS = {name: names_zh[0] for name, names_zh in FIELD_NAMES_ZH.items()}
 # Facet name in SearchResult.facets → the filter a click on one of its values adds.
 FACET_FILTERS = {"province": "region", "department": "dept", "year": "year", "law": "law"}
 FACET_LABELS = {"province": "省份", "department": "部门", "year": "年份", "law": "引用的法律"}

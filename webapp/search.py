@@ -7,9 +7,11 @@ from typing import Any
 
 from flask import Blueprint, render_template, request, url_for
 
+from indexer.engine import SearchEngine
 from indexer.errors import QueryError
 from indexer.query_help import QUERY_HELP
-from indexer.search import SearchEngine, SearchResult
+from indexer.ranking import SearchResult
+from indexer.settings import MAX_QUERY_LENGTH, SORTS
 
 from .engine import get_engine
 from .params import (
@@ -17,8 +19,6 @@ from .params import (
     FACET_FILTERS,
     FACET_LABELS,
     FILTERS,
-    MAX_QUERY_LENGTH,
-    SORTS,
     BadParameter,
     SearchParams,
     parse_page,
@@ -30,6 +30,12 @@ bp = Blueprint("search", __name__)
 
 PASSAGES_PER_REPORT = 3
 FACET_VALUES_SHOWN = 8
+
+
+@bp.app_context_processor
+def limits() -> dict[str, Any]:
+    """Limits every page's search box enforces, from the library's settings."""
+    return {"max_query_length": MAX_QUERY_LENGTH}
 
 
 def _search_url(params: SearchParams, filters: dict[str, list[str]] | None = None, **changes):

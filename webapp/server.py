@@ -11,8 +11,8 @@ from flask import Flask
 from waitress import wasyncore
 from waitress.server import create_server
 
+from indexer.engine import SearchEngine
 from indexer.errors import IndexMissingError
-from indexer.search import SearchEngine
 
 from . import DEFAULT_INDEX_DIR, create_app
 

@@ -29,13 +29,13 @@ def make_report(paragraphs: list[str], *, source: str, position: int) -> Report:
     passages: list[Passage] = []
     offset = 0
     sections = outline(paragraphs)
-    for ordinal, (text, (section, is_heading)) in enumerate(zip(paragraphs, sections, strict=True)):
+    for index, (text, (section, is_heading)) in enumerate(zip(paragraphs, sections, strict=True)):
         seen[text] += 1
         passage_id = _digest(report_id, text, str(seen[text]))[:PASSAGE_ID_LENGTH]
         passages.append(
             Passage(
                 passage_id=passage_id,
-                ordinal=ordinal,
+                position=index,
                 text=text,
                 start=offset,
                 end=offset + len(text),

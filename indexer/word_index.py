@@ -1,11 +1,9 @@
-"""The search index on disk: Whoosh for words, the literal index for strings.
+"""The word index: Whoosh documents of passages, and BM25F over them for ranking.
 
-An index folder holds:
-- `store.sqlite`: the document store (text as written, metadata);
-- `whoosh/`: one Whoosh document per passage, words of its text, section and title;
-- `literal/`: character and character-pair postings (`literal.py`);
-- `ranking/`: per-passage field lengths and the Whoosh docnum ↔ passage ordinal maps,
-  read off Whoosh once at build so queries score whole posting blocks with numpy.
+Which passages match is the literal index's job (`literal.py`); this index only ranks.
+Each passage is one Whoosh document holding the words of its text, its section headings
+and its report's title. Scores are computed a whole posting block at a time
+(`whoosh_blocks.py`), equal to Whoosh's own BM25F.
 """
 
 from __future__ import annotations
@@ -20,12 +18,10 @@ from whoosh import index as whoosh_index
 from whoosh.searching import Searcher
 
 from .analysis import Entry
-from .literal import LiteralIndex
+from .layout import IndexLayout
 from .schema import WORD_FIELDS, make_schema
+from .whoosh_blocks import leaf_postings
 
-WHOOSH_DIR = "whoosh"
-LITERAL_DIR = "literal"
-RANKING_DIR = "ranking"
 # Whoosh spills its posting pool to disk runs past this size and merges them at commit;
 # merging dominated larger builds, and memory is cheaper than that.
 WRITER_MEMORY_MB = 2048
@@ -33,20 +29,12 @@ WRITER_MEMORY_MB = 2048
 
 @dataclass(frozen=True)
 class PassageDocument:
-    """What the Whoosh document of one passage holds."""
+    """What the Whoosh document of one passage holds: its words, where, and its ordinal."""
 
     ordinal: int
     text: str
     section: str
     title: str
-    report_id: str
-    issuer: str
-    province: str
-    city: str
-    county: str
-    department: str
-    year: int | None
-    laws: list[str]
 
 
 def write_whoosh(
@@ -71,18 +59,7 @@ def write_whoosh(
     try:
         for doc in documents:
             writer.add_document(
-                ordinal=doc.ordinal,
-                content=doc.text,
-                section=doc.section,
-                title=doc.title,
-                report_id=doc.report_id,
-                issuer=doc.issuer or None,
-                province=doc.province or None,
-                city=doc.city or None,
-                county=doc.county or None,
-                department=doc.department or None,
-                year=str(doc.year) if doc.year else None,
-                laws=",".join(doc.laws) or None,
+                ordinal=doc.ordinal, content=doc.text, section=doc.section, title=doc.title
             )
             on_document()
     except BaseException:
@@ -91,10 +68,10 @@ def write_whoosh(
     writer.commit()
 
 
-def write_ranking_tables(index_folder: Path, passage_count: int) -> None:
+def write_ranking_tables(layout: IndexLayout, passage_count: int) -> None:
     """Save docnum → ordinal and per-field lengths (as Whoosh stores them) as arrays."""
-    ix = whoosh_index.open_dir(str(index_folder / WHOOSH_DIR))
-    folder = index_folder / RANKING_DIR
+    ix = whoosh_index.open_dir(str(layout.whoosh))
+    folder = layout.ranking
     folder.mkdir(parents=True, exist_ok=True)
     with ix.searcher() as searcher:
         reader = searcher.reader()
@@ -113,15 +90,15 @@ class WordScorer:
 
     Gives the scores Whoosh's own BM25F computes for an OR of the words (same idf,
     field lengths and weights), but without a Python call per posting: blocks are
-    decoded through the codec's block reader (whoosh-reloaded 2.7.5, pinned).
+    decoded by `whoosh_blocks` (whoosh-reloaded 2.7.5, pinned).
     """
 
     B = 0.75
     K1 = 1.2
 
-    def __init__(self, index_folder: Path, passage_count: int) -> None:
-        self.ix = whoosh_index.open_dir(str(index_folder / WHOOSH_DIR))
-        ranking = index_folder / RANKING_DIR
+    def __init__(self, layout: IndexLayout, passage_count: int) -> None:
+        self.ix = whoosh_index.open_dir(str(layout.whoosh))
+        ranking = layout.ranking
         self.docnum_to_ordinal = np.load(ranking / "docnum_to_ordinal.npy")
         self.ordinal_to_docnum = np.empty_like(self.docnum_to_ordinal)
         self.ordinal_to_docnum[self.docnum_to_ordinal] = np.arange(len(self.docnum_to_ordinal))
@@ -192,65 +169,9 @@ def _postings(
             local = wanted[window[0] : window[1]] - offset
             if not len(local):
                 continue
-        ids, wts = _leaf_postings(reader.postings(field, word), local)
+        ids, wts = leaf_postings(reader.postings(field, word), local)
         docnums.append(ids + offset)
         weights.append(wts)
     if not docnums:
         return np.empty(0, np.int64), np.empty(0, np.float64)
     return np.concatenate(docnums), np.concatenate(weights)
-
-
-def _leaf_postings(matcher: object, wanted: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """Decode one segment's postings of a term, a whole block at a time where possible."""
-    if _has_block_data(matcher):
-        return _block_postings(matcher, wanted)
-    ids: list[int] = []
-    weights: list[float] = []
-    while matcher.is_active():  # any other matcher: one posting at a time
-        ids.append(matcher.id())
-        weights.append(matcher.weight())
-        matcher.next()
-    return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64)
-
-
-def _has_block_data(matcher: object) -> bool:
-    names = ("_read_data", "_data", "_blocklength", "_maxid", "_next_block", "_byteids")
-    return all(hasattr(matcher, name) for name in names) and not matcher._byteids
-
-
-def _block_postings(matcher: object, wanted: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    # whoosh3 blocks hold (delta-coded ids, weights, values); weights are None when all
-    # are 1 and a float when all are equal. numpy decodes a block in one call where
-    # Whoosh's own readers run a Python generator per posting.
-    ids: list[np.ndarray] = []
-    weights: list[np.ndarray] = []
-    previous_max = -1
-    while matcher.is_active():
-        block_max = matcher._maxid
-        if wanted is not None:
-            # The block holds ids in (previous_max, block_max]: skip it if none is wanted.
-            first = np.searchsorted(wanted, previous_max + 1)
-            if first == len(wanted):
-                break
-            previous_max = block_max
-            if wanted[first] > block_max:
-                matcher._next_block()
-                continue
-        matcher._read_data()
-        raw_ids, raw_weights = matcher._data[0], matcher._data[1]
-        length = matcher._blocklength
-        ids.append(np.cumsum(np.asarray(raw_ids, dtype=np.int64)))
-        if raw_weights is None:
-            weights.append(np.ones(length))
-        elif isinstance(raw_weights, float):
-            weights.append(np.full(length, raw_weights))
-        else:
-            weights.append(np.asarray(raw_weights, dtype=np.float64))
-        matcher._next_block()
-    if not ids:
-        return np.empty(0, np.int64), np.empty(0, np.float64)
-    return np.concatenate(ids), np.concatenate(weights)
-
-
-def load_literal(index_folder: Path) -> LiteralIndex:
-    return LiteralIndex.load(index_folder / LITERAL_DIR)

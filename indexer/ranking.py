@@ -1,0 +1,191 @@
+"""Rank, group and count the passages a query matched.
+
+Passages are scored by BM25F over the words of the query's positive terms (`word_index`),
+then grouped under their reports: a report scores its best passage plus half of the rest
+plus a little per matching passage, so a report about a subject outranks one that
+mentions it once. Ties break by report and passage order, so results are deterministic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .literal import find_spans
+from .results import Hit, ReportGroup
+
+if TYPE_CHECKING:
+    from .engine import SearchEngine
+
+FACET_FIELDS = ("province", "department", "year", "law")
+# A passage that matches literally but shares no word with the query still ranks above
+# nothing; each further matching passage adds to its report's score.
+_REST_WEIGHT = 0.5
+_PER_PASSAGE = 0.05
+
+
+class SearchResult:
+    """Every match of a query, ranked and grouped; hits are read from the store lazily."""
+
+    def __init__(
+        self,
+        *,
+        engine: SearchEngine,
+        query: str,
+        interpretation: str,
+        terms: list[str],
+        ordinals: np.ndarray,
+        passage_scores: np.ndarray,
+        sort: str,
+    ) -> None:
+        self.engine = engine
+        self.query = query
+        self.interpretation = interpretation
+        self.terms = terms
+        self.took_ms = 0.0
+        reports_of = engine.passage_report[ordinals]
+        self.total_passages = len(ordinals)
+        counts = np.bincount(reports_of, minlength=len(engine.report_table.records))
+        self._report_counts = counts
+        self.total_reports = int(np.count_nonzero(counts))
+        self._order_passages(ordinals, reports_of, passage_scores, sort)
+        self._facets: dict[str, list[dict[str, object]]] | None = None
+
+    def _order_passages(
+        self, ordinals: np.ndarray, reports_of: np.ndarray, scores: np.ndarray, sort: str
+    ) -> None:
+        # Within a report: best passage first, ties by position in the report.
+        order = np.lexsort((ordinals, -scores, reports_of))
+        ordinals, reports_of, scores = ordinals[order], reports_of[order], scores[order]
+        starts = (
+            np.flatnonzero(np.r_[True, reports_of[1:] != reports_of[:-1]])
+            if len(ordinals)
+            else np.empty(0, np.int64)
+        )
+        ends = np.r_[starts[1:], len(ordinals)].astype(np.int64)
+        group_reports = reports_of[starts]
+        best = scores[starts]
+        totals = np.add.reduceat(scores, starts) if len(starts) else np.empty(0)
+        sizes = ends - starts
+        group_scores = best + _REST_WEIGHT * (totals - best) + _PER_PASSAGE * sizes
+        if sort == "year":
+            years = self.engine.report_table.years[group_reports]
+            group_order = np.lexsort((group_reports, -group_scores, -years))
+        else:
+            group_order = np.lexsort((group_reports, -group_scores))
+        self._ordinals = ordinals
+        self._scores = scores
+        self._group_starts = starts[group_order]
+        self._group_ends = ends[group_order]
+        self._group_reports = group_reports[group_order]
+        self._group_scores = group_scores[group_order]
+        # Flat order: groups in rank order, passages in rank order within each.
+        if len(starts):
+            self._flat = np.concatenate(
+                [ordinals[s:e] for s, e in zip(self._group_starts, self._group_ends, strict=True)]
+            )
+        else:
+            self._flat = np.empty(0, dtype=np.int64)
+
+    # hits ------------------------------------------------------------------------
+
+    def _hits_for(self, passage_ordinals: Sequence[int]) -> list[Hit]:
+        engine = self.engine
+        records = engine.store.passages(list(passage_ordinals))
+        hits = []
+        for ordinal in passage_ordinals:
+            record = records[int(ordinal)]
+            report = engine.report_table.records[record.report_ordinal]
+            passage = record.passage
+            spans = find_spans(engine.literal.folded_passage(int(ordinal)), self.terms)
+            hits.append(
+                Hit(
+                    report_id=report.report_id,
+                    passage_id=passage.passage_id,
+                    metadata=report.metadata,
+                    section=passage.section_path,
+                    text=passage.text,
+                    highlights=[[start, end] for start, end in spans],
+                    source=report.source,
+                )
+            )
+        return hits
+
+    def hits(self, offset: int = 0, limit: int | None = None) -> list[Hit]:
+        """Return hits in grouped rank order: a report's passages together, best first."""
+        end = None if limit is None else offset + limit
+        return self._hits_for(self._flat[offset:end].tolist())
+
+    def iter_hits(self, batch: int = 500) -> Iterator[Hit]:
+        """Yield every hit, reading the store in batches (for exports of any size)."""
+        for start in range(0, self.total_passages, batch):
+            yield from self.hits(start, batch)
+
+    def groups(
+        self, offset: int = 0, limit: int | None = None, passages_per_group: int | None = 3
+    ) -> list[ReportGroup]:
+        """Return ranked reports with their best passages (all of them if None)."""
+        end = None if limit is None else offset + limit
+        picked = []
+        for start, stop, report_ordinal in zip(
+            self._group_starts[offset:end],
+            self._group_ends[offset:end],
+            self._group_reports[offset:end],
+            strict=True,
+        ):
+            top = stop if passages_per_group is None else min(stop, start + passages_per_group)
+            picked.append((int(report_ordinal), int(stop - start), self._ordinals[start:top]))
+        hits = self._hits_for([int(o) for _, _, chosen in picked for o in chosen])
+        groups, cursor = [], 0
+        for report_ordinal, count, chosen in picked:
+            record = self.engine.report_table.records[report_ordinal]
+            groups.append(
+                ReportGroup(
+                    report_id=record.report_id,
+                    metadata=record.metadata,
+                    source=record.source,
+                    passage_count=count,
+                    hits=hits[cursor : cursor + len(chosen)],
+                )
+            )
+            cursor += len(chosen)
+        return groups
+
+    # facets ----------------------------------------------------------------------
+
+    @property
+    def facets(self) -> dict[str, list[dict[str, object]]]:
+        """Count matching reports and passages by province, department, year and law."""
+        if self._facets is None:
+            self._facets = self._count_facets()
+        return self._facets
+
+    def _count_facets(self) -> dict[str, list[dict[str, object]]]:
+        tallies: dict[str, dict[str, list[int]]] = {name: {} for name in FACET_FIELDS}
+        records = self.engine.report_table.records
+        for report_ordinal in np.flatnonzero(self._report_counts).tolist():
+            meta = records[report_ordinal].metadata
+            passages = int(self._report_counts[report_ordinal])
+            values = {
+                "province": [meta.province],
+                "department": [meta.department],
+                "year": [str(meta.year) if meta.year else ""],
+                "law": meta.laws,
+            }
+            for name, found in values.items():
+                for value in found:
+                    if value:
+                        tally = tallies[name].setdefault(value, [0, 0])
+                        tally[0] += 1
+                        tally[1] += passages
+        return {
+            name: [
+                {"value": value, "reports": counts[0], "passages": counts[1]}
+                for value, counts in sorted(
+                    tally.items(), key=lambda item: (-item[1][0], -item[1][1], item[0])
+                )
+            ]
+            for name, tally in tallies.items()
+        }

@@ -1,0 +1,105 @@
+"""What a search returns, and the JSON contract of hits, results and reports.
+
+The library speaks in ids; the shells (web app, CLI) turn ids into links. Every function
+that writes JSON takes a `Linker` for that, so the one place that knows the web app's
+routes is the web app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .models import HIT_FIELDS, Metadata, Report
+
+if TYPE_CHECKING:
+    from .ranking import SearchResult
+
+Linker = Callable[[str, str | None], str]
+"""(report_id, passage_id or None) → the URL of that report or passage."""
+
+
+class _WithReportMetadata:
+    """Read the report's hit fields (title, issuer, province, …) as attributes."""
+
+    metadata: Metadata
+
+    def __getattr__(self, name: str) -> Any:
+        if name in HIT_FIELDS:
+            return getattr(self.metadata, name)
+        raise AttributeError(name)
+
+
+@dataclass(frozen=True)
+class Hit(_WithReportMetadata):
+    """One matching passage, with its report's metadata."""
+
+    report_id: str
+    passage_id: str
+    metadata: Metadata
+    section: str
+    text: str
+    highlights: list[list[int]]
+    source: str
+
+    def to_json(self, link: Linker) -> dict[str, object]:
+        """The JSON contract's hit (README, "The JSON of /api/search")."""
+        return {
+            "report_id": self.report_id,
+            "passage_id": self.passage_id,
+            **self.metadata.on_hits(),
+            "section": self.section,
+            "text": self.text,
+            "highlights": self.highlights,
+            "source": self.source,
+            "url": link(self.report_id, self.passage_id),
+        }
+
+
+@dataclass(frozen=True)
+class ReportGroup(_WithReportMetadata):
+    """A matching report and its best passages."""
+
+    report_id: str
+    metadata: Metadata
+    source: str
+    passage_count: int
+    hits: list[Hit]
+
+
+def result_to_json(
+    result: SearchResult, link: Linker, offset: int = 0, limit: int | None = None
+) -> dict[str, object]:
+    """The JSON of /api/search and `indexer search --json`: counts, facets, a window of hits."""
+    return {
+        "query": result.query,
+        "total_passages": result.total_passages,
+        "total_reports": result.total_reports,
+        "took_ms": result.took_ms,
+        "facets": result.facets,
+        "hits": [hit.to_json(link) for hit in result.hits(offset, limit)],
+    }
+
+
+def report_to_json(report: Report, link: Linker) -> dict[str, object]:
+    """The JSON of /api/reports/<id>: metadata, source and every passage."""
+    return {
+        "report_id": report.report_id,
+        **report.metadata.as_dict(),
+        "source": report.source,
+        "position": report.position,
+        "url": link(report.report_id, None),
+        "passages": [
+            {
+                "passage_id": p.passage_id,
+                "section": p.section_path,
+                "is_heading": p.is_heading,
+                "start": p.start,
+                "end": p.end,
+                "text": p.text,
+                "url": link(report.report_id, p.passage_id),
+            }
+            for p in report.passages
+        ],
+    }

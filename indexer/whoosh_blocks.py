@@ -1,0 +1,77 @@
+"""Decode Whoosh posting blocks with numpy: the one place that reads Whoosh's private parts.
+
+Whoosh's own matchers yield one posting per Python call (~10 µs each); a frequent word has
+hundreds of thousands. Here a whole block of a term's postings is decoded in one numpy
+call. That needs attributes of whoosh-reloaded 2.7.5's `W3LeafMatcher` that are not
+public API (hence the exact pin in requirements.txt):
+
+- `_read_data()`: decode the current block's ids and weights into `_data`;
+- `_data`: `(ids, weights, values)` of the block; ids are delta-coded; weights are
+  None when all are 1, a float when all are equal, else an array;
+- `_blocklength`: the number of postings in the block;
+- `_maxid`: the largest document number in the block (readable before decoding it);
+- `_next_block()`: move to the next block without decoding this one;
+- `_byteids`: True for byte-keyed (non-document) postings, which this does not handle.
+
+A matcher lacking any of them is read one posting at a time through the public API, so a
+Whoosh upgrade makes queries slower, never wrong. `tests/test_whoosh_blocks.py` fails
+when the attributes go away or the decoding disagrees with Whoosh's own matcher.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+PRIVATE_ATTRIBUTES = ("_read_data", "_data", "_blocklength", "_maxid", "_next_block", "_byteids")
+
+
+def leaf_postings(matcher: object, wanted: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Decode one segment's postings of a term, a whole block at a time where possible."""
+    if has_block_data(matcher):
+        return _block_postings(matcher, wanted)
+    ids: list[int] = []
+    weights: list[float] = []
+    while matcher.is_active():  # any other matcher: one posting at a time
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
+    return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64)
+
+
+def has_block_data(matcher: object) -> bool:
+    """Tell whether a matcher exposes the block internals listed in the module docstring."""
+    return all(hasattr(matcher, name) for name in PRIVATE_ATTRIBUTES) and not matcher._byteids
+
+
+def _block_postings(matcher: object, wanted: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    # whoosh3 blocks hold (delta-coded ids, weights, values); weights are None when all
+    # are 1 and a float when all are equal. numpy decodes a block in one call where
+    # Whoosh's own readers run a Python generator per posting.
+    ids: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
+    previous_max = -1
+    while matcher.is_active():
+        block_max = matcher._maxid
+        if wanted is not None:
+            # The block holds ids in (previous_max, block_max]: skip it if none is wanted.
+            first = np.searchsorted(wanted, previous_max + 1)
+            if first == len(wanted):
+                break
+            previous_max = block_max
+            if wanted[first] > block_max:
+                matcher._next_block()
+                continue
+        matcher._read_data()
+        raw_ids, raw_weights = matcher._data[0], matcher._data[1]
+        length = matcher._blocklength
+        ids.append(np.cumsum(np.asarray(raw_ids, dtype=np.int64)))
+        if raw_weights is None:
+            weights.append(np.ones(length))
+        elif isinstance(raw_weights, float):
+            weights.append(np.full(length, raw_weights))
+        else:
+            weights.append(np.asarray(raw_weights, dtype=np.float64))
+        matcher._next_block()
+    if not ids:
+        return np.empty(0, np.int64), np.empty(0, np.float64)
+    return np.concatenate(ids), np.concatenate(weights)
