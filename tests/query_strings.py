@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from indexer.errors import QueryError
-from indexer.query import And, Field, Node, Not, Or, Term, YearFilter
-from indexer.query import parse_query  # noqa: F401 (the doctest uses it)
+from indexer.query import (
+    And,
+    Field,
+    Node,
+    Not,
+    Or,
+    Term,
+    YearFilter,
+    parse_query,  # noqa: F401 (the doctest uses it)
+)
 from indexer.query_tokens import CLOSE, OPEN, read_value, tokenize
 
 
