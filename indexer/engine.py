@@ -37,7 +37,7 @@ from .query import (
 )
 from .ranking import SearchResult
 from .settings import SORTS
-from .store import DocumentStore, ReportRecord
+from .store import ReportRecord, ReportStore
 from .word_index import WordScorer
 
 FILTER_KEYS = tuple(FIELDS)  # the query language's fields, usable as filters too
@@ -72,7 +72,7 @@ class SearchEngine:
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = index_dir
         layout = IndexLayout(index_dir)
-        self.store = DocumentStore(layout.store)
+        self.store = ReportStore(layout.store)
         self.report_table = _ReportTable(self.store.report_records())
         self.reports_by_id = {r.report_id: r for r in self.report_table.records}
         report_of, sections = [], []

@@ -144,7 +144,7 @@ class StoreWriter:
         self.connection.close()
 
 
-class DocumentStore:
+class ReportStore:
     """Read-only access to a store; safe to share between threads (one connection each)."""
 
     def __init__(self, path: Path) -> None:

@@ -13,13 +13,13 @@ from indexer.build import build_index
 from indexer.engine import SearchEngine
 from indexer.errors import SourceError
 from indexer.layout import IndexLayout
-from indexer.store import DocumentStore
+from indexer.store import ReportStore
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample" / "000_61bc35062b802780.txt"
 
 
 def passage_ids(index_dir: Path) -> list[tuple[str, str]]:
-    store = DocumentStore(IndexLayout(index_dir).store)
+    store = ReportStore(IndexLayout(index_dir).store)
     return [
         (record.report_id, p.passage_id)
         for record in store.report_records()

@@ -24,7 +24,7 @@ from indexer.ingest.s5_describe import (
     title_issuer,
 )
 from indexer.ingest.s5_organs import Voice, department_of, find_department, find_voice
-from indexer.ingest.s5_places import Region, divisions, find_places, resolve_region
+from indexer.ingest.s5_places import Region, division_table, find_places, resolve_region
 from indexer.models import Metadata
 
 SAMPLE = Path(__file__).parent.parent / "data" / "sample" / "000_61bc35062b802780.txt"
@@ -495,8 +495,9 @@ def test_without_a_level_the_most_specific_place_wins() -> None:
 
 def _unique_county_names() -> list[str]:
     """County names that name exactly one division in the table in use."""
-    counts = Counter(d.name for d in divisions())
-    return [d.name for d in divisions() if d.rank == 2 and counts[d.name] == 1 and len(d.name) > 2]
+    divisions = division_table().by_code.values()
+    counts = Counter(d.name for d in divisions)
+    return [d.name for d in divisions if d.rank == 2 and counts[d.name] == 1 and len(d.name) > 2]
 
 
 @settings(max_examples=80)

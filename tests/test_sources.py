@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import docx
@@ -14,7 +15,6 @@ from indexer.ingest.s1_read import (
     SUPPORTED_SUFFIXES,
     iter_source_files,
     read_source,
-    read_sources,
 )
 from indexer.models import Skipped, SourceText
 
@@ -32,6 +32,21 @@ CITATION = (
     "梳理成果落地工作的通知》(浙民法〔2023〕45号)文件,逐项检查权力事项库。"
 )
 REPORT = "\n".join([HEADING, SUBHEADING, OPENING, CITATION])
+
+
+def read_sources(paths: Iterable[str | Path]) -> Iterator[SourceText | Skipped]:
+    """Yield the text of each source file under `paths`, or a Skipped saying why not.
+
+    Never raises for a bad file: the reason goes into the Skipped and reading goes on.
+    """
+    for item in iter_source_files(paths):
+        if isinstance(item, Skipped):
+            yield item
+            continue
+        try:
+            yield read_source(item)
+        except SourceError as exc:
+            yield Skipped(item, str(exc))
 
 
 def write(folder: Path, name: str, data: bytes | str) -> Path:

@@ -108,21 +108,6 @@ def _check_file(path: Path) -> Path | Skipped:
 # --- reading files -------------------------------------------------------------------------
 
 
-def read_sources(paths: Iterable[str | Path]) -> Iterator[SourceText | Skipped]:
-    """Yield the text of every source file under `paths`, or a Skipped saying why not.
-
-    Never raises for a bad file: the reason goes into the Skipped and reading goes on.
-    """
-    for item in iter_source_files(paths):
-        if isinstance(item, Skipped):
-            yield item
-            continue
-        try:
-            yield read_source(item)
-        except SourceError as exc:
-            yield Skipped(item, str(exc))
-
-
 def read_source(path: str | Path) -> SourceText:
     """Read one source file and return its decoded text.
 

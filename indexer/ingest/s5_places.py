@@ -63,7 +63,7 @@ _MUNICIPALITIES = frozenset({"11", "12", "31", "50"})
 
 
 @dataclass(frozen=True)
-class _Table:
+class DivisionTable:
     by_name: dict[str, tuple[Division, ...]]
     by_code: dict[str, Division]
     longest: int
@@ -95,7 +95,7 @@ def _division_csv() -> str:
 
 
 @lru_cache(maxsize=1)
-def _table() -> _Table:
+def division_table() -> DivisionTable:
     """Load the division table once per process (a few milliseconds)."""
     by_code: dict[str, Division] = {}
     for row in csv.DictReader(io.StringIO(_division_csv())):
@@ -110,21 +110,16 @@ def _table() -> _Table:
         if division.rank and province and province.name == division.name:
             continue  # 北京市 as the city of 北京市: the name means the municipality
         by_name.setdefault(division.name, []).append(division)
-    return _Table(
+    return DivisionTable(
         by_name={name: tuple(divisions) for name, divisions in by_name.items()},
         by_code=by_code,
         longest=max(map(len, by_name)),
     )
 
 
-def divisions() -> tuple[Division, ...]:
-    """Return every division in the table in use, by adcode."""
-    return tuple(sorted(_table().by_code.values(), key=lambda d: d.adcode))
-
-
 def _parents(division: Division) -> tuple[Division | None, Division | None]:
     """Return the (province, city) a division belongs to; None where there is none."""
-    by_code = _table().by_code
+    by_code = division_table().by_code
     province = by_code.get(division.adcode[:2] + "0000")
     city = by_code.get(division.adcode[:4] + "00") if division.rank == 2 else None
     if division.rank == 1:
@@ -145,7 +140,7 @@ def find_places(text: str) -> list[PlaceMention]:
     (马鞍山市和县), so "完成县、乡级" holds no 成县; a name ending in 区 does not count before
     域 (西南湖区域). Other chance matches (适应城市 → 应城市) stay, but are not `strong`.
     """
-    table = _table()
+    table = division_table()
     found: list[tuple[int, int, str]] = []
     for end, char in enumerate(text, start=1):
         if char not in _PLACE_ENDINGS:
