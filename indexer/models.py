@@ -8,6 +8,21 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """One statement about a report found outside its running text, and where it was found.
+
+    `field` is a metadata field ("title", "issuer", "date", "year", "doc_number"); `value` is
+    as written there (a date as ISO "2024-01-15", "2024-01" or "2024"); `source` names the
+    place, e.g. "html_h1", "html_title", "html_meta", "info_table", "docx_properties",
+    "pdf_metadata", "filename".
+    """
+
+    field: str
+    value: str
+    source: str
+
+
+@dataclass(frozen=True)
 class SourceText:
     """The text of one source file, decoded, before any cleaning."""
 
@@ -15,6 +30,7 @@ class SourceText:
     text: str
     format: str  # "txt", "docx", "html" or "pdf"
     encoding: str | None = None  # for text formats: the detected encoding
+    evidence: tuple[Evidence, ...] = ()  # what the file's own properties say (HTML head, …)
 
 
 @dataclass(frozen=True)
