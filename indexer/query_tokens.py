@@ -122,6 +122,8 @@ _YEAR_COMPARE = re.compile(rf"(>=|<=|>|<|≥|≤)\s*{_YEAR}")
 
 def _parse_year(value: str, position: int) -> YearFilter:
     """Read 2023, 2021-2023, 2021..2023, >=2021, >2020, <2023 or <=2023 (a trailing 年 is ok)."""
+    low: int | None
+    high: int | None
     if m := _YEAR_ONE.fullmatch(value):
         low = high = int(m[1])
     elif m := _YEAR_RANGE.fullmatch(value):

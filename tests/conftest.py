@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from indexer.build import build_index
 from indexer.engine import SearchEngine
@@ -15,15 +16,27 @@ SAMPLE_FILE = SAMPLE_DIR / "000_61bc35062b802780.txt"
 
 
 @pytest.fixture(scope="session")
-def sample_text() -> str:
-    return SAMPLE_FILE.read_text(encoding="utf-8")
+def sample_dir() -> Path:
+    """The bundled corpus folder, data/sample."""
+    return SAMPLE_DIR
 
 
 @pytest.fixture(scope="session")
-def sample_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def sample_file() -> Path:
+    """The bundled sample: eight 2023 reports in one scraped page."""
+    return SAMPLE_FILE
+
+
+@pytest.fixture(scope="session")
+def sample_text(sample_file: Path) -> str:
+    return sample_file.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def sample_index(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Path:
     """An index of the bundled sample, built once for the whole session."""
     index_dir = tmp_path_factory.mktemp("sample") / "index"
-    build_index([SAMPLE_DIR], index_dir)
+    build_index([sample_dir], index_dir)
     return index_dir
 
 
@@ -52,3 +65,9 @@ def app(sample_index: Path):
 @pytest.fixture()
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture()
+def runner() -> CliRunner:
+    """Invokes the command line in-process, as `python -m indexer` would run it."""
+    return CliRunner()

@@ -44,10 +44,19 @@ def test_whitespace_is_dropped_and_offsets_shift_with_start_char(entries: tuple)
     assert [(t.startchar, t.endchar) for t in found] == [(10, 12), (13, 15)]
 
 
-def test_index_and_query_modes_cut_the_same_way(entries: tuple) -> None:
-    index_mode = [t.text for t in tokens(word_analyzer(entries), SENTENCE, mode="index")]
-    query_mode = [t.text for t in tokens(word_analyzer(entries), SENTENCE, mode="query")]
-    assert index_mode == query_mode
+# SENTENCE in jieba's precise mode with the domain dictionary, punctuation and space dropped.
+# Search mode would add the overlapping 行政, 复议, 应诉, 依法, 法治, 治校 and break positions.
+PRECISE_WORDS = ["加强", "行政复议", "和", "行政应诉", "工作", "2023", "年", "至今", "依法治校"]
+
+
+@pytest.mark.parametrize("mode", ["index", "query"])
+def test_index_and_query_mode_both_cut_precisely_and_tokens_carry_the_mode(
+    entries: tuple, mode: str
+) -> None:
+    found = tokens(word_analyzer(entries), SENTENCE, mode=mode)
+    assert [t.text for t in found] == PRECISE_WORDS
+    # Whoosh's MultiFilter and NgramFilter choose what to do by token.mode.
+    assert [t.mode for t in found] == [mode] * len(PRECISE_WORDS)
 
 
 def test_word_filter_drops_punctuation_but_keeps_digits(entries: tuple) -> None:

@@ -3,27 +3,20 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from indexer.ingest.s2_clean import clean_paragraphs, is_clutter
 
-SAMPLE = Path(__file__).parent.parent / "data" / "sample" / "000_61bc35062b802780.txt"
-
 
 @pytest.fixture(scope="module")
-def source() -> str:
-    return SAMPLE.read_text(encoding="utf-8")
+def paragraphs(sample_text: str) -> list[str]:
+    return clean_paragraphs(sample_text)
 
 
-@pytest.fixture(scope="module")
-def paragraphs(source: str) -> list[str]:
-    return clean_paragraphs(source)
-
-
-def test_no_bare_date_survives_in_the_sample(paragraphs: list[str]) -> None:
+def test_no_bare_date_survives_in_the_sample(sample_text: str, paragraphs: list[str]) -> None:
     bare_date = re.compile(r"\d{4}-\d{2}-\d{2}|\d{4}年\d{1,2}月\d{1,2}日")
+    assert [line for line in sample_text.splitlines() if bare_date.fullmatch(line.strip())]
     assert not [p for p in paragraphs if bare_date.fullmatch(p)]
 
 
@@ -31,8 +24,9 @@ def test_no_bare_date_survives_in_the_sample(paragraphs: list[str]) -> None:
     "clutter", ["下载docx", "将本文的Word文档下载到电脑", "推荐度", "更新时间"]
 )
 def test_no_download_site_clutter_survives_in_the_sample(
-    paragraphs: list[str], clutter: str
+    sample_text: str, paragraphs: list[str], clutter: str
 ) -> None:
+    assert clutter in sample_text
     assert not [p for p in paragraphs if clutter in p]
 
 
@@ -49,10 +43,10 @@ def test_broken_paragraph_is_rejoined_into_one(paragraphs: list[str]) -> None:
 
 
 def test_every_paragraph_is_found_verbatim_in_the_source(
-    source: str, paragraphs: list[str]
+    sample_text: str, paragraphs: list[str]
 ) -> None:
     # Rejoining adds nothing, so each paragraph is a substring once line breaks are gone.
-    flat = source.replace("\n", "")
+    flat = sample_text.replace("\n", "")
     assert all(p in flat for p in paragraphs)
 
 

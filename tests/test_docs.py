@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from indexer.query_help import QUERY_EXAMPLES
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+PINNED = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*==[0-9][0-9A-Za-z.+!-]*")
 
 
 def test_readme_names_the_two_commands_and_ci_runs_the_test_one() -> None:
@@ -34,16 +36,73 @@ def test_every_field_is_documented(field: str) -> None:
 
 
 @pytest.mark.parametrize("command", ["build", "reports", "stats", "search"])
-def test_every_command_has_help_and_is_in_the_readme(command: str) -> None:
-    result = CliRunner().invoke(main, [command, "--help"])
+def test_every_command_has_help_and_is_in_the_readme(runner: CliRunner, command: str) -> None:
+    result = runner.invoke(main, [command, "--help"])
     assert result.exit_code == 0 and "--index" in result.output
     assert f"python -m indexer {command}" in README
 
 
-def test_every_pinned_requirement_is_explained() -> None:
+def canonical_name(name: str) -> str:
+    """Return a package name as PyPI compares them (PEP 503): python_docx == python-docx."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def requirement_lines() -> list[tuple[str, str]]:
+    """Return (file, requirement) for requirements.txt and requirements-dev.txt, no comments."""
+    found = []
     for requirements in ("requirements.txt", "requirements-dev.txt"):
         for line in (ROOT / requirements).read_text(encoding="utf-8").splitlines():
-            if line and not line.startswith(("#", "-r")):
-                name = line.split("==")[0]
-                assert "==" in line, f"{name} is not pinned"
-                assert name.split("-")[0] in README, f"{name} is not explained in the README"
+            line = line.split("#", 1)[0].strip()
+            if line and not line.startswith("-r"):
+                found.append((requirements, line))
+    return found
+
+
+def pinned_packages() -> dict[str, str]:
+    """Return {package: version} of every requirement."""
+    pins = {}
+    for _, line in requirement_lines():
+        name, _, version = line.partition("==")
+        pins[canonical_name(name.strip())] = version.strip()
+    return pins
+
+
+def documented_packages() -> dict[str, str | None]:
+    """Return {package: version or None} from the package column of the README's Dependencies.
+
+    A cell names one or more packages by their full PyPI names, joined by "+" or ",",
+    each optionally followed by its version: "whoosh-reloaded 2.7.5", "pytest, hypothesis".
+    """
+    section = README.split("\n## Dependencies\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("|")]
+    packages: dict[str, str | None] = {}
+    for row in rows[2:]:  # after the header and its |---| line
+        cell = row.strip("|").split("|", 1)[0]
+        for entry in re.split(r"[+,]", cell):
+            name, *version = entry.split()
+            packages[canonical_name(name)] = version[0] if version else None
+    return packages
+
+
+def test_every_requirement_is_pinned_to_an_exact_version() -> None:
+    lines = requirement_lines()
+    assert lines
+    unpinned = [f"{file}: {line}" for file, line in lines if not PINNED.fullmatch(line)]
+    assert not unpinned, f"not pinned with ==: {unpinned}"
+
+
+def test_every_pinned_package_is_in_the_readme_dependencies_table_by_its_full_name() -> None:
+    missing = sorted(set(pinned_packages()) - set(documented_packages()))
+    assert not missing, f"pinned but not in README.md's Dependencies table: {missing}"
+
+
+def test_every_package_in_the_readme_dependencies_table_is_pinned() -> None:
+    unpinned = sorted(set(documented_packages()) - set(pinned_packages()))
+    assert not unpinned, f"in README.md's Dependencies table but not pinned: {unpinned}"
+
+
+def test_versions_in_the_readme_dependencies_table_are_the_pinned_ones() -> None:
+    pins = pinned_packages()
+    for name, version in documented_packages().items():
+        if version is not None and name in pins:
+            assert version == pins[name], f"README says {name} {version}, pinned {pins[name]}"

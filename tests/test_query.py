@@ -357,7 +357,7 @@ def test_positive_terms_lists_searched_literals_once_in_order_without_negated_on
     assert positive_terms(node) == ["行政复议", "复议", "行政 复议"]
 
 
-def test_positive_terms_counts_negations():
+def test_positive_terms_see_through_double_negation_and_leave_out_fields():
     assert positive_terms(Not(Not(A))) == ["a"]
     assert positive_terms(parse_query("region:贵州")) == []
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import doctest
-from pathlib import Path
 
 import pytest
 
@@ -20,12 +19,10 @@ from indexer.ingest.s3_split import split_reports
 from indexer.ingest.s4_structure import outline
 from indexer.models import Heading
 
-SAMPLE = Path(__file__).parent.parent / "data" / "sample" / "000_61bc35062b802780.txt"
-
 
 @pytest.fixture(scope="module")
-def reports() -> list[list[str]]:
-    return split_reports(clean_paragraphs(SAMPLE.read_text(encoding="utf-8")))
+def reports(sample_text: str) -> list[list[str]]:
+    return split_reports(clean_paragraphs(sample_text))
 
 
 def section_of(report: list[str], starts_with: str) -> tuple[tuple[str, ...], bool]:
@@ -203,5 +200,6 @@ def test_titles_salutations_and_signatures_are_recognised() -> None:
     assert not is_signature_line("全体干部")
 
 
-def test_docstring_examples_run() -> None:
-    assert doctest.testmod(lines).failed == 0
+def test_the_docstring_examples_of_lines_run_and_pass() -> None:
+    outcome = doctest.testmod(lines)
+    assert outcome.attempted > 0 and outcome.failed == 0

@@ -79,7 +79,7 @@ def test_the_query_stays_in_the_box_after_searching(client):
 def test_each_report_shows_its_metadata_count_and_best_3_passages(client, result):
     soup = page(client.get("/search", query_string={"q": QUERY}))
     for group, li in zip(result.groups(), soup.select("li.group"), strict=True):
-        assert li.select_one("h2.title").get_text(strip=True) == (group.title or "（无标题）")
+        assert li.select_one("h2.title").get_text(strip=True) == (group.title or "（标题未识别）")
         meta = li.select_one(".meta").get_text()
         assert f"{group.passage_count} 段匹配" in meta
         if group.issuer:
@@ -140,7 +140,7 @@ def test_following_a_province_facet_link_filters_to_that_province(client, engine
     assert active["data-value"] == top["value"]
 
 
-def test_pagination_by_report(client, result):
+def test_pages_hold_size_reports_each_and_link_to_the_next_page(client, result):
     first = page(client.get("/search", query_string={"q": QUERY, "size": 2}))
     second = page(client.get("/search", query_string={"q": QUERY, "size": 2, "page": 2}))
     nav = first.select_one("nav.pagination")
@@ -300,7 +300,7 @@ def test_unknown_or_malformed_report_ids_give_a_chinese_404(client, path):
 # --- JSON API ------------------------------------------------------------------------------
 
 
-def test_api_search_follows_the_json_contract(client, result):
+def test_api_search_gives_the_documented_keys_totals_and_highlights(client, result):
     response = client.get("/api/search", query_string={"q": QUERY})
     assert response.status_code == 200
     assert response.mimetype == "application/json"

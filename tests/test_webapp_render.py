@@ -92,7 +92,7 @@ def test_bar_class_buckets_by_5_percent(count, largest, expected):
         (1, 0, []),
     ],
 )
-def test_page_window(page, pages, expected):
+def test_page_window_shows_the_ends_and_two_pages_either_side_with_gaps(page, pages, expected):
     assert page_window(page, pages) == expected
 
 
@@ -137,7 +137,7 @@ def test_out_of_range_parameters_are_bad(args):
     assert caught.value.message
 
 
-def test_defaults():
+def test_page_defaults_to_1_of_10_reports_and_the_api_window_to_20_from_0():
     assert parse_page(MultiDict()) == (1, 10)
     assert parse_window(MultiDict()) == (0, 20)
 

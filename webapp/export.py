@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from urllib.parse import quote
 
 from flask import Blueprint, Response, request, stream_with_context
@@ -22,7 +22,7 @@ BOM = "\ufeff"  # lets Excel recognise UTF-8 and show the Chinese correctly
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def csv_line(values: list[object]) -> str:
+def csv_line(values: Sequence[object]) -> str:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerow(values)
     return buffer.getvalue()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
@@ -48,7 +49,7 @@ class SearchParams:
 
     def url_args(
         self, *, filters: dict[str, list[str]] | None = None, **changes: object
-    ) -> dict[str, object]:
+    ) -> dict[str, Any]:
         """Return url_for keyword arguments for this search with other `filters` or `changes`."""
         args: dict[str, object] = {"q": self.q}
         args.update(self.filters if filters is None else filters)

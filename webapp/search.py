@@ -53,7 +53,7 @@ def facet_view(
     facets = []
     for name, label in FACET_LABELS.items():
         key = FACET_FILTERS[name]
-        values = result.facets.get(name) or []
+        values: list[dict[str, Any]] = result.facets.get(name) or []
         largest = max((v["reports"] for v in values), default=0)
         entries = []
         for v in values:
