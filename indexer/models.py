@@ -65,15 +65,22 @@ class Metadata:
     """
 
     title: str = _field(on_hits=True)
-    title_derived: bool = _field(False)  # True when the text has no title and we composed one
+    title_source: str = _field()  # where each value was found: see ingest/s5_describe.py
     issuer: str = _field(on_hits=True)
+    issuer_source: str = _field()
     province: str = _field(on_hits=True)
     city: str = _field(on_hits=True)
     county: str = _field(on_hits=True)
+    region_source: str = _field()
     department: str = _field(on_hits=True)
-    year: int | None = _field(None, on_hits=True)
+    department_source: str = _field()
+    year: int | None = _field(None, on_hits=True)  # the year the report is about
+    year_source: str = _field()
+    date: str = _field()  # the date it was issued or delivered: "2024-01-15", "2024-01", ""
+    date_source: str = _field()
     laws: list[str] = _field([])  # noqa: RUF009 (a default_factory; see _field)
     doc_numbers: list[str] = _field([])  # noqa: RUF009
+    boundary: str = _field()  # why the report was taken to start where it does in its file
 
     def as_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in METADATA_FIELDS}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -17,17 +16,13 @@ from indexer.ingest.s5_citations import (
     is_law_title,
 )
 from indexer.ingest.s5_describe import (
-    derive_title,
     describe_report,
     find_issuer,
-    find_year,
     title_issuer,
 )
 from indexer.ingest.s5_organs import Voice, department_of, find_department, find_voice
 from indexer.ingest.s5_places import Region, division_table, find_places, resolve_region
 from indexer.models import Metadata
-
-SAMPLE = Path(__file__).parent.parent / "data" / "sample" / "000_61bc35062b802780.txt"
 
 # 1-based line where each of the eight reports starts; lines 1–11 and 198 on are site clutter.
 # Sliced by line number so these tests do not depend on the splitter.
@@ -47,8 +42,8 @@ SAMPLE_EXPECTED = [
 
 
 @pytest.fixture(scope="module")
-def sample_reports() -> dict[int, list[str]]:
-    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+def sample_reports(sample_text: str) -> dict[int, list[str]]:
+    lines = sample_text.splitlines()
     return {
         n: lines[REPORT_STARTS[n - 1] - 1 : REPORT_STARTS[n] - 1]
         for n in range(1, len(REPORT_STARTS))
@@ -78,16 +73,17 @@ def test_describe_finds_who_wrote_each_sample_report_and_where(
     meta = described[n]
     assert (meta.issuer, meta.province, meta.city, meta.county) == (issuer, province, city, county)
     assert meta.department == department
-    assert meta.year == 2023
+    # Report 8 states its year only inside a cited plan's title (《…2023年度…安排》).
+    assert meta.year == (None if n == 8 else 2023)
 
 
 @pytest.mark.parametrize("n", range(1, 9))
-def test_untitled_sample_reports_get_a_derived_title(
+def test_untitled_sample_reports_get_no_made_up_title(
     described: dict[int, Metadata], n: int
 ) -> None:
     meta = described[n]
-    assert meta.title_derived
-    assert meta.title == f"{meta.issuer}2023年法治政府建设工作报告"
+    assert (meta.title, meta.title_source) == ("", "")
+    assert meta.issuer_source == "text"
 
 
 def test_report_naming_only_its_province_gets_no_city(described: dict[int, Metadata]) -> None:
@@ -100,7 +96,7 @@ def test_salutation_is_not_taken_for_the_title_or_the_issuer(
 ) -> None:
     # Report 3 opens "中共南湖区委、南湖区人民政府:", the bodies it reports to.
     assert described[3].issuer == "南湖区应急管理局"
-    assert described[3].title == "南湖区应急管理局2023年法治政府建设工作报告"
+    assert described[3].title == ""
 
 
 def test_sample_report_1_laws_are_canonical_and_skip_its_own_rules(
@@ -168,7 +164,9 @@ def test_sample_report_5_document_numbers_lose_their_lead_in(
     ]
 
 
-def test_sample_square_bracket_numbers(described: dict[int, Metadata]) -> None:
+def test_sample_document_numbers_in_square_brackets_are_kept_as_written(
+    described: dict[int, Metadata],
+) -> None:
     assert described[3].doc_numbers == ["安监总政法[2023]150号"]
     assert described[7].doc_numbers == ["陆教[2023]1号"]
 
@@ -184,9 +182,8 @@ def test_titled_report_keeps_its_title_as_is() -> None:
             "二、2023年工作打算",
         ]
     )
-    assert meta.title == "六盘水市民政局2022年法治政府建设工作报告"
-    assert not meta.title_derived
-    assert meta.issuer == "六盘水市民政局"
+    assert (meta.title, meta.title_source) == ("六盘水市民政局2022年法治政府建设工作报告", "text")
+    assert (meta.issuer, meta.issuer_source) == ("六盘水市民政局", "title")
     assert meta.department == "民政"
     assert meta.year == 2022  # the title's year, not the plans'
     assert (meta.province, meta.city, meta.county) == ("贵州省", "六盘水市", "")
@@ -200,7 +197,7 @@ def test_titled_report_without_place_takes_the_place_from_the_body() -> None:
         ]
     )
     assert meta.issuer == "六盘水市民政局"
-    assert not meta.title_derived
+    assert meta.title_source == "text"
 
 
 def test_report_naming_no_place_has_empty_region() -> None:
@@ -208,7 +205,8 @@ def test_report_naming_no_place_has_empty_region() -> None:
     assert (meta.province, meta.city, meta.county) == ("", "", "")
     assert meta.issuer == "民政局"
     assert meta.department == "民政"
-    assert meta.title == "民政局2023年法治政府建设工作报告"
+    assert meta.title == ""
+    assert (meta.year, meta.year_source) == (2023, "opening")
 
 
 def test_county_level_city_is_the_county_under_its_prefecture() -> None:
@@ -218,9 +216,9 @@ def test_county_level_city_is_the_county_under_its_prefecture() -> None:
     assert meta.department == "人民政府"
 
 
-def test_report_without_any_clue_is_mostly_empty() -> None:
+def test_report_without_any_clue_is_empty() -> None:
     meta = describe_report(["加强学习，提高认识。"])
-    assert meta == Metadata(title="工作报告", title_derived=True)
+    assert meta == Metadata()
 
 
 def test_describe_of_nothing_is_empty_metadata() -> None:
@@ -239,7 +237,7 @@ def test_describe_of_nothing_is_empty_metadata() -> None:
         "南湖区应急管理局2023年法治政府建设工作总结",
     ],
 )
-def test_title_lines(paragraph: str) -> None:
+def test_report_titles_are_title_lines(paragraph: str) -> None:
     assert is_title_line(paragraph)
 
 
@@ -253,7 +251,7 @@ def test_title_lines(paragraph: str) -> None:
         "2023年是全面贯彻落实叙永县人民政府关于《叙永县法治政府建设实施方案》的收官之年",
     ],
 )
-def test_not_title_lines(paragraph: str) -> None:
+def test_salutations_headings_and_sentences_are_not_title_lines(paragraph: str) -> None:
     assert not is_title_line(paragraph)
 
 
@@ -268,29 +266,73 @@ def test_not_title_lines(paragraph: str) -> None:
         ("法治政府建设工作报告", ""),
     ],
 )
-def test_title_issuer(title: str, issuer: str) -> None:
+def test_the_issuer_is_the_organ_a_title_names_or_empty_when_it_names_none(
+    title: str, issuer: str
+) -> None:
     assert title_issuer(title) == issuer
 
 
-def test_year_is_the_most_cited_work_year() -> None:
-    text = "2022年，我局法治政府建设工作取得成效。2022年以来……二、2023年工作打算"
-    assert find_year(text) == 2022
+def test_year_is_the_one_the_opening_sentence_states_not_the_plans() -> None:
+    meta = describe_report(
+        ["2022年，我局法治政府建设工作取得成效。", "一、主要工作", "二、2023年工作打算"]
+    )
+    assert (meta.year, meta.year_source) == (2022, "opening")
 
 
-def test_year_ignores_plan_periods_and_range_ends() -> None:
-    text = "落实《法治政府建设实施纲要(2021-2025年)》，2020—2025年规划。2023年度工作"
-    assert find_year(text) == 2023
+def test_year_ignores_years_inside_cited_titles() -> None:
+    meta = describe_report(
+        ["我局落实《法治政府建设实施纲要(2021-2025年)》，推进依法行政。", "一、2023年度工作"]
+    )
+    assert (meta.year, meta.year_source) == (2023, "heading")
 
 
 def test_year_is_none_when_no_year_is_written() -> None:
-    assert find_year("今年以来，我局坚持依法行政。") is None
+    assert describe_report(["今年以来，我局坚持依法行政。"]).year is None
 
 
-def test_derived_title_topic_follows_the_text() -> None:
-    assert derive_title("西平县人民政府", 2023, "推进依法行政") == (
-        "西平县人民政府2023年法治政府建设工作报告"
+def test_year_is_not_the_first_year_the_body_mentions() -> None:
+    meta = describe_report(
+        ["同志们：", "一九四九年以来，我们党领导人民取得了胜利。", "一、形势和任务"]
     )
-    assert derive_title("西平县人民政府", None, "抓好秋粮收购") == "西平县人民政府工作报告"
+    assert meta.year is None
+
+
+def test_a_speech_is_dated_by_its_dateline_and_of_that_year() -> None:
+    meta = describe_report(
+        [
+            "政府工作报告",
+            "——2026年1月28日在云南省第十四届人民代表大会第四次会议上",
+            "各位代表：",
+            "现在，我代表省人民政府，向大会报告政府工作，请予审议。",
+            "一、2025年工作回顾",
+        ]
+    )
+    assert (meta.date, meta.date_source) == ("2026-01-28", "dateline")
+    assert (meta.year, meta.year_source) == (2026, "dateline")
+    assert (meta.issuer, meta.issuer_source) == ("省人民政府", "text")
+
+
+def test_a_signature_gives_issuer_and_date_and_a_chinese_numeral_date_is_read() -> None:
+    meta = describe_report(
+        [
+            "2022年，我局坚持依法行政，推进法治政府建设。",
+            "一、主要工作",
+            "完成各项任务。",
+            "修文县民政局",
+            "二○二三年一月十日",
+        ]
+    )
+    assert (meta.issuer, meta.issuer_source) == ("修文县民政局", "signature")
+    assert (meta.date, meta.date_source) == ("2023-01-10", "signature")
+    assert (meta.year, meta.year_source) == (2022, "opening")
+
+
+def test_a_law_gets_no_issuer_from_the_organs_it_names() -> None:
+    meta = describe_report(
+        ["# 上海市供水管理条例", *[f"第{n}条 市水务局负责本市供水管理。" for n in "一二三四"]]
+    )
+    assert (meta.title, meta.title_source) == ("上海市供水管理条例", "text")
+    assert meta.issuer == ""
 
 
 # ---------------------------------------------------------------- laws
@@ -307,7 +349,9 @@ def test_derived_title_topic_follows_the_text() -> None:
         ("中华人民共和国行政复议法实施条例", "行政复议法实施条例"),
     ],
 )
-def test_canonical_law_name(cited: str, canonical: str) -> None:
+def test_a_cited_law_loses_its_country_prefix_revision_note_and_spaces(
+    cited: str, canonical: str
+) -> None:
     assert canonical_law_name(cited) == canonical
 
 
@@ -336,7 +380,7 @@ def test_extract_laws_merges_citation_forms_in_order_of_first_citation() -> None
         "中国共产党章程",
     ],
 )
-def test_law_titles(title: str) -> None:
+def test_laws_regulations_rules_and_party_regulations_are_law_titles(title: str) -> None:
     assert is_law_title(title)
 
 
@@ -358,7 +402,7 @@ def test_law_titles(title: str) -> None:
         "行政复议法（修订草案）",
     ],
 )
-def test_not_law_titles(title: str) -> None:
+def test_plans_notices_books_drafts_and_local_rules_are_not_law_titles(title: str) -> None:
     assert not is_law_title(title)
 
 
@@ -400,7 +444,9 @@ def test_nested_titles_are_read_on_their_own() -> None:
         ("制定下发了西政办〔2023〕14号文件", "西政办〔2023〕14号"),
     ],
 )
-def test_doc_number_forms(text: str, number: str) -> None:
+def test_document_numbers_are_found_in_every_bracket_style_and_spacing(
+    text: str, number: str
+) -> None:
     assert extract_doc_numbers(text) == [number]
 
 
@@ -413,7 +459,7 @@ def test_doc_numbers_are_unique_across_bracket_styles_and_in_order() -> None:
     "text",
     ["2023年工作", "《纲要(2023-2025年)》", "(2023)", "贵州省人民政府令第192号", "〔2023〕5号"],
 )
-def test_not_doc_numbers(text: str) -> None:
+def test_years_plan_periods_and_decree_numbers_are_not_document_numbers(text: str) -> None:
     assert extract_doc_numbers(text) == []
 
 
@@ -513,11 +559,15 @@ def test_every_county_written_as_a_government_is_found(data: st.DataObject) -> N
 
 
 def test_a_report_that_says_我局_is_a_departments_even_if_it_says_我县() -> None:
-    assert find_voice("我局坚持依法治教，我县教育事业发展，全县学校") == Voice("县", "局")
+    assert find_voice("我局坚持依法治教，我县教育事业发展，全县学校") == Voice(
+        "县", "局", first_person=True
+    )
 
 
 def test_a_report_that_says_我县_only_is_a_governments() -> None:
-    assert find_voice("我县坚持依法行政，全县推进，全省部署") == Voice("县", government=True)
+    assert find_voice("我县坚持依法行政，全县推进，全省部署") == Voice(
+        "县", government=True, first_person=True
+    )
 
 
 def test_a_report_that_names_its_organ_in_the_third_person() -> None:
@@ -543,7 +593,7 @@ def test_city_bureau_level_outvotes_its_superiors_scope() -> None:
         ("汉桥律师事务所", ""),
     ],
 )
-def test_department_of(organ: str, department: str) -> None:
+def test_an_organs_name_gives_its_department_type(organ: str, department: str) -> None:
     assert department_of(organ) == department
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import random
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import docx
 import pytest
-from pypdf import PdfWriter
+from pypdf import PdfReader, PdfWriter
 
 from indexer.errors import SourceError
 from indexer.ingest.s1_read import (
@@ -16,9 +17,7 @@ from indexer.ingest.s1_read import (
     iter_source_files,
     read_source,
 )
-from indexer.models import Skipped, SourceText
-
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "000_61bc35062b802780.txt"
+from indexer.models import Evidence, Skipped, SourceText
 
 # Real lines from the sample report.
 OPENING = (
@@ -138,9 +137,9 @@ def test_gb18030_characters_outside_gbk_read_back_exactly(tmp_path):
     assert source.encoding == "gb18030"
 
 
-def test_whole_sample_as_gb18030_reads_identical_to_utf8(tmp_path):
-    utf8 = read_source(SAMPLE)
-    gb = read_source(write(tmp_path, "sample.txt", SAMPLE.read_text("utf-8").encode("gb18030")))
+def test_whole_sample_as_gb18030_reads_identical_to_utf8(tmp_path, sample_file, sample_text):
+    utf8 = read_source(sample_file)
+    gb = read_source(write(tmp_path, "sample.txt", sample_text.encode("gb18030")))
     assert utf8.encoding == "utf-8"
     assert gb.encoding == "gb18030"
     assert gb.text == utf8.text
@@ -223,6 +222,50 @@ def test_docx_paragraphs_and_table_cells_come_in_document_order(tmp_path):
         "合计以上",  # a merged cell is read once
         OPENING,
     ]
+
+
+def docx_titled(path: Path, title: str) -> Path:
+    document = docx.Document()
+    document.add_paragraph(OPENING)
+    document.core_properties.title = title
+    document.save(path)
+    return path
+
+
+def test_docx_core_title_is_evidence_and_its_dates_are_not(tmp_path):
+    source = read_source(
+        docx_titled(tmp_path / "r.docx", "  六盘水市民政局2023年法治政府建设工作报告 ")
+    )
+    assert source.text == OPENING
+    assert source.evidence == (
+        Evidence("title", "六盘水市民政局2023年法治政府建设工作报告", "docx_properties"),
+    )
+
+
+GENERIC_TITLES = [
+    "",
+    "   ",
+    "Microsoft Word - 2023年法治政府建设年度报告.doc",
+    "文档",
+    "文档1",
+    "Document",
+    "新建 Microsoft Word 文档",
+    "新建 WPS文字 文档",
+    "无标题",
+    "标题",
+    "2023年法治政府建设年度报告.docx",
+    "C:\\Users\\admin\\Desktop\\报告",
+    "fzzfbg2023",
+]
+
+
+@pytest.mark.parametrize("title", GENERIC_TITLES)
+def test_generic_or_file_name_docx_titles_are_no_evidence(tmp_path, title):
+    assert read_source(docx_titled(tmp_path / "r.docx", title)).evidence == ()
+
+
+def test_text_files_say_nothing_about_themselves(tmp_path):
+    assert read_source(write(tmp_path, "r.txt", REPORT)).evidence == ()
 
 
 def test_corrupt_docx_is_a_source_error(tmp_path):
@@ -319,6 +362,29 @@ def test_html_without_text_is_a_source_error(tmp_path):
 def test_pdf_text_layer_is_read(tmp_path):
     source = read_source(write(tmp_path, "r.pdf", TEXT_PDF))
     assert (source.text, source.format, source.encoding) == ("Hello report 2023", "pdf", None)
+
+
+def pdf_titled(title: str) -> bytes:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(TEXT_PDF)))
+    writer.add_metadata({"/Title": title, "/CreationDate": "D:20240126000000"})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_pdf_title_is_evidence(tmp_path):
+    source = read_source(
+        write(tmp_path, "r.pdf", pdf_titled("绍兴市2023年法治政府建设工作情况的报告"))
+    )
+    assert source.text == "Hello report 2023"
+    assert source.evidence == (
+        Evidence("title", "绍兴市2023年法治政府建设工作情况的报告", "pdf_metadata"),
+    )
+
+
+@pytest.mark.parametrize("title", GENERIC_TITLES)
+def test_generic_or_file_name_pdf_titles_are_no_evidence(tmp_path, title):
+    assert read_source(write(tmp_path, "r.pdf", pdf_titled(title))).evidence == ()
 
 
 def test_pdf_without_text_layer_is_skipped_with_ocr_reason(tmp_path):

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from indexer.ingest.s2_clean import clean_paragraphs
 from indexer.ingest.s3_split import split_reports
-
-SAMPLE = Path(__file__).parent.parent / "data" / "sample" / "000_61bc35062b802780.txt"
 
 SAMPLE_OPENINGS = [
     "为积极推进我市依法行政工作",
@@ -32,8 +28,8 @@ def first_paragraphs(reports: list[list[str]]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def sample_paragraphs() -> list[str]:
-    return clean_paragraphs(SAMPLE.read_text(encoding="utf-8"))
+def sample_paragraphs(sample_text: str) -> list[str]:
+    return clean_paragraphs(sample_text)
 
 
 @pytest.fixture(scope="module")

@@ -102,15 +102,20 @@ _TITLE_MARK = re.compile(r"关于|\d{4}年|年度|政府|局|委员会|办公室
 
 # "中共南湖区委、南湖区人民政府:", "各位代表:": a short address ending with a colon.
 _SALUTATION = re.compile(r"[^。！？；;!?,，:：]{2,40}[:：]")
+_LIST_INTRO = re.compile(r"如下|以下|下列|下述|包括")
 _ADDRESSEE = re.compile(r"委|政府|局|办|厅|院|部|会|领导|同志|代表|主任")
 
 # A date alone on a line, as a report's dated signature writes it.
 _DATE_LINE = re.compile(
-    r"[(（]?(\d{4}|[〇零一二三四五六七八九]{4})年[\d〇零一二三四五六七八九十]{1,2}月"
-    r"[\d〇零一二三四五六七八九十]{1,3}日[)）]?"
+    r"[(（]?(\d{4}|[〇○零一二三四五六七八九]{4})年[\d〇○零一二三四五六七八九十]{1,2}月"
+    r"[\d〇○零一二三四五六七八九十]{1,3}日[)）]?"
 )
 # An issuing body alone on a line: "叙永县教育和体育局", "开江县人民政府".
 _ISSUER_LINE = re.compile(r"[^\s。！？；;!?,，:：、]{2,30}(政府|局|委员会|委|办公室|厅|院|中心)")
+
+
+# "湖州市吴兴区市场监督管理局 2023年1月10日": issuer and date on one line.
+_SIGNED_AND_DATED = re.compile(rf"(\S.*?)\s+({_DATE_LINE.pattern})")
 
 
 def is_title_line(paragraph: str) -> bool:
@@ -128,13 +133,15 @@ def is_salutation(paragraph: str) -> bool:
         parse_heading(paragraph) is None
         and _SALUTATION.fullmatch(paragraph) is not None
         and _ADDRESSEE.search(paragraph) is not None
-        and "如下" not in paragraph
-        and "以下" not in paragraph
+        and _LIST_INTRO.search(paragraph) is None
     )
 
 
 def is_signature_line(paragraph: str) -> bool:
-    """Tell whether a paragraph is an issuer's name or a date on a line of its own."""
+    """Tell whether a paragraph is an issuer's name, a date, or both, on a line of its own."""
+    signed = _SIGNED_AND_DATED.fullmatch(paragraph)
+    if signed:
+        return bool(_ISSUER_LINE.fullmatch(signed.group(1)))
     return bool(_DATE_LINE.fullmatch(paragraph) or _ISSUER_LINE.fullmatch(paragraph))
 
 

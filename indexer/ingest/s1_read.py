@@ -19,8 +19,9 @@ from pypdf import PdfReader
 
 from indexer.errors import SourceError
 from indexer.ingest.s1_html import read_html
+from indexer.ingest.s1_properties import docx_evidence, pdf_evidence
 from indexer.ingest.s1_text import decode_text
-from indexer.models import Skipped, SourceText
+from indexer.models import Evidence, Skipped, SourceText
 
 if TYPE_CHECKING:
     from docx.document import Document as DocxDocument
@@ -109,7 +110,7 @@ def _check_file(path: Path) -> Path | Skipped:
 
 
 def read_source(path: str | Path) -> SourceText:
-    """Read one source file and return its decoded text.
+    """Read one source file and return its decoded text and what the file says about itself.
 
     Raises SourceError, with a message a user can act on, for anything that stops the file
     from being read: unsupported type, I/O error, undecodable bytes, a corrupt document,
@@ -126,11 +127,11 @@ def read_source(path: str | Path) -> SourceText:
         raise SourceError(f"无法读取文件: {exc.strerror or exc}（cannot read）") from exc
     if not data:
         raise SourceError("文件是空的（empty file）")
-    text, encoding = _READERS[fmt](data)
+    text, encoding, evidence = _READERS[fmt](data)
     text = _normalise_newlines(text)
     if not text.strip():
         raise SourceError("文件里没有文字（no text）")
-    return SourceText(path=path, text=text, format=fmt, encoding=encoding)
+    return SourceText(path=path, text=text, format=fmt, encoding=encoding, evidence=evidence)
 
 
 def _normalise_newlines(text: str) -> str:
@@ -141,10 +142,17 @@ def _normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+_Read = tuple[str, str | None, tuple[Evidence, ...]]  # text, encoding, evidence
+
+
+def _read_text(data: bytes) -> _Read:
+    return (*decode_text(data), ())
+
+
 # --- docx ----------------------------------------------------------------------------------
 
 
-def _read_docx(data: bytes) -> tuple[str, None]:
+def _read_docx(data: bytes) -> _Read:
     try:
         document = docx.Document(io.BytesIO(data))
         paragraphs = list(_docx_paragraphs(document))
@@ -155,7 +163,7 @@ def _read_docx(data: bytes) -> tuple[str, None]:
             "无法打开 .docx（文件已损坏，或不是 Word 2007 及以后的文档 / corrupt docx）",
             hint="旧版 .doc 请先用 Word 另存为 .docx",
         ) from exc
-    return "\n".join(paragraphs), None
+    return "\n".join(paragraphs), None, docx_evidence(document)
 
 
 def _docx_paragraphs(container: DocxDocument | _Cell) -> Iterator[str]:
@@ -183,7 +191,7 @@ def _table_paragraphs(table: Table) -> Iterator[str]:
 # --- pdf -----------------------------------------------------------------------------------
 
 
-def _read_pdf(data: bytes) -> tuple[str, None]:
+def _read_pdf(data: bytes) -> _Read:
     reader = _open_pdf(data)
     try:
         pages = [page.extract_text() for page in reader.pages]
@@ -194,7 +202,7 @@ def _read_pdf(data: bytes) -> tuple[str, None]:
         raise SourceError("PDF 里没有任何页面（no pages）")
     if not any(text.strip() for text in pages):
         raise SourceError("PDF 没有文本层（可能是扫描件），需要先做 OCR")
-    return "\n".join(pages), None
+    return "\n".join(pages), None, pdf_evidence(reader)
 
 
 def _open_pdf(data: bytes) -> PdfReader:
@@ -216,8 +224,8 @@ def _open_pdf(data: bytes) -> PdfReader:
     return reader
 
 
-_READERS: dict[str, Callable[[bytes], tuple[str, str | None]]] = {
-    "txt": decode_text,
+_READERS: dict[str, Callable[[bytes], _Read]] = {
+    "txt": _read_text,
     "docx": _read_docx,
     "html": read_html,
     "pdf": _read_pdf,

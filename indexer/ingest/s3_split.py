@@ -1,20 +1,28 @@
-"""Split a cleaned source text into the reports it compiles.
+"""Stage 3: split a cleaned source text into the reports it compiles, saying why.
 
-Download sites paste several bodies' reports one after another, often without titles.
-A new report starts
+Download sites paste several bodies' reports one after another, often without titles, and
+a long report restarts its numbering (parts, annexes). Numbering alone is therefore never
+enough: a boundary needs evidence that a report starts here or that the previous one ended.
 
-* at a title line ("XX县人民政府关于2023年法治政府建设情况的报告"), or
-* where the top-level numbering starts again: a "一、" once the current report has had
-  a top-level heading, and no annex ("附件1", "附件:…") has begun, since an annex numbers
-  afresh inside the same report. The new report then takes the preamble written before
-  its "一、" (see `preamble_start`); everything before that stays with the previous report.
+* A **title line** ("XX县人民政府关于2023年法治政府建设情况的报告") starts a report when the
+  current one has content and either the previous report shows an end (a signature or
+  date, a closing paragraph, a closing section such as 下一步工作打算) or the title is a
+  report's title (报告/总结/汇报 with a year or a body) followed by a start (salutation,
+  dateline, organ line, announcement, opening, first heading). Titles in a 目录 do not.
+* A **restart of top-level numbering** (a "一、" after the current report's own 一、…) starts
+  a report at its preamble (`preamble_start`) when the preamble holds a start sign (title,
+  salutation such as 各位代表：, "现将…报告如下", an opening such as "2023年,我局…") or the
+  previous report ended (see above). A restart right after a part line (第二部分, 下篇) or
+  inside an annex (附件1) never does.
 
-A text without numbering, or numbered 一、二、三、 once, is one report.
+A text without numbering, or numbered 一、二、三、 once, is one report. Each report's first
+boundary reason is kept (`Chunk.reason`) so that a wrong split can be understood.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from indexer.ingest.lines import (
     announces_report,
@@ -27,36 +35,215 @@ from indexer.ingest.lines import (
     parse_heading,
 )
 
-_FIRST_TOP_HEADING = re.compile(r"一、")
+# The first item of a numbered list at the two outer levels: 一、 (一) （一）.
+_FIRST_ITEM = re.compile(r"一、|[(（]一[)）]")
+# A report in parts numbers each part afresh: 第二部分, 下篇.
+_PART = re.compile(r"第[一二三四五六七八九十]{1,3}部分|[上中下]篇(?![章幅])")
+# The last top-level sections of a report: plans, problems, the formal "nothing else".
+_CLOSING_SECTION = re.compile(
+    r"下一步|今后|明年|来年|工作(打算|计划|思路|安排|规划|重点)|努力方向|存在(的)?(问题|不足)"
+    r"|问题(和|与|及)|意见建议|其他需要报告|其它需要报告"
+)
+# A report's title (not a section's): its kind, and a body or a year that says whose.
+_REPORT_TITLE = re.compile(r"(报告|总结|汇报)([(（][^()（）]{1,10}[)）])?$")
+# "——2026年1月28日在…会议上", "（2017年10月18日）" under a speech's title.
+_DATELINE = re.compile(
+    r"^[—－\-]{1,2}.{0,40}(会议|大会)上|^[(（]\s*(\d{4}|[〇○零一二三四五六七八九]{4})年.{1,8}日\s*[)）]$"
+)
+_ARTICLE = re.compile(r"第[一二三四五六七八九十百零〇]{1,5}条")
+_SENTENCE = re.compile(r"[^。！？!?]{8,}[。！？!?]")
+_CONTENTS = re.compile(r"目\s*录|目\s*次")
+_CONTENTS_ENTRY_TAIL = re.compile(r"[.．…·\s]{2,}\d{1,4}$")
 # "附件", "附件1", "附件二:", "附件:XX县法治政府建设考核细则" on a line of its own.
 _ANNEX = re.compile(r"附件\s*[\d一二三四五六七八九十]*\s*([:：].{0,40})?")
 
 
+@dataclass(frozen=True)
+class Chunk:
+    """One report's paragraphs and why a report was taken to start there."""
+
+    paragraphs: list[str]
+    reason: str
+
+
 def split_reports(paragraphs: list[str]) -> list[list[str]]:
     """Split the paragraphs of one source text into one list per report, in order."""
+    return [chunk.paragraphs for chunk in split_explained(paragraphs)]
+
+
+def split_explained(paragraphs: list[str]) -> list[Chunk]:
+    """Split like `split_reports`, keeping each boundary's reason."""
     if not paragraphs:
         return []
     starts = report_starts(paragraphs)
-    ends = [*starts[1:], len(paragraphs)]
-    return [paragraphs[start:end] for start, end in zip(starts, ends, strict=True)]
+    ends = [start for start, _ in starts[1:]] + [len(paragraphs)]
+    chunks = [
+        Chunk(paragraphs[start:end], reason)
+        for (start, reason), end in zip(starts, ends, strict=True)
+    ]
+    return _merge_contentless(chunks)
 
 
-def report_starts(paragraphs: list[str]) -> list[int]:
-    """Return the index of each report's first paragraph; the first is always 0."""
-    starts = [0]
-    numbered = False  # the current report has had a top-level heading
+def _merge_contentless(chunks: list[Chunk]) -> list[Chunk]:
+    """Join a chunk without a sentence of body text to its neighbour: it is no report.
+
+    Page headers before the first report (or a title in a link list after the last)
+    are not reports of their own; they stay with the report they surround, unlost.
+    """
+    merged: list[Chunk] = []
+    pending: list[str] = []  # contentless paragraphs before the first real report
+    for chunk in chunks:
+        if not _has_content(chunk.paragraphs):
+            if merged:
+                merged[-1] = Chunk(merged[-1].paragraphs + chunk.paragraphs, merged[-1].reason)
+            else:
+                pending.extend(chunk.paragraphs)
+            continue
+        if pending:
+            chunk = Chunk(pending + chunk.paragraphs, "文件开头")
+            pending = []
+        merged.append(chunk)
+    if pending:
+        merged.append(Chunk(pending, "文件开头"))
+    return merged
+
+
+def report_starts(paragraphs: list[str]) -> list[tuple[int, str]]:
+    """Return (index of each report's first paragraph, why); the first is (0, "文件开头")."""
+    starts: list[tuple[int, str]] = [(0, "文件开头")]
+    top_level = 0  # the outermost heading level the current report has used (0: none yet)
     annexed = False  # the current report has reached its annexes
+    in_contents = False  # inside a 目录: its entries are titles of what follows
+    last_part_line = -10
+    articles = 0  # 第X条 paragraphs in the current report
     for i, paragraph in enumerate(paragraphs):
+        current = starts[-1][0]
         heading = parse_heading(paragraph)
-        top = heading is not None and heading.level == 1
-        if is_title_line(paragraph) and _has_content(paragraphs[starts[-1] : i]):
-            starts.append(i)
-            numbered = annexed = False
-        elif top and numbered and not annexed and _FIRST_TOP_HEADING.match(paragraph):
-            starts.append(preamble_start(paragraphs, i, starts[-1]))
-        numbered = numbered or top
+        if _CONTENTS.fullmatch(paragraph):
+            in_contents = True
+            continue
+        if in_contents:
+            if is_title_line(
+                _CONTENTS_ENTRY_TAIL.sub("", paragraph)
+            ) or _CONTENTS_ENTRY_TAIL.search(paragraph):
+                continue
+            in_contents = False
+        if _PART.match(paragraph):
+            last_part_line = i
+        if _ARTICLE.match(paragraph):
+            articles += 1
+        restarts = (
+            heading is not None
+            and top_level
+            and heading.level <= min(top_level, 2)
+            and _FIRST_ITEM.match(paragraph)
+            and not annexed
+            and articles < 2  # in 第一条…第二条… texts, (一) 一、 number clauses' lists
+            and i - last_part_line > 2
+            and not _introduces_list(paragraphs[i - 1])
+        )
+        if (
+            i > current
+            and is_signature_line(paragraphs[i - 1])
+            and not is_signature_line(paragraph)
+            and _has_content(paragraphs[current:i])
+            and (is_salutation(paragraph) or has_opening_cue(paragraph))
+            and not _ANNEX.fullmatch(paragraph)
+        ):
+            starts.append((i, f"上一篇以落款结束，后接开头「{paragraph[:16]}」"))
+            top_level, annexed, articles = 0, False, 0
+        elif is_title_line(paragraph) and _has_content(paragraphs[current:i]):
+            reason = _title_boundary(paragraphs, i, current)
+            if reason:
+                starts.append((i, reason))
+                top_level, annexed, articles = 0, False, 0
+        elif restarts:
+            start = preamble_start(paragraphs, i, current)
+            reason = _restart_boundary(paragraphs, start, i, current)
+            if reason:
+                starts.append((start, reason))
+                top_level, articles = 0, 0
+        if heading is not None and heading.level <= 2:
+            top_level = min(top_level or heading.level, heading.level)
         annexed = annexed or _ANNEX.fullmatch(paragraph) is not None
     return starts
+
+
+def _introduces_list(paragraph: str) -> bool:
+    """Tell whether a paragraph ends by introducing a list ("…履行下列职责：").
+
+    A report's announcement ("现将有关情况报告如下：") and a salutation also end with a
+    colon, but they open a report rather than a list.
+    """
+    return (
+        paragraph.endswith((":", "：")) and not announces_report(paragraph)
+    ) and not is_salutation(paragraph)
+
+
+def _title_boundary(paragraphs: list[str], i: int, current: int) -> str:
+    """Return why the title line at `i` starts a report, or "" if it does not."""
+    title = paragraphs[i]
+    if title in paragraphs[current:i]:
+        return ""  # a running header repeating the report's own title
+    ended = _ended(paragraphs, i, current)
+    if ended:
+        return f"标题行「{title[:30]}」，且上一篇{ended}"
+    if _REPORT_TITLE.search(title):
+        following = _start_sign(paragraphs[i + 1 : i + 4])
+        if following:
+            return f"标题行「{title[:30]}」后接{following}"
+    return ""
+
+
+def _restart_boundary(paragraphs: list[str], start: int, heading: int, current: int) -> str:
+    """Return why the preamble at `start` before a restarting 一、 opens a report, or ""."""
+    sign = _start_sign(paragraphs[start:heading])
+    if sign:
+        return f"编号重新开始，前有{sign}"
+    ended = _ended(paragraphs, start, current)
+    if ended:
+        return f"编号重新开始，且上一篇{ended}"
+    return ""
+
+
+def _start_sign(preamble: list[str]) -> str:
+    """Name the first sign in `preamble` that a report begins there, or ""."""
+    for paragraph in preamble:
+        if is_title_line(paragraph):
+            return "标题行"
+        if is_salutation(paragraph):
+            return f"称谓「{paragraph[:20]}」"
+        if _DATELINE.search(paragraph):
+            return "题注日期"
+        if announces_report(paragraph):
+            return "“报告如下”"
+        heading = parse_heading(paragraph)
+        if heading is not None and heading.level == 1:
+            return "一级标题"
+        if has_opening_cue(paragraph):
+            return f"开头语「{paragraph[:16]}」"
+        if is_signature_line(paragraph):
+            continue  # an issuer line under a title: keep looking
+        break
+    return ""
+
+
+def _ended(paragraphs: list[str], before: int, current: int) -> str:
+    """Name the sign that the report running up to `before` has ended, or ""."""
+    if before <= current:
+        return ""
+    last = paragraphs[before - 1]
+    if is_signature_line(last):
+        return "以落款结束"
+    if has_closing_cue(last):
+        return f"以结束语「{last[:12]}」结束"
+    for paragraph in reversed(paragraphs[current:before]):
+        heading = parse_heading(paragraph)
+        if heading is not None and heading.level == 1:
+            if _CLOSING_SECTION.search(heading.label):
+                return f"已到结尾部分「{heading.label[:16]}」"
+            break
+    return ""
 
 
 def preamble_start(paragraphs: list[str], first_heading: int, report_start: int) -> int:
@@ -112,6 +299,8 @@ def _opens(paragraphs: list[str], j: int, nearest: bool) -> bool:
 
 
 def _has_content(paragraphs: list[str]) -> bool:
+    """Tell whether paragraphs hold body text: a sentence, not only frame or page lines."""
     return any(
-        not (is_title_line(p) or is_salutation(p) or is_signature_line(p)) for p in paragraphs
+        _SENTENCE.search(p) and not (is_title_line(p) or is_salutation(p) or is_signature_line(p))
+        for p in paragraphs
     )

