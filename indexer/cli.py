@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -74,6 +75,14 @@ def main() -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Extra jieba-format user dictionary (word [freq] [tag] per line); repeatable.",
 )
+@click.option(
+    "--metadata",
+    "metadata_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV of metadata corrections (the format `reports --csv` writes); repeatable. "
+    "A metadata.csv in a SOURCE folder is read too.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @friendly_errors
@@ -81,6 +90,7 @@ def build(
     sources: tuple[Path, ...],
     index_dir: Path,
     dictionaries: tuple[Path, ...],
+    metadata_files: tuple[Path, ...],
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -90,11 +100,16 @@ def build(
     the exit status is 0 when the readable files were stored.
     """
     from .build import build_index
+    from .corrections import read_corrections, sidecars
 
+    corrections = [
+        row for path in (*sidecars(sources), *metadata_files) for row in read_corrections(path)
+    ]
     summary = build_index(
         sources,
         index_dir,
         dictionaries=dictionaries,
+        corrections=corrections,
         # A terminal gets progress bars; a log file or CI gets one line per stage.
         progress=not quiet and sys.stderr.isatty(),
         log=(lambda message: None) if quiet or sys.stderr.isatty() else _log_line,
@@ -117,6 +132,39 @@ def build(
             click.echo(f"  {skipped.path}: {skipped.reason}")
 
 
+UNKNOWN = "未识别"  # what a field no evidence gave shows as
+
+
+@main.command()
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@friendly_errors
+def remove(sources: tuple[Path, ...], index_dir: Path, as_json: bool) -> None:
+    """Remove the reports of SOURCE files (or of every file under SOURCE folders)."""
+    from .build import remove_sources
+
+    summary = remove_sources(sources, index_dir)
+    if as_json:
+        click.echo(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo(
+        f"已删除文件 {summary.files_removed} 个、报告 {summary.reports_removed} 篇；"
+        f"索引现有报告 {summary.reports} 篇，段落 {summary.passages} 段"
+    )
+
+
+@main.command()
+@index_option
+@friendly_errors
+def optimize(index_dir: Path) -> None:
+    """Merge the index's segments into one and drop removed passages' postings."""
+    from .build import optimize_index
+
+    summary = optimize_index(index_dir)
+    click.echo(f"索引已合并: {summary.generation}，用时 {summary.seconds.get('total', 0):.1f} 秒")
+
+
 def _log_line(message: str) -> None:
     click.echo(message, err=True)
 
@@ -134,20 +182,39 @@ def _report_row(record: ReportRecord) -> dict[str, object]:
 @main.command()
 @index_option
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of reports.")
+@click.option(
+    "--csv",
+    "as_csv",
+    is_flag=True,
+    help="Print the correctable metadata as CSV, the format build --metadata reads.",
+)
 @friendly_errors
-def reports(index_dir: Path, as_json: bool) -> None:
-    """List the stored reports with their metadata, one line each."""
+def reports(index_dir: Path, as_json: bool, as_csv: bool) -> None:
+    """List the stored reports with their metadata, one line each.
+
+    Fields no evidence gave are shown as 未识别; --json adds where each value came from
+    (title_source, year_source, …).
+    """
+    from .corrections import write_corrections_csv
     from .engine import SearchEngine
 
-    rows = [_report_row(r) for r in SearchEngine.open(index_dir).report_summaries()]
+    records = SearchEngine.open(index_dir).report_summaries()
+    if as_csv:
+        write_corrections_csv(
+            ((r.source, r.position, r.report_id, r.metadata) for r in records),
+            sys.stdout,  # click.get_text_stream is deprecated in click 8.5 (untyped there)
+        )
+        return
+    rows = [_report_row(r) for r in records]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     for row in rows:
         place = "".join(str(row[k]) for k in ("province", "city", "county"))
         click.echo(
-            f"{row['report_id']}  {row['title']}  [{row['issuer'] or '?'} | {place or '?'} | "
-            f"{row['department'] or '?'} | {row['year'] or '?'}]  {row['passages']} 段"
+            f"{row['report_id']}  {row['title'] or UNKNOWN}  [{row['issuer'] or UNKNOWN} | "
+            f"{place or UNKNOWN} | {row['department'] or UNKNOWN} | {row['year'] or UNKNOWN}]"
+            f"  {row['passages']} 段"
         )
 
 
@@ -162,7 +229,7 @@ def stats(index_dir: Path, as_json: bool) -> None:
     engine = SearchEngine.open(index_dir)
     reports_count, passages_count = engine.store.counts()
     records = engine.report_summaries()
-    data = {
+    data: dict[str, Any] = {
         "index_dir": str(engine.index_dir),
         "built_at": engine.store.meta("built_at"),
         "reports": reports_count,
@@ -189,7 +256,7 @@ def stats(index_dir: Path, as_json: bool) -> None:
             click.echo(f"  {item['path']}: {item['reason']}")
 
 
-def _tally(values: object) -> dict[str, int]:
+def _tally(values: Iterable[str]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for value in values:
         key = value or "（未知）"
@@ -237,7 +304,10 @@ def search(
         if hit.report_id != current:
             current = hit.report_id
             click.echo("")
-            click.secho(f"{hit.title}  ({hit.issuer or '?'}, {hit.year or '?'})", bold=True)
+            click.secho(
+                f"{hit.title or UNKNOWN}  ({hit.issuer or UNKNOWN}, {hit.year or UNKNOWN})",
+                bold=True,
+            )
         click.echo(f"  [{hit.section or '（正文）'}]  {_cli_link(hit.report_id, hit.passage_id)}")
         click.echo("    " + _emphasise(hit.text, hit.highlights))
 

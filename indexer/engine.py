@@ -8,19 +8,25 @@ are `ranking.SearchResult`'s job; the JSON shapes are `results`'.
 
 from __future__ import annotations
 
+import functools
+import json
+import pickle
 import re
 import threading
 import time
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from .analysis import Entry, segmenter
+from . import generations
+from .analysis import Entry, Segmenter, segmenter
 from .errors import IndexMissingError, QueryError
+from .generations import ReaderLock
 from .layout import IndexLayout
 from .literal import LiteralIndex, find_spans
-from .models import Report
+from .models import Metadata, Report
 from .normalize import fold
 from .query import (
     FIELDS,
@@ -37,7 +43,7 @@ from .query import (
 )
 from .ranking import SearchResult
 from .settings import SORTS
-from .store import ReportRecord, ReportStore
+from .store import ReportRecord, ReportStore, records_from_rows
 from .word_index import WordScorer
 
 FILTER_KEYS = tuple(FIELDS)  # the query language's fields, usable as filters too
@@ -45,64 +51,156 @@ _DEPARTMENT_SUFFIX = re.compile(r"(委员会|办公室|局|厅|委|办|部门)$"
 
 
 class _ReportTable:
-    """Per-report metadata as folded strings and arrays, for filters and facets."""
+    """Per-report metadata as folded strings and arrays, for filters and facets.
 
-    def __init__(self, records: list[ReportRecord]) -> None:
+    Indexed by report ordinal; the ordinals of removed reports hold empty placeholders
+    (no live passage points at them).
+    """
+
+    def __init__(self, live_records: list[ReportRecord]) -> None:
+        space = max((r.ordinal for r in live_records), default=-1) + 1
+        records: list[ReportRecord] = [
+            ReportRecord(i, "", Metadata(), "", 0, 0) for i in range(space)
+        ]
+        for record in live_records:
+            records[record.ordinal] = record
+        self.live_records = live_records
         self.records = records
         self.years = np.array([r.metadata.year or 0 for r in records], dtype=np.int64)
-        self.region = [
+
+    # Folded strings for filters, made on the first filter that needs them.
+
+    @functools.cached_property
+    def region(self) -> list[str]:
+        return [
             fold(" ".join((r.metadata.province, r.metadata.city, r.metadata.county)))
-            for r in records
+            for r in self.records
         ]
-        self.department = [fold(r.metadata.department) for r in records]
-        self.issuer = [fold(r.metadata.issuer) for r in records]
-        self.laws = [[fold(law) for law in r.metadata.laws] for r in records]
+
+    @functools.cached_property
+    def department(self) -> list[str]:
+        return [fold(r.metadata.department) for r in self.records]
+
+    @functools.cached_property
+    def issuer(self) -> list[str]:
+        return [fold(r.metadata.issuer) for r in self.records]
+
+    @functools.cached_property
+    def laws(self) -> list[list[str]]:
+        return [[fold(law) for law in r.metadata.laws] for r in self.records]
 
     def mask(self, predicate: Callable[[int], bool]) -> np.ndarray:
         count = len(self.records)
         return np.fromiter((predicate(i) for i in range(count)), bool, count)
 
 
-class SearchEngine:
-    """An opened index: load once per process with `SearchEngine.open`, share freely."""
+def _release(store: ReportStore, scorer: WordScorer, reader_lock: ReaderLock) -> None:
+    store.close()
+    scorer.close()
+    reader_lock.release()
 
-    _cache: dict[Path, tuple[str, SearchEngine]] = {}  # noqa: RUF012
+
+class SearchEngine:
+    """An opened generation of an index: get it with `SearchEngine.open`, share freely.
+
+    Opening maps arrays and reads nothing per passage or report; report metadata is read
+    on first use. `build_id` (unique per generation) and `generation` name what it reads,
+    for caches to key on. Its files are closed when it is garbage-collected (once
+    `open` has handed out a newer generation and the last request using it is done) or
+    by `close()`; until then the generation folder is held, so a build never deletes it.
+    """
+
+    _cache: dict[Path, SearchEngine] = {}  # noqa: RUF012
     _cache_lock = threading.Lock()
 
-    def __init__(self, index_dir: Path) -> None:
+    def __init__(self, index_dir: Path, generation: str | None = None) -> None:
         self.index_dir = index_dir
-        layout = IndexLayout(index_dir)
-        self.store = ReportStore(layout.store)
-        self.report_table = _ReportTable(self.store.report_records())
-        self.reports_by_id = {r.report_id: r for r in self.report_table.records}
-        report_of, sections = [], []
-        for report_ordinal, section in self.store.passage_sections():
-            report_of.append(report_ordinal)
-            sections.append(section)
-        self.passage_report = np.asarray(report_of, dtype=np.int64)
-        self.passage_count = len(report_of)
-        # Section paths repeat across passages: filter on the distinct ones, map back.
-        distinct, self.section_of = np.unique(
-            np.asarray(sections, dtype=object), return_inverse=True
+        if generation is None:
+            generation = _current_generation(index_dir)
+        layout = IndexLayout(index_dir / generation)
+        self._reader_lock = ReaderLock(layout.root)
+        try:
+            if not layout.is_complete():
+                raise FileNotFoundError(layout.root)
+            self.generation = generation
+            self.build_id = layout.build_id.read_text(encoding="utf-8").strip()
+            self.store = ReportStore(layout.store)
+            ranking = layout.ranking
+            self.passage_report = np.load(ranking / "passage_report.npy", mmap_mode="r")
+            self.live = np.asarray(self.passage_report) >= 0
+            self.passage_count = len(self.passage_report)  # the ordinal space, holes included
+            self.section_of = np.load(ranking / "section_of.npy", mmap_mode="r")
+            self._sections_path = ranking / "sections.json"
+            self._reports_path = ranking / "reports.pickle"
+            self.literal = LiteralIndex.load(layout.literal, self.live)
+            self.scorer = WordScorer(layout, self.passage_count)
+        except BaseException:
+            self._reader_lock.release()
+            raise
+        self._lazy_lock = threading.Lock()
+        self._report_table: _ReportTable | None = None
+        self._sections: list[str] | None = None
+        self._finalizer = weakref.finalize(
+            self, _release, self.store, self.scorer, self._reader_lock
         )
-        self.sections = [fold(s) for s in distinct]
-        self.literal = LiteralIndex.load(layout.literal)
-        self.scorer = WordScorer(layout, self.passage_count)
-        self.entries: tuple[Entry, ...] = self.scorer.ix.schema["content"].entries
-        self.segmenter = segmenter(self.entries)
 
     @classmethod
     def open(cls, index_dir: str | Path) -> SearchEngine:
-        """Return the engine for an index folder, loading it only if it changed."""
+        """Return the engine of the index's current generation, loading it only if new.
+
+        Costs one small file read when the generation is already loaded.
+        """
         index_dir = Path(index_dir).resolve()
-        build_id = _read_build_id(index_dir)
-        with cls._cache_lock:
-            cached = cls._cache.get(index_dir)
-            if cached and cached[0] == build_id:
-                return cached[1]
-            engine = cls(index_dir)
-            cls._cache[index_dir] = (build_id, engine)
-            return engine
+        for attempt in range(5):
+            generation = _current_generation(index_dir)
+            with cls._cache_lock:
+                cached = cls._cache.get(index_dir)
+                if cached is not None and cached.generation == generation:
+                    return cached
+                try:
+                    engine = cls(index_dir, generation)
+                except FileNotFoundError:
+                    # A newer build published and removed this generation meanwhile.
+                    if attempt == 4:
+                        raise
+                    continue
+                cls._cache[index_dir] = engine
+                return engine
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        """Close the generation's files now (the engine must not be used afterwards)."""
+        self._finalizer()
+
+    @property
+    def report_table(self) -> _ReportTable:
+        if self._report_table is None:
+            with self._lazy_lock:
+                if self._report_table is None:
+                    with open(self._reports_path, "rb") as handle:
+                        rows = pickle.load(handle)  # written by the build, never by users
+                    self._report_table = _ReportTable(records_from_rows(rows))
+        return self._report_table
+
+    @property
+    def reports_by_id(self) -> dict[str, ReportRecord]:
+        return {r.report_id: r for r in self.report_table.live_records}
+
+    @property
+    def sections(self) -> list[str]:
+        """The distinct section paths, folded; `section_of` maps each passage to one."""
+        if self._sections is None:
+            paths = json.loads(self._sections_path.read_text(encoding="utf-8"))
+            self._sections = [fold(s) for s in paths]
+        return self._sections
+
+    @functools.cached_property
+    def entries(self) -> tuple[Entry, ...]:
+        return self.scorer.ix.schema["content"].entries
+
+    @functools.cached_property
+    def segmenter(self) -> Segmenter:
+        return segmenter(self.entries)
 
     # matching --------------------------------------------------------------------
 
@@ -110,7 +208,8 @@ class SearchEngine:
         needle = fold(value.strip())
         table = self.report_table
         if name == "section":
-            matching = np.fromiter((needle in s for s in self.sections), bool, len(self.sections))
+            sections = self.sections
+            matching = np.fromiter((needle in s for s in sections), bool, len(sections))
             return matching[self.section_of]
         if name == "region":
             reports = table.mask(lambda i: needle in table.region[i])
@@ -179,6 +278,7 @@ class SearchEngine:
             raise QueryError(f"未知排序方式 {sort}", hint=f"可用：{known}")
         tree = _with_filters(query, filters or {})
         mask = self._mask(tree)
+        mask &= self.live  # removed passages (a NOT would bring them back)
         terms = positive_terms(tree)
         words = [w for term in terms for w in self.segmenter.words(term)]
         ordinals = np.flatnonzero(mask)
@@ -213,20 +313,18 @@ class SearchEngine:
         return spans
 
     def report_summaries(self) -> list[ReportRecord]:
-        return list(self.report_table.records)
+        return list(self.report_table.live_records)
 
 
-def _read_build_id(index_dir: Path) -> str:
-    layout = IndexLayout(index_dir)
-    try:
-        return layout.build_id.read_text(encoding="utf-8").strip()
-    except OSError:
-        if not layout.is_complete():
-            raise IndexMissingError(
-                f"{index_dir} 里没有索引",
-                hint="先运行 python -m indexer build SOURCE… --index DIR",
-            ) from None
-        return ""
+def _current_generation(index_dir: Path) -> str:
+    name = generations.read_current(index_dir)
+    if name is None:
+        legacy = (index_dir / "store.sqlite").exists()
+        raise IndexMissingError(
+            f"{index_dir} 里没有索引" + ("（旧格式）" if legacy else ""),
+            hint="先运行 python -m indexer build SOURCE… --index DIR",
+        )
+    return name
 
 
 def _with_filters(query: str, filters: Mapping[str, Sequence[str]]) -> Node:

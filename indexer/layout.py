@@ -1,12 +1,17 @@
 """The index folder's layout: which file holds what. Every path into an index is built here.
 
-An index folder holds:
-- `store.sqlite`: the document store (text as written, metadata);
+An index folder holds numbered generations behind a `CURRENT` pointer
+(`generations.py`). One generation holds:
+- `store.sqlite`: the document store (text as written, metadata, source files' hashes);
 - `whoosh/`: one Whoosh document per passage, words of its text, section and title;
-- `literal/`: character and character-pair postings (`literal.py`);
-- `ranking/`: per-passage field lengths and the Whoosh docnum ↔ passage ordinal maps,
-  read off Whoosh once at build so queries score whole posting blocks with numpy;
-- `BUILD_ID`: a random id written last; readers reload when it changes.
+- `literal/`: character and character-pair postings in segments (`literal.py`);
+- `ranking/`: per-passage-ordinal arrays read at open without touching the store (the
+  report of each passage, its section, its field lengths as Whoosh stores them) and the
+  Whoosh docnum → passage ordinal map; all memory-mapped;
+- `BUILD_ID`: a random id, unique to the generation; caches key on it.
+
+Unchanged parts are hard links to the previous generation's files (segments are never
+written in place), so a new generation costs only what changed.
 """
 
 from __future__ import annotations
@@ -14,12 +19,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import generations
+
 
 @dataclass(frozen=True)
 class IndexLayout:
-    """The paths of one index folder's parts."""
+    """The paths of one generation's parts."""
 
     root: Path
+
+    @classmethod
+    def current(cls, index_dir: Path) -> IndexLayout | None:
+        """Return the layout of the generation `index_dir`'s pointer names, if any."""
+        name = generations.read_current(index_dir)
+        return None if name is None else cls(index_dir / name)
 
     @property
     def store(self) -> Path:
@@ -41,9 +54,15 @@ class IndexLayout:
     def build_id(self) -> Path:
         return self.root / "BUILD_ID"
 
-    def looks_like_index(self) -> bool:
-        """Tell whether the folder holds (part of) an index, as opposed to anything else."""
-        return self.build_id.exists() or self.store.exists()
-
     def is_complete(self) -> bool:
-        return self.store.exists() and self.whoosh.exists()
+        return self.build_id.exists() and self.store.exists() and self.whoosh.exists()
+
+
+def looks_like_index(index_dir: Path) -> bool:
+    """Tell whether a folder holds (part of) an index, as opposed to anything else."""
+    if not index_dir.is_dir():
+        return False
+    names = {p.name for p in index_dir.iterdir()}
+    ours = {generations.CURRENT, generations.LOCK, generations.BUILD_ID}
+    ours.update(generations.LEGACY_PARTS)
+    return bool(names & ours) or any(generations.generation_number(n) for n in names)

@@ -56,9 +56,12 @@ class SearchResult:
     def _order_passages(
         self, ordinals: np.ndarray, reports_of: np.ndarray, scores: np.ndarray, sort: str
     ) -> None:
-        # Within a report: best passage first, ties by position in the report.
-        order = np.lexsort((ordinals, -scores, reports_of))
-        ordinals, reports_of, scores = ordinals[order], reports_of[order], scores[order]
+        # A report's passages have consecutive ordinals, so sorted ordinals come grouped
+        # by report already: group scores need no sort of the matches, only of the groups.
+        # Passages are ordered within a group only when a page shows that group.
+        if len(reports_of) > 1 and bool(np.any(reports_of[1:] < reports_of[:-1])):
+            order = np.argsort(reports_of, kind="stable")
+            ordinals, reports_of, scores = ordinals[order], reports_of[order], scores[order]
         starts = (
             np.flatnonzero(np.r_[True, reports_of[1:] != reports_of[:-1]])
             if len(ordinals)
@@ -66,7 +69,7 @@ class SearchResult:
         )
         ends = np.r_[starts[1:], len(ordinals)].astype(np.int64)
         group_reports = reports_of[starts]
-        best = scores[starts]
+        best = np.maximum.reduceat(scores, starts) if len(starts) else np.empty(0)
         totals = np.add.reduceat(scores, starts) if len(starts) else np.empty(0)
         sizes = ends - starts
         group_scores = best + _REST_WEIGHT * (totals - best) + _PER_PASSAGE * sizes
@@ -81,13 +84,29 @@ class SearchResult:
         self._group_ends = ends[group_order]
         self._group_reports = group_reports[group_order]
         self._group_scores = group_scores[group_order]
-        # Flat order: groups in rank order, passages in rank order within each.
-        if len(starts):
-            self._flat = np.concatenate(
-                [ordinals[s:e] for s, e in zip(self._group_starts, self._group_ends, strict=True)]
-            )
-        else:
-            self._flat = np.empty(0, dtype=np.int64)
+        # Where each group (in rank order) begins in the flat order of hits.
+        self._flat_starts = np.r_[0, np.cumsum(self._group_ends - self._group_starts)]
+
+    def _members(self, group: int) -> np.ndarray:
+        """A group's passage ordinals, best first, ties by position in the report."""
+        start, end = int(self._group_starts[group]), int(self._group_ends[group])
+        ordinals, scores = self._ordinals[start:end], self._scores[start:end]
+        return ordinals[np.lexsort((ordinals, -scores))]
+
+    def _flat(self, offset: int, end: int | None) -> list[int]:
+        """Ordinals of hits offset…end in the flat order: groups by rank, best first."""
+        end = self.total_passages if end is None else min(end, self.total_passages)
+        if offset >= end:
+            return []
+        first = int(np.searchsorted(self._flat_starts, offset, side="right")) - 1
+        picked: list[int] = []
+        group = first
+        while group < len(self._group_starts) and self._flat_starts[group] < end:
+            members = self._members(group)
+            base = int(self._flat_starts[group])
+            picked.extend(members[max(0, offset - base) : end - base].tolist())
+            group += 1
+        return picked
 
     # hits ------------------------------------------------------------------------
 
@@ -116,7 +135,7 @@ class SearchResult:
     def hits(self, offset: int = 0, limit: int | None = None) -> list[Hit]:
         """Return hits in grouped rank order: a report's passages together, best first."""
         end = None if limit is None else offset + limit
-        return self._hits_for(self._flat[offset:end].tolist())
+        return self._hits_for(self._flat(offset, end))
 
     def iter_hits(self, batch: int = 500) -> Iterator[Hit]:
         """Yield every hit, reading the store in batches (for exports of any size)."""
@@ -127,16 +146,12 @@ class SearchResult:
         self, offset: int = 0, limit: int | None = None, passages_per_group: int | None = 3
     ) -> list[ReportGroup]:
         """Return ranked reports with their best passages (all of them if None)."""
-        end = None if limit is None else offset + limit
+        end = len(self._group_starts) if limit is None else offset + limit
         picked = []
-        for start, stop, report_ordinal in zip(
-            self._group_starts[offset:end],
-            self._group_ends[offset:end],
-            self._group_reports[offset:end],
-            strict=True,
-        ):
-            top = stop if passages_per_group is None else min(stop, start + passages_per_group)
-            picked.append((int(report_ordinal), int(stop - start), self._ordinals[start:top]))
+        for group in range(offset, min(end, len(self._group_starts))):
+            members = self._members(group)
+            chosen = members if passages_per_group is None else members[:passages_per_group]
+            picked.append((int(self._group_reports[group]), len(members), chosen))
         hits = self._hits_for([int(o) for _, _, chosen in picked for o in chosen])
         groups, cursor = [], 0
         for report_ordinal, count, chosen in picked:

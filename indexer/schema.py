@@ -11,6 +11,7 @@ from .analysis import Entry, WordsField
 # what a passage is about than the same word in running text.
 FIELD_BOOSTS = {"content": 1.0, "section": 2.0, "title": 3.0}
 WORD_FIELDS = tuple(FIELD_BOOSTS)
+ORDINAL_COLUMN = NumericColumn("I")
 
 
 def make_schema(entries: tuple[Entry, ...]) -> Schema:
@@ -21,7 +22,7 @@ def make_schema(entries: tuple[Entry, ...]) -> Schema:
     return Schema(
         # Our passage ordinal: with several writer processes Whoosh's document numbers
         # are not insertion order, so this column maps them back.
-        ordinal=COLUMN(NumericColumn("I")),
+        ordinal=COLUMN(ORDINAL_COLUMN),
         content=WordsField(entries, field_boost=FIELD_BOOSTS["content"]),
         section=WordsField(entries, field_boost=FIELD_BOOSTS["section"]),
         title=WordsField(entries, field_boost=FIELD_BOOSTS["title"]),

@@ -1,8 +1,11 @@
 """The document store: reports, passages and metadata in one SQLite file.
 
 It holds the text exactly as reports wrote it; the search index only points into it.
-Reports and passages get dense 0-based ordinals in insertion order; the search index
-refers to passages by ordinal, users by their content-derived ids.
+Reports and passages get 0-based ordinals in insertion order, never reused: a removed
+report leaves a hole, so the postings of older segments never point at a newcomer. The
+search index refers to passages by ordinal, users by their content-derived ids. The
+`files` table remembers each source file's hash and reports, so a build re-reads only
+files that changed.
 """
 
 from __future__ import annotations
@@ -39,6 +42,11 @@ CREATE TABLE passages (
 );
 CREATE INDEX passages_by_report ON passages(report_ordinal, position);
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE files (
+    path TEXT PRIMARY KEY,       -- resolved absolute path of a source file
+    hash TEXT NOT NULL,          -- sha256 of its bytes
+    report_ids TEXT NOT NULL     -- JSON array: the reports it yielded, in order
+);
 """
 
 _REPORT_COLUMNS = "ordinal, report_id, metadata, source, position, passage_count"
@@ -89,18 +97,34 @@ def _passage(row: sqlite3.Row) -> Passage:
 
 
 class StoreWriter:
-    """Write a fresh store; used by the build only, inside one transaction."""
+    """Write a store: a fresh one, or a copy of the previous generation's to update."""
 
-    def __init__(self, path: Path) -> None:
-        path.unlink(missing_ok=True)
+    def __init__(self, path: Path, *, fresh: bool = True) -> None:
+        if fresh:
+            path.unlink(missing_ok=True)
         self.connection = sqlite3.connect(path)
-        self.connection.executescript(_SCHEMA)
-        self.report_count = 0
-        self.passage_count = 0
+        if fresh:
+            self.connection.executescript(_SCHEMA)
+        self.connection.execute("PRAGMA journal_mode = OFF")  # a generation is all or nothing
+        self.connection.execute("PRAGMA synchronous = OFF")  # the build fsyncs at the end
+        self.next_report = int(str(self._meta("next_report_ordinal", 0)))
+        self.next_passage = int(str(self._meta("next_passage_ordinal", 0)))
 
-    def add(self, report: Report) -> int:
-        """Store a report and its passages; return the report's ordinal."""
-        ordinal = self.report_count
+    def _meta(self, key: str, default: object) -> object:
+        row = self.connection.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else default
+
+    @property
+    def report_count(self) -> int:
+        return self.connection.execute("SELECT COUNT(*) FROM reports").fetchone()[0]
+
+    @property
+    def passage_count(self) -> int:
+        return self.connection.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
+
+    def add(self, report: Report) -> tuple[int, int]:
+        """Store a report and its passages; return its ordinal and its first passage's."""
+        ordinal, first = self.next_report, self.next_passage
         self.connection.execute(
             f"INSERT INTO reports ({_REPORT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
             (
@@ -116,7 +140,7 @@ class StoreWriter:
             "INSERT INTO passages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
-                    self.passage_count + i,
+                    first + i,
                     ordinal,
                     p.passage_id,
                     p.position,
@@ -129,9 +153,46 @@ class StoreWriter:
                 for i, p in enumerate(report.passages)
             ],
         )
-        self.report_count += 1
-        self.passage_count += len(report.passages)
-        return ordinal
+        self.next_report += 1
+        self.next_passage += len(report.passages)
+        return ordinal, first
+
+    def remove(self, report_id: str) -> tuple[int, list[int]] | None:
+        """Delete a report and its passages; return its ordinal and its passages' ordinals."""
+        row = self.connection.execute(
+            "SELECT ordinal FROM reports WHERE report_id = ?", (report_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        ordinal = row[0]
+        passages = [
+            r[0]
+            for r in self.connection.execute(
+                "SELECT ordinal FROM passages WHERE report_ordinal = ?", (ordinal,)
+            )
+        ]
+        self.connection.execute("DELETE FROM passages WHERE report_ordinal = ?", (ordinal,))
+        self.connection.execute("DELETE FROM reports WHERE ordinal = ?", (ordinal,))
+        return ordinal, passages
+
+    def report_ids(self) -> set[str]:
+        return {row[0] for row in self.connection.execute("SELECT report_id FROM reports")}
+
+    def files(self) -> dict[str, tuple[str, list[str]]]:
+        """Return path → (hash, report ids) for every source file the store holds."""
+        return {
+            path: (digest, json.loads(ids))
+            for path, digest, ids in self.connection.execute("SELECT * FROM files")
+        }
+
+    def set_file(self, path: str, digest: str, report_ids: list[str]) -> None:
+        self.connection.execute(
+            "INSERT OR REPLACE INTO files VALUES (?, ?, ?)",
+            (path, digest, json.dumps(report_ids)),
+        )
+
+    def forget_file(self, path: str) -> None:
+        self.connection.execute("DELETE FROM files WHERE path = ?", (path,))
 
     def set_meta(self, key: str, value: object) -> None:
         self.connection.execute(
@@ -140,6 +201,8 @@ class StoreWriter:
         )
 
     def close(self) -> None:
+        self.set_meta("next_report_ordinal", self.next_report)
+        self.set_meta("next_passage_ordinal", self.next_passage)
         self.connection.commit()
         self.connection.close()
 
@@ -154,15 +217,32 @@ class ReportStore:
             )
         self.path = path
         self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
 
     @property
     def _db(self) -> sqlite3.Connection:
         connection = getattr(self._local, "connection", None)
         if connection is None:
-            connection = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+            # immutable=1: a generation's store never changes, so SQLite skips locking.
+            uri = f"{self.path.resolve().as_uri()}?mode=ro&immutable=1"
+            connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
             connection.row_factory = sqlite3.Row
             self._local.connection = connection
+            self._connections.append(connection)
         return connection
+
+    def close(self) -> None:
+        """Close every thread's connection (the generation is being let go)."""
+        for connection in self._connections:
+            connection.close()
+        self._connections.clear()
+        self._local = threading.local()
+
+    def report_record(self, report_id: str) -> ReportRecord | None:
+        row = self._db.execute(
+            f"SELECT {_REPORT_COLUMNS} FROM reports WHERE report_id = ?", (report_id,)
+        ).fetchone()
+        return None if row is None else _report_record(row)
 
     def meta(self, key: str, default: object = None) -> object:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -172,6 +252,21 @@ class ReportStore:
         """Return every report's metadata, in ordinal order."""
         rows = self._db.execute(f"SELECT {_REPORT_COLUMNS} FROM reports ORDER BY ordinal")
         return [_report_record(row) for row in rows]
+
+    def report_rows(self) -> list[tuple]:
+        """Every report as plain values (metadata as a dict), in ordinal order: to pickle."""
+        rows = self._db.execute(f"SELECT {_REPORT_COLUMNS} FROM reports ORDER BY ordinal")
+        return [
+            (
+                r["ordinal"],
+                r["report_id"],
+                json.loads(r["metadata"]),
+                r["source"],
+                r["position"],
+                r["passage_count"],
+            )
+            for r in rows
+        ]
 
     def passage_sections(self) -> Iterator[tuple[int, str]]:
         """Yield (report ordinal, section path) for every passage, in ordinal order."""
@@ -222,3 +317,11 @@ class ReportStore:
         reports = self._db.execute("SELECT COUNT(*) FROM reports").fetchone()[0]
         passages = self._db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
         return reports, passages
+
+
+def records_from_rows(rows: list[tuple]) -> list[ReportRecord]:
+    """Rebuild `report_rows` output as records (Metadata.from_dict ignores gone fields)."""
+    return [
+        ReportRecord(ordinal, report_id, Metadata.from_dict(meta), source, position, count)
+        for ordinal, report_id, meta, source, position, count in rows
+    ]

@@ -20,12 +20,16 @@ when the attributes go away or the decoding disagrees with Whoosh's own matcher.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
+# Whoosh matchers and readers are typed Any: Whoosh ships no types, and the attributes
+# read here are private.
 PRIVATE_ATTRIBUTES = ("_read_data", "_data", "_blocklength", "_maxid", "_next_block", "_byteids")
 
 
-def leaf_postings(matcher: object, wanted: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+def leaf_postings(matcher: Any, wanted: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """Decode one segment's postings of a term, a whole block at a time where possible."""
     if has_block_data(matcher):
         return _block_postings(matcher, wanted)
@@ -38,12 +42,12 @@ def leaf_postings(matcher: object, wanted: np.ndarray | None) -> tuple[np.ndarra
     return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64)
 
 
-def has_block_data(matcher: object) -> bool:
+def has_block_data(matcher: Any) -> bool:
     """Tell whether a matcher exposes the block internals listed in the module docstring."""
     return all(hasattr(matcher, name) for name in PRIVATE_ATTRIBUTES) and not matcher._byteids
 
 
-def _block_postings(matcher: object, wanted: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+def _block_postings(matcher: Any, wanted: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     # whoosh3 blocks hold (delta-coded ids, weights, values); weights are None when all
     # are 1 and a float when all are equal. numpy decodes a block in one call where
     # Whoosh's own readers run a Python generator per posting.
@@ -75,3 +79,23 @@ def _block_postings(matcher: object, wanted: np.ndarray | None) -> tuple[np.ndar
     if not ids:
         return np.empty(0, np.int64), np.empty(0, np.float64)
     return np.concatenate(ids), np.concatenate(weights)
+
+
+def numeric_column(reader: Any, fieldname: str, column: Any) -> np.ndarray:
+    """Read one segment's fixed-width numeric column whole, as an array (one per doc).
+
+    Uses the segment reader's `_perdoc` and its column reader's `_dbfile`, `_basepos`,
+    `_count`, `_fixedlen`, `_typecode` and `_default` (whoosh-reloaded 2.7.5); Whoosh
+    itself unpacks one value per call.
+    """
+    doccount = reader.doc_count_all()
+    perdoc = reader._perdoc
+    if not perdoc.has_column(fieldname):
+        return np.zeros(doccount, dtype=np.int64)
+    col = perdoc.column_reader(fieldname, column)
+    dtype = np.dtype(col._typecode).newbyteorder(">")
+    values = np.full(doccount, col._default, dtype=np.int64)
+    if col._count:
+        raw = col._dbfile.get(col._basepos, col._count * col._fixedlen)
+        values[: col._count] = np.frombuffer(raw, dtype=dtype)
+    return values

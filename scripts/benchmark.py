@@ -7,6 +7,13 @@ median and 95th-percentile time of an exact count plus the top 10 hits with high
     .venv/bin/python scripts/benchmark.py                       # laws corpus, 58 MB
     .venv/bin/python scripts/benchmark.py --corpus data/sample --repeat 120   # ~10 MB
     .venv/bin/python scripts/benchmark.py --skip-stock          # ours only
+    .venv/bin/python scripts/benchmark.py --scale 1,3,10 --skip-stock   # growth
+
+Each query is timed through the engine as the web API runs it: the exact totals, facets
+and the first page of hits with highlights (`result_to_json`), warm (repeated) and cold
+(the first query of a freshly opened engine). Build peak RSS counts the build process and
+its writer processes together (sampled from /proc); the query process's RSS and the open
+time are measured in a fresh process, as a web worker would see them.
 
 Prints a Markdown table and writes the figures as JSON (--out).
 """
@@ -16,10 +23,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -27,9 +37,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from indexer.build import build_index  # noqa: E402
+from indexer.build import build_index, remove_sources  # noqa: E402
 from indexer.engine import SearchEngine  # noqa: E402
 from indexer.normalize import fold  # noqa: E402
+from indexer.results import result_to_json  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "laws"
 QUERIES = [
@@ -51,6 +62,8 @@ QUERIES = [
     "食品安全 监督管理",
     "行政复议 OR 行政诉讼",
     "人民法院 -刑事",
+    "国务院",
+    "行政复议 year:2000-2023",
 ]
 
 
@@ -66,8 +79,89 @@ def timed(action, repeat: int) -> tuple[float, float, object]:
     return statistics.median(times), p95, result
 
 
+class PeakRss:
+    """Sample the summed RSS of this process and all its descendants; keep the peak."""
+
+    def __init__(self, interval: float = 0.1) -> None:
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, tree_rss(os.getpid()))
+            self._stop.wait(self.interval)
+
+
+def tree_rss(pid: int) -> int:
+    """Bytes of resident memory of a process and its descendants (Linux /proc)."""
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+            for task in Path(f"/proc/{current}/task").iterdir():
+                stack.extend(int(c) for c in (task / "children").read_text().split())
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def folder_size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+_PROBE = """
+import json, sys, time
+from pathlib import Path
+from indexer.engine import SearchEngine
+from indexer.results import result_to_json
+started = time.perf_counter()
+engine = SearchEngine.open(sys.argv[1])
+opened = time.perf_counter() - started
+cold = {}
+for query in json.loads(sys.argv[2]):
+    started = time.perf_counter()
+    result_to_json(engine.search(query), lambda r, p: "", 0, 10)
+    cold[query] = round((time.perf_counter() - started) * 1000, 2)
+    engine.close()
+    SearchEngine._cache.clear()
+    engine = SearchEngine.open(sys.argv[1])
+for query in json.loads(sys.argv[2]) * 3:
+    result_to_json(engine.search(query), lambda r, p: "", 0, 10)
+status = Path("/proc/self/status").read_text()
+peak = [int(l.split()[1]) * 1024 for l in status.splitlines() if l.startswith("VmHWM:")][0]
+print(json.dumps({"open_s": opened, "cold_ms": cold, "rss_bytes": peak}))
+"""
+
+
+def probe_fresh_process(index_dir: Path) -> dict:
+    """Open the index in a new process: open time, cold query times, peak RSS."""
+    output = subprocess.run(
+        [sys.executable, "-c", _PROBE, str(index_dir), json.dumps(QUERIES, ensure_ascii=False)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
 def truth(folded_passages: list[str], query: str) -> int:
     """Passages matching a query of plain terms, -terms and one OR, by Python's `in`."""
+    if ":" in query:
+        return -1  # a filtered query: no plain-text truth
     if " OR " in query:
         left, right = (fold(part.strip()) for part in query.split(" OR "))
         return sum(1 for p in folded_passages if left in p or right in p)
@@ -80,56 +174,101 @@ def truth(folded_passages: list[str], query: str) -> int:
     )
 
 
-def prepare_corpus(corpus: Path, repeat: int, workdir: Path) -> list[Path]:
-    if repeat <= 1:
+def prepare_corpus(corpus: Path, repeat: int, workdir: Path, *, copy: bool = False) -> list[Path]:
+    if repeat <= 1 and not copy:
         return [corpus]
     copies = workdir / "corpus"
     copies.mkdir()
     files = [corpus] if corpus.is_file() else sorted(corpus.rglob("*.txt"))
-    for i in range(repeat):
-        for f in files:
+    for i in range(max(repeat, 1)):
+        for n, f in enumerate(files):
             # A marker line keeps each copy a distinct report (identical reports are
-            # stored once).
+            # stored once); the first copy is the corpus as is.
             text = f.read_text(encoding="utf-8")
-            (copies / f"{i:04d}-{f.name}").write_text(f"副本{i}\n{text}", encoding="utf-8")
+            marked = text if i == 0 else f"副本{i}\n{text}"
+            (copies / f"{i:04d}-{n:05d}-{f.name}").write_text(marked, encoding="utf-8")
     return [copies]
 
 
-def bench_ours(sources: list[Path], workdir: Path, repeat: int) -> dict:
-    index_dir = workdir / "ours"
+def bench_ours(
+    sources: list[Path], workdir: Path, repeat: int, *, name: str = "ours", truths: bool = True
+) -> dict:
+    index_dir = workdir / name
     started = time.perf_counter()
-    summary = build_index(sources, index_dir)
+    with PeakRss() as rss:
+        summary = build_index(sources, index_dir)
     build_seconds = time.perf_counter() - started
-    started = time.perf_counter()
+    probe = probe_fresh_process(index_dir)
     engine = SearchEngine.open(index_dir)
-    open_seconds = time.perf_counter() - started
-    folded = [fold(t) for t in engine.store.iter_texts()]
+    folded = [fold(t) for t in engine.store.iter_texts()] if truths else []
     queries = {}
     for query in QUERIES:
 
         def run(q=query):
             result = engine.search(q)
-            result.hits(0, 10)
+            result_to_json(result, lambda r, p: "", 0, 10)
             return result
 
         median, p95, result = timed(run, repeat)
         queries[query] = {
             "hits": result.total_passages,
-            "truth": truth(folded, query),
+            "truth": truth(folded, query) if truths else None,
             "median_ms": round(median, 2),
             "p95_ms": round(p95, 2),
+            "cold_ms": probe["cold_ms"][query],
         }
     return {
         "build_s": round(build_seconds, 1),
+        "build_peak_rss_mb": round(rss.peak / 1e6),
         "stages_s": {k: round(v, 1) for k, v in summary.seconds.items()},
-        "open_s": round(open_seconds, 2),
+        "open_s": round(probe["open_s"], 3),
+        "query_process_rss_mb": round(probe["rss_bytes"] / 1e6),
+        "index_mb": round(folder_size(index_dir) / 1e6),
         "reports": summary.reports,
         "passages": summary.passages,
-        "characters": len(engine.literal.folded_text),
+        "characters": engine.literal.character_count,
         "queries": queries,
         "texts": folded,
         "index_dir": index_dir,
     }
+
+
+def bench_scale(corpus: Path, factors: list[int], workdir: Path, runs: int) -> list[dict]:
+    """Build the corpus at each size; on the largest, time adding and removing one file."""
+    rows = []
+    for factor in factors:
+        folder = workdir / f"scale-{factor}"
+        folder.mkdir()
+        sources = prepare_corpus(corpus, factor, folder, copy=True)
+        print(f"Scale ×{factor} …", file=sys.stderr)
+        figures = bench_ours(sources, folder, runs, name="index", truths=False)
+        times = sorted(q["median_ms"] for q in figures["queries"].values())
+        p95s = sorted(q["p95_ms"] for q in figures["queries"].values())
+        row = {
+            "factor": factor,
+            "build_s": figures["build_s"],
+            "build_peak_rss_mb": figures["build_peak_rss_mb"],
+            "index_mb": figures["index_mb"],
+            "open_s": figures["open_s"],
+            "query_rss_mb": figures["query_process_rss_mb"],
+            "median_of_medians_ms": statistics.median(times),
+            "worst_p95_ms": p95s[-1],
+            "worst_cold_ms": max(q["cold_ms"] for q in figures["queries"].values()),
+        }
+        if factor == factors[-1]:
+            extra = Path(sources[0]) / "zz-added.txt"
+            extra.write_text(
+                "一、新增\n本次新增一篇测试报告：紫色萝卜专项整治。\n", encoding="utf-8"
+            )
+            started = time.perf_counter()
+            build_index(sources, folder / "index")
+            row["add_one_file_s"] = round(time.perf_counter() - started, 2)
+            started = time.perf_counter()
+            remove_sources([extra], folder / "index")
+            row["remove_one_file_s"] = round(time.perf_counter() - started, 2)
+        rows.append(row)
+        shutil.rmtree(folder, ignore_errors=True)
+    return rows
 
 
 def bench_stock(texts: list[str], workdir: Path, repeat: int) -> dict:
@@ -184,7 +323,24 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15, help="Timed runs per query.")
     parser.add_argument("--skip-stock", action="store_true", help="Benchmark ours only.")
     parser.add_argument("--out", type=Path, default=None, help="Write figures as JSON here.")
+    parser.add_argument(
+        "--scale", default=None, help="Comma-separated corpus copies, e.g. 1,3,10: growth only."
+    )
     args = parser.parse_args()
+    if args.scale:
+        workdir = Path(tempfile.mkdtemp(prefix="report-search-scale-"))
+        try:
+            factors = [int(f) for f in args.scale.split(",")]
+            rows = bench_scale(args.corpus, factors, workdir, args.runs)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+        keys = list(rows[-1])
+        print("| " + " | ".join(keys) + " |\n|" + "---|" * len(keys))
+        for row in rows:
+            print("| " + " | ".join(str(row.get(k, "")) for k in keys) + " |")
+        if args.out:
+            args.out.write_text(json.dumps(rows, indent=2), encoding="utf-8")
+        return
 
     workdir = Path(tempfile.mkdtemp(prefix="report-search-bench-"))
     try:
@@ -213,10 +369,13 @@ def main() -> None:
     print("| | ours | stock |\n|---|---|---|")
     stock_build = f"{stock['build_s']} s" if stock else "—"
     print(f"| build | {ours['build_s']} s ({ours['stages_s']}) | {stock_build} |")
-    print(f"| open index | {ours['open_s']} s | |")
+    print(f"| build peak RSS (process tree) | {ours['build_peak_rss_mb']} MB | |")
+    print(f"| index size | {ours['index_mb']} MB | |")
+    print(f"| open index (fresh process) | {ours['open_s']} s | |")
+    print(f"| query process peak RSS | {ours['query_process_rss_mb']} MB | |")
     print(
-        "\n| query | truth | ours hits | ours median / p95 ms | stock hits | "
-        "stock median / p95 ms |\n|---|---|---|---|---|---|"
+        "\n| query | truth | ours hits | ours median / p95 ms | ours cold ms | stock hits | "
+        "stock median / p95 ms |\n|---|---|---|---|---|---|---|"
     )
     for query, mine in ours["queries"].items():
         theirs = stock["queries"][query] if stock else None
@@ -225,7 +384,7 @@ def main() -> None:
         )
         print(
             f"| `{query}` | {mine['truth']} | {mine['hits']} | "
-            f"{mine['median_ms']} / {mine['p95_ms']} | {stock_cells} |"
+            f"{mine['median_ms']} / {mine['p95_ms']} | {mine['cold_ms']} | {stock_cells} |"
         )
     if args.out:
         args.out.write_text(

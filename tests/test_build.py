@@ -15,11 +15,11 @@ from indexer.errors import SourceError
 from indexer.layout import IndexLayout
 from indexer.store import ReportStore
 
-SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample" / "000_61bc35062b802780.txt"
-
 
 def passage_ids(index_dir: Path) -> list[tuple[str, str]]:
-    store = ReportStore(IndexLayout(index_dir).store)
+    layout = IndexLayout.current(index_dir)
+    assert layout is not None
+    store = ReportStore(layout.store)
     return [
         (record.report_id, p.passage_id)
         for record in store.report_records()
@@ -27,16 +27,20 @@ def passage_ids(index_dir: Path) -> list[tuple[str, str]]:
     ]
 
 
-def test_ids_are_identical_across_two_builds(sample_index: Path, tmp_path: Path) -> None:
+def test_ids_are_identical_across_two_builds(
+    sample_index: Path, sample_file: Path, tmp_path: Path
+) -> None:
     again = tmp_path / "again"
-    build_index([SAMPLE], again)
+    build_index([sample_file], again)
     assert passage_ids(again) == passage_ids(sample_index)
 
 
-def test_a_folder_with_an_unreadable_file_loads_everything_else(tmp_path: Path) -> None:
+def test_a_folder_with_an_unreadable_file_loads_everything_else(
+    sample_file: Path, tmp_path: Path
+) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    shutil.copy(SAMPLE, corpus / "sample.txt")
+    shutil.copy(sample_file, corpus / "sample.txt")
     (corpus / "broken.docx").write_bytes(b"PK\x03\x04 this is not a real docx")
     (corpus / "table.xlsx").write_bytes(b"not supported")
     report = Document()
@@ -58,11 +62,11 @@ def test_a_folder_with_an_unreadable_file_loads_everything_else(tmp_path: Path) 
     assert engine.search("行政复议").total_reports == 6
 
 
-def test_the_same_report_in_two_files_is_stored_once(tmp_path: Path) -> None:
+def test_the_same_report_in_two_files_is_stored_once(sample_file: Path, tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    shutil.copy(SAMPLE, corpus / "a.txt")
-    shutil.copy(SAMPLE, corpus / "b.txt")
+    shutil.copy(sample_file, corpus / "a.txt")
+    shutil.copy(sample_file, corpus / "b.txt")
     summary = build_index([corpus], tmp_path / "index")
     assert summary.reports == 8
     assert len(summary.duplicates) == 8
@@ -81,19 +85,23 @@ def test_nothing_readable_is_an_error_and_keeps_the_old_index(
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".index.")]
 
 
-def test_rebuilding_replaces_the_index_and_the_engine_reloads(tmp_path: Path) -> None:
+def test_rebuilding_replaces_the_index_and_the_engine_reloads(
+    sample_file: Path, tmp_path: Path
+) -> None:
     index_dir = tmp_path / "index"
     first = tmp_path / "first.txt"
     first.write_text("一、总体情况\n本县推进紫色萝卜专项整治。", encoding="utf-8")
     build_index([first], index_dir)
     assert SearchEngine.open(index_dir).search("紫色萝卜").total_passages == 1
-    build_index([SAMPLE], index_dir)
+    build_index([sample_file], index_dir)
     assert SearchEngine.open(index_dir).search("紫色萝卜").total_passages == 0
     assert SearchEngine.open(index_dir).search("行政复议").total_reports == 5
 
 
-def test_two_writer_processes_give_the_same_results(sample_index: Path, tmp_path: Path) -> None:
-    build_index([SAMPLE], tmp_path / "parallel", processes=2)
+def test_two_writer_processes_give_the_same_results(
+    sample_index: Path, sample_file: Path, tmp_path: Path
+) -> None:
+    build_index([sample_file], tmp_path / "parallel", processes=2)
     single = SearchEngine.open(sample_index)
     parallel = SearchEngine.open(tmp_path / "parallel")
     for query in ("行政复议", "法治政府建设", "法律顾问 OR 民法典"):
@@ -106,7 +114,7 @@ def test_two_writer_processes_give_the_same_results(sample_index: Path, tmp_path
 def test_scoring_only_the_matches_skips_blocks_but_not_scores(tmp_path: Path) -> None:
     # 年 occurs in every passage (many posting blocks); 2023年 in a few of them.
     lines = ["一、总体情况"] + [
-        f"第{i}项工作按年度计划推进。" + ("2023年完成验收。" if i % 397 == 0 else "")
+        f"第{i}项工作按年计划推进。" + ("2023年完成验收。" if i % 397 == 0 else "")
         for i in range(1, 1600)
     ]
     corpus = tmp_path / "many.txt"
@@ -116,17 +124,21 @@ def test_scoring_only_the_matches_skips_blocks_but_not_scores(tmp_path: Path) ->
     words = engine.segmenter.words("2023年")
     matched = np.flatnonzero(["2023年" in line for line in lines])
     assert len(matched) == 4
+    engine.scorer.CACHE_SHARE = 2.0  # no word counts as frequent: nothing is cached
     full = engine.scorer.scores(searcher, words)
     restricted = engine.scorer.scores(searcher, words, matched)
     assert np.allclose(restricted[matched], full[matched])
     assert np.count_nonzero(restricted) < np.count_nonzero(full)  # blocks were skipped
+    engine.scorer.CACHE_SHARE = 0.0  # every word is frequent: scored whole, then cached
+    cached = engine.scorer.scores(searcher, words, matched)
+    assert np.allclose(cached, full, rtol=1e-6)
 
 
-def test_a_folder_that_is_not_an_index_is_never_replaced(tmp_path: Path) -> None:
+def test_a_folder_that_is_not_an_index_is_never_replaced(sample_file: Path, tmp_path: Path) -> None:
     documents = tmp_path / "documents"
     documents.mkdir()
     (documents / "notes.txt").write_text("我的笔记", encoding="utf-8")
     with pytest.raises(SourceError, match="不会覆盖"):
-        build_index([SAMPLE], documents)
+        build_index([sample_file], documents)
     assert (documents / "notes.txt").read_text(encoding="utf-8") == "我的笔记"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["documents"]

@@ -5,33 +5,29 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from indexer.cli import main
 
-SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
 
-
-@pytest.fixture()
-def runner() -> CliRunner:
-    return CliRunner()
-
-
-def test_build_prints_a_summary_and_lists_skipped_files(runner: CliRunner, tmp_path: Path) -> None:
+def test_build_prints_a_summary_and_lists_skipped_files(
+    runner: CliRunner, sample_dir: Path, tmp_path: Path
+) -> None:
     bad = tmp_path / "bad.pdf"
     bad.write_bytes(b"%PDF-1.4 broken")
     result = runner.invoke(
-        main, ["build", str(SAMPLE_DIR), str(bad), "--index", str(tmp_path / "ix")]
+        main, ["build", str(sample_dir), str(bad), "--index", str(tmp_path / "ix")]
     )
     assert result.exit_code == 0, result.output
     assert "报告 8 篇" in result.output
     assert "跳过文件 1 个" in result.output and "bad.pdf" in result.output
 
 
-def test_build_json_summary(runner: CliRunner, tmp_path: Path) -> None:
+def test_build_json_prints_files_read_reports_and_skipped_files(
+    runner: CliRunner, sample_dir: Path, tmp_path: Path
+) -> None:
     result = runner.invoke(
-        main, ["build", str(SAMPLE_DIR), "--index", str(tmp_path / "ix"), "--json"]
+        main, ["build", str(sample_dir), "--index", str(tmp_path / "ix"), "--json"]
     )
     summary = json.loads(result.stdout)
     assert (summary["files_read"], summary["reports"], summary["skipped"]) == (1, 8, [])
@@ -65,7 +61,9 @@ def test_reports_plain_prints_one_line_per_report(runner: CliRunner, sample_inde
     assert len(result.output.strip().splitlines()) == 8
 
 
-def test_stats(runner: CliRunner, sample_index: Path) -> None:
+def test_stats_counts_the_samples_reports_and_provinces_as_json_and_as_text(
+    runner: CliRunner, sample_index: Path
+) -> None:
     result = runner.invoke(main, ["stats", "--index", str(sample_index), "--json"])
     stats = json.loads(result.output)
     assert (stats["reports"], stats["provinces"]["贵州省"]) == (8, 2)

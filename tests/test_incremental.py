@@ -1,0 +1,320 @@
+"""Index generations and incremental builds: add, change, delete, remove, merge, kill."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from indexer import generations
+from indexer.build import BATCH_CHARACTERS, build_index, optimize_index, remove_sources
+from indexer.engine import SearchEngine
+from indexer.generations import BuildLockedError
+from indexer.layout import IndexLayout
+from indexer.literal import LiteralIndex, LiteralSegment, merge_segments, read_segment_list
+from indexer.store import ReportStore
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def report_text(subject: str, number: int) -> str:
+    return textwrap.dedent(
+        f"""\
+        某县{subject}局{2000 + number}年法治政府建设工作报告
+        一、主要工作
+        (一)推进{subject}专项整治。全年办理{subject}案件{number}件，编号{subject}{number}号。
+        二、存在问题
+        {subject}工作仍有差距。
+        """
+    )
+
+
+def make_corpus(folder: Path, subjects: dict[str, int]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for subject, number in subjects.items():
+        (folder / f"{subject}.txt").write_text(report_text(subject, number), encoding="utf-8")
+    return folder
+
+
+def ids_by_source(index_dir: Path) -> dict[str, tuple[int, str, list[str]]]:
+    layout = IndexLayout.current(index_dir)
+    assert layout is not None
+    store = ReportStore(layout.store)
+    found = {}
+    for record in store.report_records():
+        passages = [p.passage_id for p in store.report(record.report_id).passages]
+        found[Path(record.source).stem] = (record.ordinal, record.report_id, passages)
+    store.close()
+    return found
+
+
+def leftovers(index_dir: Path) -> list[str]:
+    current = generations.read_current(index_dir)
+    expected = {current, generations.CURRENT, generations.LOCK, generations.BUILD_ID}
+    return sorted(p.name for p in index_dir.iterdir() if p.name not in expected)
+
+
+@pytest.fixture()
+def corpus(tmp_path: Path) -> Path:
+    return make_corpus(tmp_path / "corpus", {"紫菜": 1, "海带": 2, "裙带菜": 3})
+
+
+def test_adding_a_file_keeps_the_ids_of_every_other_report(corpus: Path, tmp_path: Path):
+    index_dir = tmp_path / "index"
+    build_index([corpus], index_dir)
+    before = ids_by_source(index_dir)
+    make_corpus(corpus, {"石花菜": 4})
+    summary = build_index([corpus], index_dir)
+    assert (summary.files_read, summary.files_unchanged, summary.reports_added) == (1, 3, 1)
+    after = ids_by_source(index_dir)
+    assert {k: after[k] for k in before} == before
+    engine = SearchEngine.open(index_dir)
+    assert engine.search("石花菜").total_reports == 1
+    assert engine.search("专项整治").total_reports == 4
+    assert engine.store.counts() == (4, summary.passages)
+
+
+def test_a_changed_file_is_read_again_and_its_report_replaced(corpus: Path, tmp_path: Path):
+    index_dir = tmp_path / "index"
+    build_index([corpus], index_dir)
+    before = ids_by_source(index_dir)
+    (corpus / "海带.txt").write_text(report_text("海带", 2) + "海带丰收。\n", encoding="utf-8")
+    summary = build_index([corpus], index_dir)
+    assert (summary.files_read, summary.reports_added, summary.reports_removed) == (1, 1, 1)
+    after = ids_by_source(index_dir)
+    assert after["紫菜"] == before["紫菜"] and after["裙带菜"] == before["裙带菜"]
+    assert after["海带"][1] != before["海带"][1]
+    engine = SearchEngine.open(index_dir)
+    assert engine.search("海带丰收").total_passages == 1
+    assert engine.search("海带").total_reports == 1
+    assert engine.search("专项整治").total_passages == 3  # the old passages are gone
+
+
+def test_a_deleted_file_disappears_and_remove_removes_explicitly(corpus: Path, tmp_path: Path):
+    index_dir = tmp_path / "index"
+    build_index([corpus], index_dir)
+    before = ids_by_source(index_dir)
+    (corpus / "紫菜.txt").unlink()
+    summary = build_index([corpus], index_dir)
+    assert (summary.files_removed, summary.reports_removed, summary.reports) == (1, 1, 2)
+    engine = SearchEngine.open(index_dir)
+    assert engine.search("紫菜").total_passages == 0
+    assert engine.search("工作 -紫菜").total_reports == 2  # removed passages never come back
+    summary = remove_sources([corpus / "海带.txt"], index_dir)
+    assert (summary.reports_removed, summary.reports) == (1, 1)
+    engine = SearchEngine.open(index_dir)
+    assert engine.search("海带").total_passages == 0
+    assert engine.search("专项整治").total_reports == 1
+    assert [r.report_id for r in engine.report_summaries()] == [before["裙带菜"][1]]
+    assert ids_by_source(index_dir) == {"裙带菜": before["裙带菜"]}
+
+
+def test_an_unchanged_rebuild_changes_nothing_but_the_generation(corpus: Path, tmp_path: Path):
+    index_dir = tmp_path / "index"
+    first = build_index([corpus], index_dir)
+    second = build_index([corpus], index_dir)
+    assert (second.files_read, second.files_unchanged, second.reports_added) == (0, 3, 0)
+    assert second.generation != first.generation
+    assert ids_by_source(index_dir) == ids_by_source(index_dir)
+    assert leftovers(index_dir) == []
+
+
+def test_an_engine_opened_before_an_update_keeps_answering(corpus: Path, tmp_path: Path):
+    index_dir = tmp_path / "index"
+    build_index([corpus], index_dir)
+    old = SearchEngine.open(index_dir)
+    (corpus / "紫菜.txt").unlink()
+    make_corpus(corpus, {"石花菜": 4})
+    build_index([corpus], index_dir)
+    new = SearchEngine.open(index_dir)
+    assert new is not old and new.build_id != old.build_id
+    # The old generation is still held by `old`, so the build kept it.
+    assert (index_dir / old.generation).is_dir()
+    for _ in range(2):
+        assert old.search("紫菜").total_reports == 1
+        assert old.search("石花菜").total_reports == 0
+        assert [h.passage_id for h in old.search("专项整治").hits()]
+        assert new.search("紫菜").total_reports == 0
+        assert new.search("石花菜").total_reports == 1
+    assert SearchEngine.open(index_dir) is new
+    old_generation = old.generation
+    del old  # the last user is done: its files close and the next build removes it
+    build_index([corpus], index_dir)
+    assert not (index_dir / old_generation).exists()
+    assert leftovers(index_dir) == [new.generation]  # still in use
+
+
+def test_an_old_engine_closes_its_files_once_replaced(corpus: Path, tmp_path: Path):
+    index_dir = tmp_path / "index"
+    build_index([corpus], index_dir)
+
+    def deleted_files() -> int:
+        fd_dir = Path("/proc/self/fd")
+        links = []
+        for fd in fd_dir.iterdir():
+            try:
+                links.append(os.readlink(fd))
+            except OSError:
+                continue
+        return sum(1 for link in links if link.endswith("(deleted)") and str(index_dir) in link)
+
+    for _ in range(4):
+        SearchEngine.open(index_dir).search("专项整治").hits()
+        build_index([corpus], index_dir, incremental=False)
+    SearchEngine.open(index_dir).search("专项整治").hits()
+    assert deleted_files() == 0
+    assert len(leftovers(index_dir)) <= 1  # the one replaced last waits for the next build
+
+
+def test_literal_segments_merge_and_keep_every_match(tmp_path: Path):
+    texts = [f"第{i}条 行政复议{i % 7}号 依法治校" for i in range(60)]
+    parts = [
+        LiteralSegment.build(texts[0:20], np.arange(0, 20)),
+        LiteralSegment.build(texts[20:45], np.arange(20, 45)),
+        LiteralSegment.build(texts[45:60], np.arange(45, 60)),
+    ]
+    live = np.ones(60, dtype=bool)
+    live[[3, 21, 50]] = False
+    segmented = LiteralIndex(parts, live)
+    merged = merge_segments(parts, live)
+    assert len(merged) == 57
+    single = LiteralIndex([merged], live)
+    for needle in ("行", "复议", "行政复议3号", "依法治校", "第2", "条 行", "9"):
+        expected = [i for i, t in enumerate(texts) if needle in t and live[i]]
+        assert segmented.passages_containing(needle).tolist() == expected
+        assert single.passages_containing(needle).tolist() == expected
+    for ordinal in (0, 22, 59):
+        assert single.folded_passage(ordinal) == segmented.folded_passage(ordinal)
+
+
+def test_small_segments_are_merged_by_the_build_and_by_optimize(tmp_path: Path):
+    corpus = tmp_path / "corpus"
+    index_dir = tmp_path / "index"
+    for number in range(1, 7):  # one small literal segment per update
+        make_corpus(corpus, {f"菜{number}": number})
+        build_index([corpus], index_dir)
+    layout = IndexLayout.current(index_dir)
+    assert layout is not None
+    assert len(read_segment_list(layout.literal)) < 6
+    (corpus / "菜2.txt").unlink()
+    build_index([corpus], index_dir)
+    optimize_index(index_dir)
+    layout = IndexLayout.current(index_dir)
+    assert layout is not None
+    assert len(read_segment_list(layout.literal)) == 1
+    engine = SearchEngine.open(index_dir)
+    assert engine.search("专项整治").total_reports == 5
+    assert engine.search("菜2").total_passages == 0
+    assert engine.search("菜6").total_reports == 1
+    assert BATCH_CHARACTERS > 1000
+
+
+def test_a_symlinked_index_stays_a_symlink(corpus: Path, tmp_path: Path):
+    target = tmp_path / "real-index"
+    link = tmp_path / "index"
+    link.symlink_to(target, target_is_directory=True)
+    target.mkdir()
+    build_index([corpus], link)
+    build_index([corpus], link, incremental=False)
+    assert link.is_symlink()
+    assert SearchEngine.open(link).search("紫菜").total_reports == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus", "index", "real-index"]
+
+
+def test_a_second_build_is_refused_while_one_runs(corpus: Path, tmp_path: Path):
+    index_dir = tmp_path / "index"
+    build_index([corpus], index_dir)
+    refused = pytest.raises(BuildLockedError, match=rf"另一个构建正在进行 \(pid {os.getpid()}\)")
+    with generations.build_lock(index_dir), refused:
+        build_index([corpus], index_dir)
+    build_index([corpus], index_dir)  # the lock went with its holder
+
+
+def _build_in_subprocess(corpus: Path, index_dir: Path, fault: str, *extra: str):
+    env = dict(os.environ, **{generations.FAULT_ENV: fault})
+    code = (
+        "import sys; from indexer.build import build_index;"
+        "build_index([sys.argv[1]], sys.argv[2], processes=int(sys.argv[3]))"
+    )
+    processes = extra[0] if extra else "1"
+    return subprocess.Popen(
+        [sys.executable, "-c", code, str(corpus), str(index_dir), processes],
+        cwd=ROOT,
+        env=env,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+@pytest.mark.parametrize(
+    "point",
+    # during the write, just before the pointer swap, just after it, after the clean-up
+    ["after-add", "before-pointer", "after-pointer", "after-cleanup"],
+)
+def test_a_build_killed_at_any_point_leaves_a_searchable_index(
+    corpus: Path, tmp_path: Path, point: str
+):
+    index_dir = tmp_path / "index"
+    build_index([corpus], index_dir)
+    make_corpus(corpus, {"石花菜": 4})
+    process = _build_in_subprocess(corpus, index_dir, point)
+    assert process.wait(timeout=120) == -signal.SIGKILL
+    SearchEngine._cache.clear()
+    engine = SearchEngine.open(index_dir)
+    assert engine.search("紫菜").total_reports == 1
+    assert engine.search("石花菜").total_reports in (0, 1)  # before or after the swap
+    del engine
+    SearchEngine._cache.clear()
+    build_index([corpus], index_dir)
+    assert leftovers(index_dir) == []
+    assert SearchEngine.open(index_dir).search("石花菜").total_reports == 1
+
+
+def test_a_concurrent_build_from_another_process_is_refused(corpus: Path, tmp_path: Path):
+    index_dir = tmp_path / "index"
+    build_index([corpus], index_dir)
+    process = _build_in_subprocess(corpus, index_dir, "locked:30")
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            holder = (index_dir / generations.LOCK).read_text().strip()
+            if holder == str(process.pid):
+                break
+            time.sleep(0.05)
+        with pytest.raises(BuildLockedError, match=f"pid {process.pid}"):
+            build_index([corpus], index_dir)
+    finally:
+        process.kill()
+        process.wait()
+    build_index([corpus], index_dir)  # a killed build's lock is taken over
+
+
+def test_writer_processes_die_with_a_killed_build(tmp_path: Path, sample_dir: Path):
+    index_dir = tmp_path / "index"
+    process = _build_in_subprocess(sample_dir, index_dir, "after-add:30", "2")
+    try:
+        deadline = time.monotonic() + 60
+        children: list[str] = []
+        while time.monotonic() < deadline and not children:
+            time.sleep(0.2)
+            path = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+            children = path.read_text().split() if path.exists() else []
+        assert children, "the build started no writer process"
+    finally:
+        process.kill()
+        process.wait()
+    time.sleep(0.5)
+    assert not [
+        pid
+        for pid in children
+        if Path(f"/proc/{pid}").exists()
+        and "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]
+    ]
+    build_index([sample_dir], index_dir)
+    assert leftovers(index_dir) == []
