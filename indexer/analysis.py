@@ -22,7 +22,7 @@ from whoosh.fields import TEXT
 from whoosh.system import pack_uint
 
 from .errors import SourceError
-from .normalize import fold
+from .normalize import fold_for_words
 
 DEFAULT_DICTIONARY = Path(__file__).resolve().parent.parent / "data" / "dictionary.txt"
 
@@ -49,7 +49,7 @@ def read_dictionary(path: Path) -> tuple[Entry, ...]:
             )
         frequency = int(parts[1]) if len(parts) >= 2 else None
         tag = parts[2] if len(parts) == 3 else None
-        entries.append((fold(parts[0]), frequency, tag))
+        entries.append((fold_for_words(parts[0]), frequency, tag))
     return tuple(entries)
 
 
@@ -71,7 +71,7 @@ class Segmenter:
 
     def words(self, text: str) -> list[str]:
         """Return the words of `text` that take part in ranking, in order."""
-        return [word for word, _, _ in self.tokens(fold(text)) if is_word(word)]
+        return [word for word, _, _ in self.tokens(fold_for_words(text)) if is_word(word)]
 
 
 _segmenters: dict[tuple[Entry, ...], Segmenter] = {}
@@ -126,7 +126,7 @@ class JiebaTokenizer(Tokenizer):
     ) -> Iterator[Token]:
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         if not tokenize:
-            token.original = token.text = fold(value)
+            token.original = token.text = fold_for_words(value)
             token.boost = 1.0
             if positions:
                 token.pos = start_pos
@@ -136,7 +136,7 @@ class JiebaTokenizer(Tokenizer):
             yield token
             return
         ordinal = start_pos
-        for word, start, end in segmenter(self.entries).tokens(fold(value)):
+        for word, start, end in segmenter(self.entries).tokens(fold_for_words(value)):
             if word.isspace():
                 continue
             token.text = word

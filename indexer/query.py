@@ -27,6 +27,7 @@ Word-boundary rules that keep pasted text searchable:
 from __future__ import annotations
 
 from indexer.errors import QueryError
+from indexer.normalize import has_variants
 from indexer.query_tokens import Token, tokenize
 from indexer.query_tree import (
     FIELD_ALIASES,
@@ -66,6 +67,7 @@ __all__ = [
     "explain_query",
     "parse_query",
     "positive_terms",
+    "variants_note",
 ]
 
 # --- Parser --------------------------------------------------------------------------------
@@ -247,6 +249,18 @@ def _explain_year(node: YearFilter) -> str:
     if node.high is None:
         return f"年份≥{node.low}"
     return f"年份={node.low}至{node.high}"
+
+
+VARIANTS_NOTE = "繁体、简体和异体字一并查找"
+
+
+def variants_note(node: Node) -> str:
+    """Say that a query's terms were matched in every script, when any term has variants.
+
+    >>> variants_note(parse_query("行政复议")), variants_note(parse_query("2023 ABC"))
+    ('繁体、简体和异体字一并查找', '')
+    """
+    return VARIANTS_NOTE if any(has_variants(t) for t in positive_terms(node)) else ""
 
 
 def explain_query(node: Node) -> str:
