@@ -108,7 +108,7 @@ _ADDRESSEE = re.compile(r"委|政府|局|办|厅|院|部|会|领导|同志|代�
 # A date alone on a line, as a report's dated signature writes it.
 _DATE_LINE = re.compile(
     r"[(（]?(\d{4}|[〇○零一二三四五六七八九]{4})年[\d〇○零一二三四五六七八九十]{1,2}月"
-    r"[\d〇○零一二三四五六七八九十]{1,3}日[)）]?"
+    r"([\d〇○零一二三四五六七八九十]{1,3}日)?[)）]?"
 )
 # An issuing body alone on a line: "叙永县教育和体育局", "开江县人民政府".
 _ISSUER_LINE = re.compile(r"[^\s。！？；;!?,，:：、]{2,30}(政府|局|委员会|委|办公室|厅|院|中心)")
@@ -137,6 +137,21 @@ def is_salutation(paragraph: str) -> bool:
     )
 
 
+# Under a speech's title: "——2026年1月28日在…会议上", "（2017年10月18日）", "市长 王某某".
+_DATELINE = re.compile(
+    r"[—－\-]{1,2}.{0,40}?(会议|大会|座谈会|典礼)上.{0,10}|[(（][^()（）]{0,20}日[^()（）]{0,30}[)）]"
+)
+_SPEAKER = re.compile(
+    r"[^。！？；;!?,，:：]{0,20}(总理|主席|委员长|省长|市长|县长|区长|州长|旗长|书记|主任)"
+    r"\s*[\u4e00-\u9fff][\u4e00-\u9fff\s·]{0,6}"
+)
+
+
+def is_byline(paragraph: str) -> bool:
+    """Tell whether a paragraph is a speech's dateline or speaker line under its title."""
+    return bool(_DATELINE.fullmatch(paragraph) or _SPEAKER.fullmatch(paragraph))
+
+
 def is_signature_line(paragraph: str) -> bool:
     """Tell whether a paragraph is an issuer's name, a date, or both, on a line of its own."""
     signed = _SIGNED_AND_DATED.fullmatch(paragraph)
@@ -158,7 +173,7 @@ _ANNOUNCES_REPORT = re.compile(r"如下[:：。]?$")
 # Closings look back or ahead: "今后,我局将继续…", "同时,我局将认真对照…",
 # "2023年,我局将继续…" (the future tense of a plan).
 _CLOSING_START = re.compile(
-    r"今后|同时|下一步|下阶段|接下来|总之|总而言之|综上|最后|特此|以上"
+    r"今后|同时|下一步|下阶段|接下来|总之|总而言之|综上|最后|特此|以上|让我们|各位代表[！!]"
     r"|[^。]{0,30}?将(继续|进一步|持续|着力|认真|不断|全面|加快|深入|努力|紧紧|切实|始终|坚持|严格|大力|积极)"
 )
 

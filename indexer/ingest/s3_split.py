@@ -28,6 +28,7 @@ from indexer.ingest.lines import (
     announces_report,
     has_closing_cue,
     has_opening_cue,
+    is_byline,
     is_heading_line,
     is_salutation,
     is_signature_line,
@@ -55,7 +56,9 @@ _SENTENCE = re.compile(r"[^。！？!?]{8,}[。！？!?]")
 _CONTENTS = re.compile(r"目\s*录|目\s*次")
 _CONTENTS_ENTRY_TAIL = re.compile(r"[.．…·\s]{2,}\d{1,4}$")
 # "附件", "附件1", "附件二:", "附件:XX县法治政府建设考核细则" on a line of its own.
-_ANNEX = re.compile(r"附件\s*[\d一二三四五六七八九十]*\s*([:：].{0,40})?")
+_ANNEX = re.compile(
+    r"(附件|附表|附录)\s*[\d一二三四五六七八九十]*\s*([:：].{0,40})?|附\s*[:：].{0,40}|名词解释"
+)
 
 
 @dataclass(frozen=True)
@@ -181,17 +184,21 @@ def _introduces_list(paragraph: str) -> bool:
 
 
 def _title_boundary(paragraphs: list[str], i: int, current: int) -> str:
-    """Return why the title line at `i` starts a report, or "" if it does not."""
+    """Return why the title line at `i` starts a report, or "" if it does not.
+
+    A title repeated inside the current report with no start after it is a running
+    header; a compilation of one body's yearly reports repeats its title with a new
+    dateline each time, which is a start.
+    """
     title = paragraphs[i]
-    if title in paragraphs[current:i]:
-        return ""  # a running header repeating the report's own title
+    following = _start_sign(paragraphs[i + 1 : i + 5])
+    if title in paragraphs[current:i] and not following:
+        return ""
     ended = _ended(paragraphs, i, current)
     if ended:
         return f"标题行「{title[:30]}」，且上一篇{ended}"
-    if _REPORT_TITLE.search(title):
-        following = _start_sign(paragraphs[i + 1 : i + 4])
-        if following:
-            return f"标题行「{title[:30]}」后接{following}"
+    if _REPORT_TITLE.search(title) and following:
+        return f"标题行「{title[:30]}」后接{following}"
     return ""
 
 
@@ -222,8 +229,8 @@ def _start_sign(preamble: list[str]) -> str:
             return "一级标题"
         if has_opening_cue(paragraph):
             return f"开头语「{paragraph[:16]}」"
-        if is_signature_line(paragraph):
-            continue  # an issuer line under a title: keep looking
+        if is_signature_line(paragraph) or is_byline(paragraph):
+            continue  # an issuer, speaker or date line under a title: keep looking
         break
     return ""
 
@@ -271,7 +278,7 @@ def preamble_start(paragraphs: list[str], first_heading: int, report_start: int)
             return j
         if is_salutation(paragraph):
             start, addressed = j, True
-        elif is_signature_line(paragraph):
+        elif is_signature_line(paragraph) or is_byline(paragraph):
             signed = True
         elif addressed or signed or not _opens(paragraphs, j, nearest):
             break

@@ -167,6 +167,9 @@ def _title(paragraphs: list[str], found: Found) -> tuple[str, str, int]:
             and is_title_line(following)
         ):
             title, end = paragraph + following, i + 2
+        elif _continues_title(paragraph, following):
+            # A title broken over two lines: "关于2023年度法治政府建设" / "工作情况的报告".
+            title, end = paragraph + following, i + 2
         elif (
             parse_heading(paragraph) is not None
             or is_salutation(paragraph)
@@ -179,6 +182,18 @@ def _title(paragraphs: list[str], found: Found) -> tuple[str, str, int]:
     if item:
         return _FULL_TEXT_MARK.sub("", item.value.strip()), item.source, 0
     return "", "", 0
+
+
+def _continues_title(first: str, second: str) -> bool:
+    """Tell whether two short lines without sentence punctuation are one broken title."""
+    return (
+        len(first) <= 30
+        and 0 < len(second) <= 30
+        and not _BODY_SENTENCE.search(first + second)
+        and parse_heading(first) is None
+        and not is_title_line(second)
+        and is_title_line(first + second)
+    )
 
 
 # ---------------------------------------------------------------- issuer

@@ -129,6 +129,7 @@ ORGAN = re.compile(rf"({_STEMS})(总局|分局|委员会|局|厅|委(?![托派�
 _TOPICS = [(label, re.compile(topic)) for label, _, topic in DEPARTMENTS]
 ORGAN_AFTER = re.compile(
     r"\s*(?:人民|政府|人大|政协|党委|委员会|法院|检察院|[省市县区州旗盟]?委(?![托派屈员])"
+    r"|第[一二三四五六七八九十]{1,3}届|[省市县区州旗]长"
     rf"|(?:{_STEMS})(?:总局|分局|委员会|局|厅|委)|[{_CJK}]{{1,4}}?(?:镇|乡|街道))"
 )
 
