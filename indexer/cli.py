@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import re
 import sys
 from collections.abc import Callable, Iterable
 from functools import wraps
@@ -14,6 +16,7 @@ import click
 
 from . import __version__
 from .errors import ReportSearchError
+from .ingest.s1_names import readable
 from .query_help import QUERY_HELP
 from .settings import DEFAULT_INDEX_DIR, INDEX_DIR_ENV, SORTS
 from .store import ReportRecord
@@ -25,6 +28,33 @@ def _cli_link(report_id: str, passage_id: str | None) -> str:
     The web app builds the same links with url_for; tests/test_cli.py checks they agree.
     """
     return f"/reports/{report_id}" + (f"#p-{passage_id}" if passage_id else "")
+
+
+# What must never reach a terminal raw: C0 controls but \t \n (and \r before \n), DEL, C1
+# controls (ESC, CSI, … start escape sequences) and lone surrogates (which cannot be encoded).
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]|\r(?!\n)")
+# What json.dumps(ensure_ascii=False) leaves raw of those (it escapes C0 itself).
+_JSON_RAW = re.compile("[\x7f-\x9f\ud800-\udfff]")
+
+
+def printable(text: object) -> str:
+    """Return `text` safe to print: each control character or lone surrogate becomes U+FFFD.
+
+    Every string this module prints goes through here. One character for one keeps the
+    offsets of highlights valid. A file name is passed through `s1_names.readable` first.
+    """
+    return _UNPRINTABLE.sub("\ufffd", str(text))
+
+
+def echo(text: object = "", *, err: bool = False, bold: bool = False, nl: bool = True) -> None:
+    """Print `text` made `printable`."""
+    click.secho(printable(text), err=err, bold=bold or None, nl=nl)
+
+
+def _json(data: object) -> str:
+    """Return `data` as indented JSON in which DEL, C1 controls and surrogates are escaped."""
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 index_option = click.option(
@@ -46,9 +76,9 @@ def friendly_errors(command: Callable) -> Callable:
         try:
             return command(*args, **kwargs)
         except ReportSearchError as error:
-            click.echo(f"错误: {error.message}", err=True)
+            echo(f"错误: {error.message}", err=True)
             if error.hint:
-                click.echo(f"提示: {error.hint}", err=True)
+                echo(f"提示: {error.hint}", err=True)
             sys.exit(1)
 
     return wrapper
@@ -115,21 +145,21 @@ def build(
         log=(lambda message: None) if quiet or sys.stderr.isatty() else _log_line,
     )
     if as_json:
-        click.echo(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
+        echo(_json(summary.as_dict()))
         return
-    click.echo(f"索引已建立: {summary.index_dir}")
-    click.echo(
+    echo(f"索引已建立: {readable(summary.index_dir)}")
+    echo(
         f"读取文件 {summary.files_read} 个，报告 {summary.reports} 篇，段落 {summary.passages} 段，"
         f"用时 {summary.seconds.get('total', 0):.1f} 秒"
     )
     if summary.duplicates:
-        click.echo(f"重复报告 {len(summary.duplicates)} 篇（只保存一次）:")
+        echo(f"重复报告 {len(summary.duplicates)} 篇（只保存一次）:")
         for source, position, report_id in summary.duplicates:
-            click.echo(f"  {source} 第 {position} 篇 = {report_id}")
+            echo(f"  {readable(source)} 第 {position} 篇 = {report_id}")
     if summary.skipped:
-        click.echo(f"跳过文件 {len(summary.skipped)} 个:")
+        echo(f"跳过文件 {len(summary.skipped)} 个:")
         for skipped in summary.skipped:
-            click.echo(f"  {skipped.path}: {skipped.reason}")
+            echo(f"  {readable(skipped.path)}: {skipped.reason}")
 
 
 UNKNOWN = "未识别"  # what a field no evidence gave shows as
@@ -146,9 +176,9 @@ def remove(sources: tuple[Path, ...], index_dir: Path, as_json: bool) -> None:
 
     summary = remove_sources(sources, index_dir)
     if as_json:
-        click.echo(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
+        echo(_json(summary.as_dict()))
         return
-    click.echo(
+    echo(
         f"已删除文件 {summary.files_removed} 个、报告 {summary.reports_removed} 篇；"
         f"索引现有报告 {summary.reports} 篇，段落 {summary.passages} 段"
     )
@@ -162,11 +192,11 @@ def optimize(index_dir: Path) -> None:
     from .build import optimize_index
 
     summary = optimize_index(index_dir)
-    click.echo(f"索引已合并: {summary.generation}，用时 {summary.seconds.get('total', 0):.1f} 秒")
+    echo(f"索引已合并: {summary.generation}，用时 {summary.seconds.get('total', 0):.1f} 秒")
 
 
 def _log_line(message: str) -> None:
-    click.echo(message, err=True)
+    echo(message, err=True)
 
 
 def _report_row(record: ReportRecord) -> dict[str, object]:
@@ -200,21 +230,23 @@ def reports(index_dir: Path, as_json: bool, as_csv: bool) -> None:
 
     records = SearchEngine.open(index_dir).report_summaries()
     if as_csv:
+        # Sources stay in their stored form: build --metadata matches them as stored.
+        buffer = io.StringIO()
         write_corrections_csv(
-            ((r.source, r.position, r.report_id, r.metadata) for r in records),
-            sys.stdout,  # click.get_text_stream is deprecated in click 8.5 (untyped there)
+            ((r.source, r.position, r.report_id, r.metadata) for r in records), buffer
         )
+        echo(buffer.getvalue(), nl=False)
         return
     rows = [_report_row(r) for r in records]
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        echo(_json(rows))
         return
     for row in rows:
         place = "".join(str(row[k]) for k in ("province", "city", "county"))
-        click.echo(
+        echo(
             f"{row['report_id']}  {row['title'] or UNKNOWN}  [{row['issuer'] or UNKNOWN} | "
             f"{place or UNKNOWN} | {row['department'] or UNKNOWN} | {row['year'] or UNKNOWN}]"
-            f"  {row['passages']} 段"
+            f"  {row['passages']} 段  {readable(str(row['source']))}"
         )
 
 
@@ -241,19 +273,19 @@ def stats(index_dir: Path, as_json: bool) -> None:
         "build": engine.store.meta("summary"),
     }
     if as_json:
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        echo(_json(data))
         return
-    click.echo(f"索引: {data['index_dir']}（建于 {data['built_at']}）")
-    click.echo(f"报告 {reports_count} 篇，段落 {passages_count} 段，{data['characters']} 字")
+    echo(f"索引: {readable(data['index_dir'])}（建于 {data['built_at']}）")
+    echo(f"报告 {reports_count} 篇，段落 {passages_count} 段，{data['characters']} 字")
     for label, key in (("省份", "provinces"), ("部门", "departments"), ("年份", "years")):
         counts = "，".join(f"{value} {count}" for value, count in data[key].items())
-        click.echo(f"{label}: {counts or '（无）'}")
+        echo(f"{label}: {counts or '（无）'}")
     build_summary = data["build"] or {}
     skipped = build_summary.get("skipped", [])
     if skipped:
-        click.echo(f"建索引时跳过 {len(skipped)} 个文件:")
+        echo(f"建索引时跳过 {len(skipped)} 个文件:")
         for item in skipped:
-            click.echo(f"  {item['path']}: {item['reason']}")
+            echo(f"  {readable(item['path'])}: {item['reason']}")
 
 
 def _tally(values: Iterable[str]) -> dict[str, int]:
@@ -293,9 +325,9 @@ def search(
     count = None if show_all else limit
     if as_json:
         payload = result_to_json(result, _cli_link, 0, count)
-        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        echo(_json(payload))
         return
-    click.echo(
+    echo(
         f"{result.interpretation}: {result.total_passages} 段，{result.total_reports} 篇报告，"
         f"{result.took_ms:.1f} ms"
     )
@@ -303,13 +335,14 @@ def search(
     for hit in result.hits(0, count):
         if hit.report_id != current:
             current = hit.report_id
-            click.echo("")
-            click.secho(
+            echo()
+            echo(
                 f"{hit.title or UNKNOWN}  ({hit.issuer or UNKNOWN}, {hit.year or UNKNOWN})",
                 bold=True,
             )
-        click.echo(f"  [{hit.section or '（正文）'}]  {_cli_link(hit.report_id, hit.passage_id)}")
-        click.echo("    " + _emphasise(hit.text, hit.highlights))
+        echo(f"  [{hit.section or '（正文）'}]  {_cli_link(hit.report_id, hit.passage_id)}")
+        # The text is made printable inside, before the styles' escape codes are added.
+        click.echo("    " + _emphasise(printable(hit.text), hit.highlights))
 
 
 def _emphasise(text: str, spans: list[list[int]], width: int = 160) -> str:

@@ -112,3 +112,19 @@ def test_missing_index_says_how_to_build_one(runner: CliRunner, tmp_path: Path) 
 def test_search_help_documents_the_query_language(runner: CliRunner) -> None:
     result = runner.invoke(main, ["search", "--help"])
     assert "region" in result.output and "OR" in result.output and "year:2021-2023" in result.output
+
+
+def test_control_characters_never_reach_the_terminal(runner: CliRunner, tmp_path: Path) -> None:
+    from indexer.cli import printable
+
+    assert printable("a\x1b[2Jb\x00c\x9bd\re\r\nf\tg") == "a\ufffd[2Jb\ufffdc\ufffdd\ufffde\r\nf\tg"
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "evil\x1b[2J.txt").write_text("关于法治政府建设的报告\n一、工作\n依法行政。\n")
+    result = runner.invoke(main, ["build", str(corpus), "--index", str(tmp_path / "ix")])
+    assert result.exit_code == 0, result.output
+    listing = runner.invoke(main, ["reports", "--index", str(tmp_path / "ix")])
+    found = runner.invoke(main, ["search", "依法\x1b[2J", "--index", str(tmp_path / "ix")])
+    for output in (result.output, listing.output, found.output):
+        assert "\x1b" not in output
+    assert "evil\ufffd[2J.txt" in listing.output

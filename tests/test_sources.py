@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import random
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -478,3 +479,37 @@ def test_file_named_twice_is_read_once(tmp_path):
 def test_read_source_refuses_unsupported_suffix(tmp_path):
     with pytest.raises(SourceError, match=r"\.xlsx"):
         read_source(write(tmp_path, "data.xlsx", b"PK"))
+
+
+# --- hostile input -------------------------------------------------------------------------
+
+
+def test_control_characters_are_removed_and_page_breaks_become_line_breaks(tmp_path):
+    text = f"{HEADING}\x00\x1b[31m\x07\x7f\x9b\f{SUBHEADING}\v{OPENING}\t完"
+    source = read_source(write(tmp_path, "r.txt", text))
+    assert source.text == f"{HEADING}[31m\n{SUBHEADING}\n{OPENING}\t完"
+
+
+def test_utf16_text_without_a_bom_full_of_nuls_is_no_text(tmp_path):
+    with pytest.raises(SourceError):
+        read_source(write(tmp_path, "r.txt", "\x00\x00\x00\x00"))
+
+
+def test_symlink_loops_are_skipped_not_fatal(tmp_path):
+    write(tmp_path, "good.txt", REPORT)
+    (tmp_path / "loop.txt").symlink_to("loop.txt")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "up").symlink_to("..")
+    items = list(read_sources([tmp_path]))
+    assert set(texts(items)) == {"good.txt"}
+    assert reasons(items) == {"loop.txt": "不是普通文件（not a regular file）"}
+    (named,) = read_sources([tmp_path / "loop.txt"])
+    assert isinstance(named, Skipped) and "broken symlink" in named.reason
+
+
+def test_a_file_name_that_is_not_utf8_is_read(tmp_path):
+    name = os.path.join(os.fsencode(tmp_path), "报告.txt".encode("gbk"))
+    with open(name, "wb") as handle:
+        handle.write(REPORT.encode("gbk"))
+    (item,) = read_sources([tmp_path])
+    assert isinstance(item, SourceText) and item.text == REPORT

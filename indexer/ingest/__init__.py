@@ -7,6 +7,7 @@ stage  module              what
 =====  ==================  ===============================================================
 1      s1_read             files and folders → decoded text (txt, docx, html, pdf);
                            unreadable files become `Skipped`
+1      s1_names            file names: lossless stored form, readable form, relative name
 1      s1_text             bytes → text: UTF-8, UTF-8 with BOM or GB18030, detected
 1      s1_html             a saved page's main content (readability-lxml, with a recall
                            guard falling back to the whole body)
@@ -23,28 +24,57 @@ stage  module              what
 5      s5_organs           who a report speaks for (我局, 我县) and its department type
 5      s5_places           province, city and county from the division table
 5      s5_citations        cited laws and document numbers
+6      s6_cut              a paragraph over 2,000 characters → passages, cut at sentences
 6      s6_identify         content-derived ids → `Report`
 =====  ==================  ===============================================================
 
 `lines` recognises what a paragraph is (heading, title, salutation, signature, opening or
 closing cue); stages 2–5 share it. Everything here is pure text processing: nothing
-touches the index.
+touches the index. `ingest_file` runs every stage on one file and never raises for it.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+from indexer.errors import SourceError
+from indexer.ingest.s1_names import readable, source_name, storable
+from indexer.ingest.s1_read import read_source
 from indexer.ingest.s2_clean import clean_source
 from indexer.ingest.s3_split import split_explained
 from indexer.ingest.s5_filename import file_name_evidence
 from indexer.ingest.s6_identify import make_report
-from indexer.models import Evidence, Report, SourceText
+from indexer.models import Evidence, Report, Skipped, SourceText
+
+log = logging.getLogger(__name__)
 
 
-def parse_source(source: SourceText) -> list[Report]:
+def ingest_file(path: Path, sources: Sequence[str | Path] = ()) -> list[Report] | Skipped:
+    """Read and parse one file; return its reports, or a Skipped saying why there are none.
+
+    Never raises for anything the file holds or lacks: a file that breaks a reader or a
+    later stage (a bug, a pathological document, memory) is skipped with the error named,
+    and the build goes on with the next. `sources`, the build's SOURCE arguments, make
+    each report's `source` relative to the one that named the file (`s1_names.source_name`).
+    """
+    try:
+        return parse_source(read_source(path), name=source_name(path, sources))
+    except SourceError as error:
+        return Skipped(path, str(error))
+    except Exception as error:  # one bad file must never abort a build of thousands
+        log.debug("skipping %s", readable(path), exc_info=True)
+        said = str(error)[:200].encode("utf-8", "backslashreplace").decode("utf-8")
+        return Skipped(path, f"处理文件时出错（{type(error).__name__}: {said}）")
+
+
+def parse_source(source: SourceText, *, name: str | None = None) -> list[Report]:
     """Return the reports a source file holds, in the order it holds them.
 
     What the file says of itself (its properties, its name, a page's info table) describes
-    its report only when it holds one: a compilation's name is no report's title.
+    its report only when it holds one: a compilation's name is no report's title. `name`
+    is what the reports record as their file (default: its path, `storable`).
     """
     paragraphs, page_evidence = _clean(source.text)
     chunks = [chunk for chunk in split_explained(paragraphs) if chunk.paragraphs]
@@ -53,12 +83,13 @@ def parse_source(source: SourceText) -> list[Report]:
         file_evidence = (
             *source.evidence,
             *page_evidence,
-            *file_name_evidence(source.path.name),
+            # A GBK file name is read as GB18030, not left with escapes, for its title.
+            *file_name_evidence(readable(source.path.name)),
         )
     return [
         make_report(
             chunk.paragraphs,
-            source=str(source.path),
+            source=storable(source.path) if name is None else name,
             position=position,
             evidence=file_evidence,
             boundary=chunk.reason,

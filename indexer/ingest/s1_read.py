@@ -2,13 +2,16 @@
 
 This is the only module that reads a user's files: every later stage gets a SourceText.
 Decoding is faithful (newlines become "\\n", a BOM is dropped, markup is reduced to its
-visible text); cleaning the text is a later stage's job.
+visible text) but for control characters: vertical tab and form feed become "\\n" and
+the rest of C0 and C1 (NUL, ESC, DEL, CSI, …) but tab are removed, so nothing stored can
+reach a terminal as a command. Cleaning the text is a later stage's job.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -50,18 +53,22 @@ def iter_source_files(paths: Iterable[str | Path]) -> Iterator[Path | Skipped]:
     files) are passed over silently. A path named explicitly is never treated as hidden.
     A file reached twice (named and inside a named folder) is yielded once.
     """
-    seen: set[Path] = set()
+    seen: set[str] = set()
     for given in paths:
         path = Path(given)
         if not path.exists():
-            yield Skipped(path, f"不存在: {path}（找不到这个文件或文件夹 / not found）")
+            if path.is_symlink():
+                yield Skipped(path, "符号链接指向不存在的目标或形成循环（broken symlink）")
+            else:
+                yield Skipped(path, f"不存在: {path}（找不到这个文件或文件夹 / not found）")
             continue
         found = _walk(path, set()) if path.is_dir() else iter([path])
         for item in found:
             if isinstance(item, Skipped):
                 yield item
                 continue
-            real = item.resolve()
+            # realpath, not resolve(): resolve raises on a symlink loop, realpath stops.
+            real = os.path.realpath(item)
             if real in seen:
                 continue
             seen.add(real)
@@ -84,7 +91,11 @@ def _walk(folder: Path, visited: set[Path]) -> Iterator[Path | Skipped]:
         if _is_hidden(entry.name):
             continue
         path = folder / entry.name
-        if entry.is_dir():
+        try:
+            is_dir = entry.is_dir()
+        except OSError:  # a symlink loop: _check_file says it is no regular file
+            is_dir = False
+        if is_dir:
             yield from _walk(path, visited)
         else:
             yield path
@@ -128,7 +139,7 @@ def read_source(path: str | Path) -> SourceText:
     if not data:
         raise SourceError("文件是空的（empty file）")
     text, encoding, evidence = _READERS[fmt](data)
-    text = _normalise_newlines(text)
+    text = _remove_controls(_normalise_newlines(text))
     if not text.strip():
         raise SourceError("文件里没有文字（no text）")
     return SourceText(path=path, text=text, format=fmt, encoding=encoding, evidence=evidence)
@@ -140,6 +151,18 @@ def _normalise_newlines(text: str) -> str:
     if "\r" not in text:
         return text
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# C0 controls but \t \n, DEL and C1 controls; \v and \f are line breaks, mapped first.
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+_BREAKS = str.maketrans({"\v": "\n", "\f": "\n"})
+
+
+def _remove_controls(text: str) -> str:
+    """Map \\v and \\f to a line break and remove every other control but \\t and \\n."""
+    if "\v" in text or "\f" in text:
+        text = text.translate(_BREAKS)
+    return _CONTROLS.sub("", text)
 
 
 _Read = tuple[str, str | None, tuple[Evidence, ...]]  # text, encoding, evidence

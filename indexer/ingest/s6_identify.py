@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from indexer.ingest.s4_structure import outline
 from indexer.ingest.s5_describe import describe_report
+from indexer.ingest.s6_cut import cut_paragraph
 from indexer.models import Evidence, Passage, Report
 
 REPORT_ID_LENGTH = 16
@@ -30,14 +31,21 @@ def make_report(
 
     Ids come from content alone, never from paths or build order, so re-ingesting the
     same text gives the same ids and a link to a passage survives rebuilds. A paragraph
-    repeated inside a report gets its occurrence number mixed in to stay unique.
+    repeated inside a report gets its occurrence number mixed in to stay unique. A
+    paragraph longer than `s6_cut.MAX_PASSAGE_CHARS` becomes several passages, each in
+    its paragraph's section; the report id is still that of its paragraphs.
     """
     report_id = _digest("report", *paragraphs)[:REPORT_ID_LENGTH]
     seen: Counter[str] = Counter()
     passages: list[Passage] = []
     offset = 0
     sections = outline(paragraphs)
-    for index, (text, (section, is_heading)) in enumerate(zip(paragraphs, sections, strict=True)):
+    pieces = [
+        (text, section, is_heading)
+        for paragraph, (section, is_heading) in zip(paragraphs, sections, strict=True)
+        for text in cut_paragraph(paragraph)
+    ]
+    for index, (text, section, is_heading) in enumerate(pieces):
         seen[text] += 1
         passage_id = _digest(report_id, text, str(seen[text]))[:PASSAGE_ID_LENGTH]
         passages.append(
