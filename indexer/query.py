@@ -11,8 +11,16 @@ Grammar, loosest binding first (juxtaposition is AND; AND binds tighter than OR)
     or_expr := and_expr (("OR" | "|") and_expr)*
     and_expr:= unary (["AND"] unary)*
     unary   := ("NOT" | "-") unary | primary          # "-" must touch what it negates
-    primary := WORD | PHRASE | FIELD | "(" or_expr ")"
+    primary := WORD | PHRASE | FIELD | "(" or_expr ")" | prox
+    prox    := ("同句(" | "SENT(" | "同段(" | "PARA(") item+ ")"
+             | "NEAR(" item+ ("," | "，") NUMBER ")"
+    item    := WORD | PHRASE | FIELD                   # fields inside filter as usual
     FIELD   := NAME (":" | "：") (WORD | PHRASE)      # no space after the colon
+
+Brackets and proximity operators nest at most MAX_DEPTH deep, so no query can exhaust
+the stack. Forgiving input: a bare word ending in ``*`` (复议*) or ``~n`` (行政复议~5)
+is searched without the mark, and ``"A B"~n`` means ``NEAR(A B, n)``; the tree's
+`note` says so and `explain_query` shows it.
 
 Word-boundary rules that keep pasted text searchable:
 
@@ -28,16 +36,19 @@ from __future__ import annotations
 
 from indexer.errors import QueryError
 from indexer.normalize import has_variants
-from indexer.query_tokens import Token, tokenize
+from indexer.query_tokens import PROXIMITY, Token, tokenize
 from indexer.query_tree import (
     FIELD_ALIASES,
     FIELD_NAMES_ZH,
     FIELDS,
     LABELS,
+    MAX_DEPTH,
+    NEAR_MAX,
     YEAR_MAX,
     YEAR_MIN,
     And,
     Field,
+    Near,
     Node,
     Not,
     Or,
@@ -54,11 +65,14 @@ __all__ = [
     "FIELDS",
     "FIELD_ALIASES",
     "FIELD_NAMES_ZH",
+    "MAX_DEPTH",
     "MAX_QUERY_LENGTH",
+    "NEAR_MAX",
     "YEAR_MAX",
     "YEAR_MIN",
     "And",
     "Field",
+    "Near",
     "Node",
     "Not",
     "Or",
@@ -77,6 +91,16 @@ class _Parser:
     def __init__(self, tokens: list[Token]) -> None:
         self.tokens = tokens
         self.i = 0
+        self.depth = 0
+
+    def enter(self, token: Token) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise QueryError(
+                "嵌套过深",
+                position=token.pos,
+                hint=f"括号和 同句/NEAR 等运算最多嵌套 {MAX_DEPTH} 层，请去掉多余的括号",
+            )
 
     def peek(self) -> Token | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
@@ -143,7 +167,8 @@ class _Parser:
     def unary(self) -> Node:
         token = self.peek()
         assert token is not None  # callers check
-        if token.kind in ("not", "-"):
+        negated = False
+        while token.kind in ("not", "-"):  # a loop: a long run of NOTs must not recurse
             self.take()
             after = self.peek()
             if after is None or after.kind in ("or", "and", ")"):
@@ -152,14 +177,16 @@ class _Parser:
                     position=token.pos,
                     hint="例如 行政复议 -应诉 或 行政复议 NOT 应诉",
                 )
-            return not_(self.unary())
+            negated = not negated
+            token = after
         if token.kind in ("or", "and"):
             raise QueryError(
                 f"「{token.text}」前面缺少要查找的词",
                 position=token.pos,
                 hint=f"例如 行政复议 {token.text} 行政诉讼",
             )
-        return self.primary()
+        node = self.primary()
+        return not_(node) if negated else node
 
     def primary(self) -> Node:
         token = self.take()
@@ -172,7 +199,16 @@ class _Parser:
                 position=token.pos,
                 hint="删掉多余的右括号，或在前面补上左括号",
             )
-        # token.kind == "("
+        if token.kind == ",":
+            raise QueryError(
+                "逗号只能用在 NEAR(…, n) 的距离前", position=token.pos, hint="例如 NEAR(甲 乙, 20)"
+            )
+        self.enter(token)
+        node = self.proximity(token) if token.kind == "prox" else self.group(token)
+        self.depth -= 1
+        return node
+
+    def group(self, token: Token) -> Node:
         unclosed = QueryError(
             "括号没有配对：缺少右括号",
             position=token.pos,
@@ -192,6 +228,57 @@ class _Parser:
             raise unclosed
         self.take()
         return node
+
+    def proximity(self, opener: Token) -> Node:
+        """Read 同句(…), 同段(…) or NEAR(…, n) after its opening token."""
+        name = opener.text[:-1]
+        kind = PROXIMITY[name]
+        example = "NEAR(行政复议 应诉, 20)" if kind == "near" else f"{name}(行政复议 应诉)"
+        items: list[Node] = []
+        window: int | None = None
+        while True:
+            token = self.peek()
+            if token is None:
+                raise QueryError(
+                    f"{name}(…) 缺少右括号", position=opener.pos, hint=f"例如 {example}"
+                )
+            self.take()
+            if token.kind == ")":
+                break
+            if token.kind == "," and window is None:
+                window = self.distance(opener, example)
+                continue
+            if token.kind != "node" or isinstance(token.node, Near) or window is not None:
+                raise QueryError(
+                    f"{name}(…) 里只能写词、引号里的短语和字段",
+                    position=token.pos,
+                    hint=f"例如 {example}；或、非、分组请写在 {name}(…) 外面",
+                )
+            assert token.node is not None
+            items.append(token.node)
+        terms = tuple(dict.fromkeys(n.text for n in items if isinstance(n, Term)))
+        if not terms:
+            raise QueryError(
+                f"{name}(…) 里至少要有一个要查找的词", position=opener.pos, hint=f"例如 {example}"
+            )
+        if kind == "near" and window is None:
+            raise QueryError("NEAR 需要写明相距多少字", position=opener.pos, hint=f"例如 {example}")
+        others = [n for n in items if not isinstance(n, Term)]
+        if kind == "passage" or len(terms) == 1:
+            return and_([*(Term(t) for t in terms), *others])
+        return and_([Near(terms, window), *others])
+
+    def distance(self, opener: Token, example: str) -> int:
+        token = self.peek()
+        text = token.text if token is not None and token.kind == "node" else ""
+        if not (text.isascii() and text.isdigit() and int(text) <= NEAR_MAX):
+            raise QueryError(
+                f"NEAR 的距离应是 0 到 {NEAR_MAX} 的整数",
+                position=token.pos if token is not None else opener.pos,
+                hint=f"例如 {example}",
+            )
+        self.take()
+        return int(text)
 
 
 def parse_query(text: str) -> Node:
@@ -231,6 +318,10 @@ def positive_terms(node: Node) -> list[str]:
         if isinstance(n, Term):
             if not negated:
                 found.setdefault(n.text)
+        elif isinstance(n, Near):
+            if not negated:
+                for text in n.terms:
+                    found.setdefault(text)
         elif isinstance(n, Not):
             walk(n.item, not negated)
         elif isinstance(n, And | Or):
@@ -263,14 +354,45 @@ def variants_note(node: Node) -> str:
     return VARIANTS_NOTE if any(has_variants(t) for t in positive_terms(node)) else ""
 
 
+def notes(node: Node) -> list[str]:
+    """Return how forgiving input was read (复议* as 复议), each note once."""
+    found: dict[str, None] = {}
+
+    def walk(n: Node) -> None:
+        if isinstance(n, Term | Near) and n.note:
+            found.setdefault(n.note)
+        elif isinstance(n, Not):
+            walk(n.item)
+        elif isinstance(n, And | Or):
+            for item in n.items:
+                walk(item)
+
+    walk(node)
+    return list(found)
+
+
 def explain_query(node: Node) -> str:
-    """Say in Chinese how the query was read, for the UI.
+    """Say in Chinese how the query was read, for the UI, with notes on forgiven input.
 
     >>> explain_query(parse_query("行政复议 地区:贵州 -应诉"))
     '「行政复议」 且 地区=贵州 且 不含「应诉」'
     >>> explain_query(parse_query("(复议 OR 诉讼) year:>=2021"))
     '（「复议」 或 「诉讼」） 且 年份≥2021'
+    >>> explain_query(parse_query("同句(行政复议 应诉) NEAR(复议 败诉, 10)"))
+    '同一句中（「行政复议」 「应诉」） 且 相距不超过10字（「复议」 「败诉」）'
+    >>> explain_query(parse_query("复议*"))
+    '「复议」（注：「复议*」按「复议」查找：逐字查找本来就包括更长的词，不需要 *）'
     """
+    said = _explain(node)
+    forgiven = notes(node)
+    return f"{said}（注：{'；'.join(forgiven)}）" if forgiven else said
+
+
+def _explain(node: Node) -> str:
+    if isinstance(node, Near):
+        terms = " ".join(f"「{t}」" for t in node.terms)
+        within = "同一句中" if node.window is None else f"相距不超过{node.window}字"
+        return f"{within}（{terms}）"
     if isinstance(node, Term):
         return f"「{node.text}」"
     if isinstance(node, Field):
@@ -282,9 +404,9 @@ def explain_query(node: Node) -> str:
             return f"不含「{node.item.text}」"
         if isinstance(node.item, Field):
             return f"{LABELS[node.item.name]}≠{node.item.value}"
-        return f"排除（{explain_query(node.item)}）"
+        return f"排除（{_explain(node.item)}）"
     joiner = " 且 " if isinstance(node, And) else " 或 "
     return joiner.join(
-        f"（{explain_query(item)}）" if isinstance(item, And | Or) else explain_query(item)
+        f"（{_explain(item)}）" if isinstance(item, And | Or) else _explain(item)
         for item in node.items
     )

@@ -12,9 +12,11 @@ from indexer.errors import QueryError
 from indexer.query_tree import (
     FIELD_ALIASES,
     FIELDS,
+    NEAR_MAX,
     YEAR_MAX,
     YEAR_MIN,
     Field,
+    Near,
     Node,
     Term,
     YearFilter,
@@ -25,28 +27,41 @@ from indexer.query_tree import (
 OPEN = "(（"
 CLOSE = ")）"
 OPERATORS = {"OR": "or", "AND": "and", "NOT": "not"}
+PROXIMITY = {
+    "同句": "sentence",
+    "SENT": "sentence",
+    "同段": "passage",
+    "PARA": "passage",
+    "NEAR": "near",
+}
+"""Proximity operator names (written right before a bracket) → what they require."""
+COMMAS = ",，"
+_PROXIMITY = re.compile(rf"({'|'.join(PROXIMITY)})[{OPEN}]")
+_STAR = re.compile(r"(.+?)\*+")  # 复议* (a word ending in stars)
+_TILDE = re.compile(r"(.*[^0-9~])~([0-9]{1,4})")  # 行政复议~5, not 1~3
+_PHRASE_TILDE = re.compile(rf"~([0-9]{{1,4}})(?=$|\s|[|{CLOSE}])")
 _YEAR_HINT = "可写 year:2023、year:2021-2023、year:2021..2023、year:>=2021、year:<2023"
 
 
 @dataclass(frozen=True)
 class Token:
-    kind: str  # "node", "(", ")", "or", "and", "not", "-"
+    kind: str  # "node", "(", ")", "or", "and", "not", "-", "prox" (e.g. 同句( ), ","
     pos: int
     text: str
     node: Node | None = None
 
 
-def _word_end(text: str, i: int) -> int:
+def _word_end(text: str, i: int, stops: str = "") -> int:
     """Return where the bare word starting at `i` ends.
 
     A word stops at whitespace, an ASCII quote, `|`, or a closing bracket that does not close
-    a bracket opened inside the word (so 浙民法(2023)45号 stays whole).
+    a bracket opened inside the word (so 浙民法(2023)45号 stays whole); also at `stops`.
     """
     depth = 0
     j = i
     while j < len(text):
         ch = text[j]
-        if ch.isspace() or ch in '"|':
+        if ch.isspace() or ch in '"|' or ch in stops:
             break
         if ch in OPEN:
             depth += 1
@@ -77,14 +92,21 @@ def _closes_inside_word(text: str, i: int, end: int) -> bool:
 def _read_phrase(text: str, i: int) -> tuple[str, int]:
     """Read the quoted phrase opening at `i`; return its text (whitespace runs made one space)."""
     closers = '"' if text[i] == '"' else '”"'
-    k = next((j for j in range(i + 1, len(text)) if text[j] in closers), -1)
-    if k == -1:
+    chars: list[str] = []
+    k = i + 1
+    while k < len(text) and text[k] not in closers:
+        # Inside "…", \" is a quote and \\ a backslash, so any text can be quoted.
+        if text[k] == "\\" and text[i] == '"' and text[k + 1 : k + 2] in ('"', "\\"):
+            k += 1
+        chars.append(text[k])
+        k += 1
+    if k == len(text):
         raise QueryError(
             "引号没有配对：缺少结尾的引号",
             position=i,
             hint="在要查找的文字末尾补上引号，或删掉多余的引号",
         )
-    phrase = " ".join(text[i + 1 : k].split())
+    phrase = " ".join("".join(chars).split())
     if not phrase:
         raise QueryError(
             "引号里没有内容", position=i, hint="删掉这对空引号，或在引号里写上要查找的文字"
@@ -167,12 +189,42 @@ def _read_field(text: str, i: int, end: int) -> tuple[Node, int] | None:
     return Field(canonical, value), after
 
 
+def _forgiving_word(word: str) -> Term:
+    """Read a bare word, forgiving the wildcard and fuzzy marks of other search engines."""
+    if (m := _STAR.fullmatch(word)) and not m[1].endswith("*"):
+        note = f"「{word}」按「{m[1]}」查找：逐字查找本来就包括更长的词，不需要 *"
+        return Term(m[1], note)
+    if m := _TILDE.fullmatch(word):
+        note = f"「{word}」按「{m[1]}」查找：不支持模糊查找，已忽略 ~{m[2]}"
+        return Term(m[1], note)
+    return Term(word)
+
+
+def _phrase_node(text: str, start: int, phrase: str, i: int) -> tuple[Node, int]:
+    """Return the phrase's node; "A B"~n (the proximity of other engines) reads as NEAR."""
+    m = _PHRASE_TILDE.match(text, i)
+    if m is None:
+        return Term(phrase), i
+    words = tuple(dict.fromkeys(phrase.split(" ")))
+    n = int(m[1])
+    if len(words) < 2 or n > NEAR_MAX:
+        return Term(phrase, f"「{text[start : m.end()]}」按「{phrase}」查找，已忽略 ~{n}"), m.end()
+    spelled = f"NEAR({' '.join(words)}, {n})"
+    return Near(words, n, f"「{text[start : m.end()]}」按 {spelled} 查找"), m.end()
+
+
 def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
+    groups: list[str] = []  # the open brackets: "(" or a proximity operator's kind
     i = 0
     while i < len(text):
         ch = text[i]
+        stops = COMMAS if groups and groups[-1] == "near" else ""
         if ch.isspace():
+            i += 1
+            continue
+        if ch in stops:
+            tokens.append(Token(",", i, ch))
             i += 1
             continue
         if ch == "|":
@@ -184,6 +236,8 @@ def tokenize(text: str) -> list[Token]:
             continue
         if ch in CLOSE:
             tokens.append(Token(")", i, ch))
+            if groups:
+                groups.pop()
             i += 1
             continue
         if ch == "-":
@@ -198,18 +252,26 @@ def tokenize(text: str) -> list[Token]:
             continue
         if ch == '"':
             phrase, i_next = _read_phrase(text, i)
-            tokens.append(Token("node", i, text[i:i_next], Term(phrase)))
+            node, i_next = _phrase_node(text, i, phrase, i_next)
+            tokens.append(Token("node", i, text[i:i_next], node))
             i = i_next
             continue
-        end = _word_end(text, i)
+        end = _word_end(text, i, stops)
         if ch in "“" + OPEN and not _closes_inside_word(text, i, end):
             if ch == "“":
                 phrase, i_next = _read_phrase(text, i)
-                tokens.append(Token("node", i, text[i:i_next], Term(phrase)))
+                node, i_next = _phrase_node(text, i, phrase, i_next)
+                tokens.append(Token("node", i, text[i:i_next], node))
                 i = i_next
             else:
                 tokens.append(Token("(", i, ch))
+                groups.append("(")
                 i += 1
+            continue
+        if (m := _PROXIMITY.match(text, i)) and not _closes_inside_word(text, m.end() - 1, end):
+            tokens.append(Token("prox", i, m[0]))
+            groups.append(PROXIMITY[m[1]])
+            i = m.end()
             continue
         word = text[i:end]
         if word in OPERATORS:
@@ -221,6 +283,6 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token("node", i, text[i:i_next], node))
             i = i_next
             continue
-        tokens.append(Token("node", i, word, Term(word)))
+        tokens.append(Token("node", i, word, _forgiving_word(word)))
         i = end
     return tokens

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 FIELDS: Mapping[str, str] = MappingProxyType(
@@ -38,15 +38,44 @@ LABELS = {name: aliases[0] for name, aliases in FIELD_NAMES_ZH.items()}
 
 YEAR_MIN, YEAR_MAX = 1000, 9999
 
+MAX_DEPTH = 32
+"""How deeply brackets and proximity operators may nest; deeper is a QueryError."""
+
+NEAR_MAX = 1000
+"""The largest distance NEAR(…, n) accepts, in characters."""
+
 
 # --- The tree ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Term:
-    """A literal string to find."""
+    """A literal string to find.
+
+    `note` says how forgiving input was read (复议* as 复议); it never affects equality.
+    """
 
     text: str
+    note: str = field(default="", compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Near:
+    """Passages where the terms occur close together (`proximity` defines it exactly).
+
+    `window` None: all terms in one sentence (同句); n: one occurrence of each term,
+    the first start to the last end spanning at most n + the terms' lengths (NEAR).
+    """
+
+    terms: tuple[str, ...]
+    window: int | None = None
+    note: str = field(default="", compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if len(self.terms) < 2 or not all(self.terms):
+            raise ValueError(f"Near needs two or more non-empty terms: {self.terms!r}")
+        if self.window is not None and not 0 <= self.window <= NEAR_MAX:
+            raise ValueError(f"NEAR distance out of range: {self.window}")
 
 
 @dataclass(frozen=True)
@@ -96,7 +125,7 @@ class Not:
     item: Node
 
 
-Node = Term | Field | YearFilter | And | Or | Not
+Node = Term | Near | Field | YearFilter | And | Or | Not
 
 
 def and_(items: list[Node]) -> Node:

@@ -6,6 +6,7 @@ from indexer.errors import QueryError
 from indexer.query import (
     And,
     Field,
+    Near,
     Node,
     Not,
     Or,
@@ -29,6 +30,10 @@ def _balanced(text: str) -> bool:
     return depth == 0
 
 
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\") + '"'
+
+
 def _write_term(text: str) -> str:
     if not _is_plain(text):
         raise ValueError(f"a term the query language cannot express: {text!r}")
@@ -37,7 +42,7 @@ def _write_term(text: str) -> str:
     except QueryError:
         read = []
     bare = _balanced(text) and len(read) == 1 and read[0].text == text
-    return text if bare and read[0].node == Term(text) else f'"{text}"'
+    return text if bare and read[0].node == Term(text) else _quote(text)
 
 
 def _write_value(name: str, value: str) -> str:
@@ -47,7 +52,7 @@ def _write_value(name: str, value: str) -> str:
         bare = _balanced(value) and read_value(value, 0, name) == (value, len(value))
     except QueryError:
         bare = False
-    return value if bare else f'"{value}"'
+    return value if bare else _quote(value)
 
 
 def to_query_string(node: Node) -> str:
@@ -58,6 +63,10 @@ def to_query_string(node: Node) -> str:
     """
     if isinstance(node, Term):
         return _write_term(node.text)
+    if isinstance(node, Near):
+        # Inside NEAR( ) a comma ends a word, so terms with one are quoted.
+        terms = " ".join(_quote(t) if "," in t or "，" in t else _write_term(t) for t in node.terms)
+        return f"同句({terms})" if node.window is None else f"NEAR({terms}, {node.window})"
     if isinstance(node, Field):
         return f"{node.name}:{_write_value(node.name, node.value)}"
     if isinstance(node, YearFilter):

@@ -1,0 +1,153 @@
+"""Did you mean: for a query with no hits, nearby queries that do find passages.
+
+Candidates, tried in this order and each counted exactly (the literal index, as search):
+
+1. a term that occurs nowhere, with one character replaced by one the corpus has in that
+   place (行政复仪 → 行政复议): read off the passages that hold the rest of the term;
+2. the longest part of such a term that occurs (行政复议办公会 → 行政复议);
+3. the query with one of its terms or filters left out, or 同句/NEAR relaxed to 同段.
+
+Traditional and simplified forms need no suggestion: every term is already matched in
+both scripts (`normalize.fold`). Work is bounded: a few hundred passages read per term
+position, at most `MAX_CANDIDATES` queries counted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .errors import QueryError
+from .normalize import fold
+from .query import Near, Term
+from .query_rewrite import quote_term
+from .query_tokens import Token, tokenize
+
+if TYPE_CHECKING:
+    from .engine import SearchEngine
+
+MAX_CANDIDATES = 40
+PASSAGES_READ = 300  # per term position, for one-character replacements
+REPLACEMENTS = 3  # per term position
+_NOT_A_CHARACTER = re.compile(r"[\s。！？!?，,；;：:、]")
+
+
+def _count(engine: SearchEngine, query: str, filters: Mapping[str, Sequence[str]]) -> int:
+    from .engine import _with_filters  # the one place filters get their meaning
+
+    try:
+        tree = _with_filters(query, filters)
+    except QueryError:
+        return 0
+    return int(np.count_nonzero(engine._mask(tree) & engine.live))
+
+
+def _replacements(engine: SearchEngine, term: str) -> list[str]:
+    """Return strings one character different from `term` that passages hold, commonest first."""
+    literal = engine.literal
+    found: Counter[str] = Counter()
+    for i in range(len(term)):
+        before, after = term[:i], term[i + 1 :]
+        if not before and not after:
+            continue
+        lists = [literal.passages_containing(part) for part in (before, after) if part]
+        candidates = lists[0] if len(lists) == 1 else np.intersect1d(lists[0], lists[1])
+        pattern = re.compile(f"{re.escape(before)}(.){re.escape(after)}")
+        here: Counter[str] = Counter()
+        for ordinal in candidates[:PASSAGES_READ].tolist():
+            text = literal.folded_passage(ordinal)
+            for m in pattern.finditer(text):
+                if not _NOT_A_CHARACTER.match(m[1]) and m[1] != term[i]:
+                    here[m[0]] += 1
+        found.update(dict(here.most_common(REPLACEMENTS)))
+    return [text for text, _ in found.most_common()]
+
+
+def _shorter(engine: SearchEngine, term: str) -> list[str]:
+    """Return the longest prefix and suffix of `term` (two characters or more) that occur."""
+    out = []
+    for part in (lambda k: term[:k], lambda k: term[-k:]):
+        for k in range(len(term) - 1, 1, -1):
+            if len(engine.literal.passages_containing(part(k))):
+                out.append(part(k))
+                break
+    return out
+
+
+def _replace(query: str, token: Token, text: str) -> str:
+    return " ".join((query[: token.pos] + text + query[token.pos + len(token.text) :]).split())
+
+
+def _candidates(engine: SearchEngine, query: str, tokens: list[Token]) -> list[str]:
+    out: list[str] = []
+    negated = {i + 1 for i, t in enumerate(tokens) if t.kind in ("not", "-")}
+    for i, token in enumerate(tokens):
+        node = token.node
+        if token.kind != "node" or i in negated or not isinstance(node, Term):
+            continue
+        if _occurs(engine, node):
+            continue
+        term = fold(node.text)
+        out += [_replace(query, token, quote_term(t)) for t in _replacements(engine, term)]
+        out += [_replace(query, token, quote_term(t)) for t in _shorter(engine, term)]
+    for token in tokens:
+        if token.kind == "prox" and not token.text.startswith(("同段", "PARA")):
+            out.append(_replace(query, token, "同段" + token.text[-1]))
+        elif token.kind == "node" and isinstance(token.node, Near):
+            out.append(_replace(query, token, " ".join(map(quote_term, token.node.terms))))
+    words = [t for i, t in enumerate(tokens) if t.kind == "node" and i not in negated]
+    if len(words) > 1 and all(t.kind in ("node", "and", "not", "-") for t in tokens):
+        absent = [t for t in words if isinstance(t.node, Term) and not _occurs(engine, t.node)]
+        if 1 < len(absent) < len(words):
+            out.append(_without(tokens, absent))
+        out += [_without(tokens, [token]) for token in words]
+    return out
+
+
+def _occurs(engine: SearchEngine, term: Term) -> bool:
+    return bool(len(engine.literal.passages_containing(term.text)))
+
+
+def _without(tokens: list[Token], dropped: list[Token]) -> str:
+    """Write a flat query (terms, AND, NOT) again without some of its terms."""
+    pieces: list[str] = []
+    for token in tokens:
+        if token in dropped or token.kind == "and":
+            continue
+        if pieces and pieces[-1] == "-":
+            pieces[-1] += token.text
+        else:
+            pieces.append(token.text)
+    return " ".join(pieces)
+
+
+def suggest(
+    engine: SearchEngine,
+    query: str,
+    filters: Mapping[str, Sequence[str]] | None = None,
+    limit: int = 5,
+) -> list[tuple[str, int]]:
+    """Return up to `limit` (query, passages) near `query` that find something, best first.
+
+    Meant for a query with no hits; `filters` are kept as the search applied them.
+    """
+    try:
+        tokens = tokenize(query)
+    except QueryError:
+        return []
+    seen = {" ".join(query.split())}
+    found: list[tuple[str, int]] = []
+    for candidate in _candidates(engine, query, tokens)[:MAX_CANDIDATES]:
+        if candidate in seen or not candidate:
+            continue
+        seen.add(candidate)
+        passages = _count(engine, candidate, filters or {})
+        if passages:
+            found.append((candidate, passages))
+        if len(found) == limit:
+            break
+    return found
