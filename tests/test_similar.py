@@ -1,0 +1,247 @@
+"""Similar passages across reports: found at build time, kept right by incremental builds."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+from datasketch import MinHash
+
+from indexer import similar
+from indexer.build import build_index
+from indexer.engine import SearchEngine
+
+PLANTED = (
+    "全面推行行政执法公示制度、执法全过程记录制度、重大执法决定法制审核制度，"
+    "全年组织执法人员培训十二期，行政执法案卷评查合格率达到百分之九十八以上。"
+)
+UNRELATED = {
+    "林业": "完成植树造林三万亩，森林覆盖率提高到百分之六十二，查处破坏森林资源案件四十一起，"
+    "开展古树名木普查建档工作。",
+    "教育": "新建改扩建中小学校舍十八所，招聘教师三百二十名，开展校园周边环境综合治理，"
+    "落实义务教育控辍保学责任。",
+    "水利": "加固病险水库九座，治理中小河流六十公里，推行河长制湖长制，"
+    "全年未发生因洪涝灾害造成的人员伤亡事故。",
+}
+
+
+def report_text(subject: str, *, planted: bool, year: int = 2023) -> str:
+    body = f"(二){PLANTED}" if planted else f"(二){subject}部门按时报送各项统计数据。"
+    return textwrap.dedent(
+        f"""\
+        某县{subject}局{year}年法治政府建设工作报告
+        一、主要工作
+        (一){UNRELATED[subject]}
+        {body}
+        二、存在问题
+        {subject}工作仍有差距。
+        """
+    )
+
+
+def write(folder: Path, subject: str, *, planted: bool) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{subject}.txt"
+    path.write_text(report_text(subject, planted=planted), encoding="utf-8")
+    return path
+
+
+def similar_by_title(index_dir: Path) -> dict[str, set[str]]:
+    """Return, per report title, the titles of reports with a passage similar to one of its."""
+    engine = SearchEngine.open(index_dir)
+    found: dict[str, set[str]] = {}
+    for record in engine.report_summaries():
+        for others in engine.similar.in_report(record.report_id).values():
+            found.setdefault(record.metadata.title, set()).update(o.title for o in others)
+    return found
+
+
+def test_signature_equals_datasketch_minhash_over_the_same_shingles():
+    codes = similar.shingle_codes(PLANTED)
+    reference = MinHash(similar.NUM_PERM, seed=similar.SEED, hashfunc=int)
+    reference.update_batch(codes.tolist())
+    kept, signed = similar.sign([PLANTED])
+    assert kept.tolist() == [0]
+    assert np.array_equal(signed[0], reference.hashvalues)
+
+
+def test_passages_shorter_than_30_characters_are_not_signed():
+    assert len(similar.shingle_codes("依法行政工作仍有差距。")) == 0
+    kept, signed = similar.sign(["依法行政工作仍有差距。", PLANTED, "短", PLANTED[:40]])
+    assert kept.tolist() == [1, 3] and signed.shape == (2, similar.NUM_PERM)
+
+
+def test_folding_makes_traditional_and_full_width_copies_identical():
+    variant = PLANTED.replace("执法", "執法").replace("九十八", "９８")
+    _, (a, b, same) = similar.sign([PLANTED, variant, PLANTED.replace("执法", "執法")])
+    assert (a == b).mean() < 1.0  # ９８ differs from 九十八: a near, not exact, copy
+    assert np.array_equal(same, a)
+
+
+def test_planted_copy_is_similar_and_unrelated_passages_are_not(tmp_path: Path):
+    corpus = tmp_path / "corpus"
+    write(corpus, "林业", planted=True)
+    write(corpus, "教育", planted=True)
+    write(corpus, "水利", planted=False)
+    index_dir = tmp_path / "index"
+    build_index([corpus], index_dir)
+    engine = SearchEngine.open(index_dir)
+    by_title = {r.metadata.title: r for r in engine.report_summaries()}
+    forestry = by_title["某县林业局2023年法治政府建设工作报告"]
+    found = engine.similar.in_report(forestry.report_id)
+    assert len(found) == 1  # the planted paragraph only
+    ((passage_id, others),) = found.items()
+    report = engine.report(forestry.report_id)
+    text = next(p.text for p in report.passages if p.passage_id == passage_id)
+    assert PLANTED in text
+    assert [o.title for o in others] == ["某县教育局2023年法治政府建设工作报告"]
+    assert others[0].similarity >= similar.THRESHOLD
+    water = by_title["某县水利局2023年法治政府建设工作报告"]
+    assert engine.similar.in_report(water.report_id) == {}
+    pairs = engine.similar.report_pairs()
+    assert [
+        (p.first.metadata.title[2:4], p.second.metadata.title[2:4], p.shared) for p in pairs
+    ] in (
+        [("林业", "教育", 1)],
+        [("教育", "林业", 1)],
+    )
+
+
+def test_incremental_add_and_remove_keep_similar_passages_right(tmp_path: Path):
+    corpus = tmp_path / "corpus"
+    forestry = write(corpus, "林业", planted=True)
+    education = write(corpus, "教育", planted=True)
+    index_dir = tmp_path / "index"
+    build_index([forestry, education], index_dir)
+    assert similar_by_title(index_dir) == {
+        "某县林业局2023年法治政府建设工作报告": {"某县教育局2023年法治政府建设工作报告"},
+        "某县教育局2023年法治政府建设工作报告": {"某县林业局2023年法治政府建设工作报告"},
+    }
+    # Add a third copy: only its passages are signed, the pairs include it.
+    water = write(corpus, "水利", planted=True)
+    summary = build_index([forestry, education, water], index_dir)
+    assert summary.files_unchanged == 2
+    assert similar_by_title(index_dir)["某县林业局2023年法治政府建设工作报告"] == {
+        "某县教育局2023年法治政府建设工作报告",
+        "某县水利局2023年法治政府建设工作报告",
+    }
+    # Remove one: its passages drop out of every list.
+    build_index([forestry, water], index_dir)
+    after_remove = similar_by_title(index_dir)
+    assert after_remove == {
+        "某县林业局2023年法治政府建设工作报告": {"某县水利局2023年法治政府建设工作报告"},
+        "某县水利局2023年法治政府建设工作报告": {"某县林业局2023年法治政府建设工作报告"},
+    }
+    # Change one so its copy is gone: no pair left; same as a fresh build.
+    write(corpus, "水利", planted=False)
+    build_index([forestry, water], index_dir)
+    assert similar_by_title(index_dir) == {}
+    fresh = tmp_path / "fresh"
+    build_index([forestry, water], fresh)
+    assert similar_by_title(fresh) == {}
+
+
+def test_segments_are_hard_linked_and_rewritten_once_many_rows_are_dead(tmp_path: Path):
+    corpus = tmp_path / "corpus"
+    paths = [write(corpus, s, planted=True) for s in UNRELATED]
+    index_dir = tmp_path / "index"
+    build_index(paths[:2], index_dir)
+    first = SearchEngine.open(index_dir)
+    first_folder = index_dir / first.generation / similar.FOLDER
+    first_segments = sorted(first_folder.glob("*.signatures.npy"))
+    build_index(paths, index_dir)
+    second = SearchEngine.open(index_dir)
+    folder = index_dir / second.generation / similar.FOLDER
+    assert len(list(folder.glob("*.signatures.npy"))) == 2
+    linked = folder / first_segments[0].name  # the first generation is still open: kept
+    assert linked.stat().st_ino == first_segments[0].stat().st_ino
+    build_index(paths[2:], index_dir)  # two of three reports gone: rewritten into one
+    third = SearchEngine.open(index_dir)
+    folder = index_dir / third.generation / similar.FOLDER
+    segments = list(folder.glob("*.ordinals.npy"))
+    assert len(segments) == 1
+    assert len(np.load(segments[0])) == np.count_nonzero(third.live & _signed(third))
+
+
+def _signed(engine: SearchEngine) -> np.ndarray:
+    texts = engine.store.passages(np.flatnonzero(engine.live).tolist())
+    mask = np.zeros(engine.passage_count, dtype=bool)
+    for ordinal, record in texts.items():
+        mask[ordinal] = len(similar.shingle_codes(record.passage.text)) > 0
+    return mask
+
+
+# web ---------------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def planted_client(tmp_path: Path):
+    from webapp import create_app
+
+    corpus = tmp_path / "corpus"
+    write(corpus, "林业", planted=True)
+    write(corpus, "教育", planted=True)
+    write(corpus, "水利", planted=False)
+    index_dir = tmp_path / "index"
+    build_index([corpus], index_dir)
+    engine = SearchEngine.open(index_dir)
+    ids = {r.metadata.title[2:4]: r.report_id for r in engine.report_summaries()}
+    return create_app({"TESTING": True, "INDEX_DIR": index_dir}).test_client(), ids
+
+
+def test_api_lists_similar_passages_of_each_passage(planted_client):
+    client, ids = planted_client
+    data = client.get(f"/api/reports/{ids['林业']}/similar").get_json()
+    assert data["report_id"] == ids["林业"]
+    (entry,) = data["passages"]
+    (other,) = entry["similar"]
+    assert other["report_id"] == ids["教育"]
+    assert other["title"] == "某县教育局2023年法治政府建设工作报告"
+    assert other["url"] == f"/reports/{ids['教育']}#p-{other['passage_id']}"
+    assert other["similarity"] >= 0.8
+    assert client.get(f"/api/reports/{ids['水利']}/similar").get_json()["passages"] == []
+    missing = client.get("/api/reports/0000000000000000/similar")
+    assert missing.status_code == 404 and "error" in missing.get_json()
+
+
+def test_report_page_shows_similar_passages_beside_the_passage(planted_client):
+    client, ids = planted_client
+    html = client.get(f"/reports/{ids['林业']}").get_data(as_text=True)
+    assert "1 篇报告中有相近表述" in html
+    assert f'href="/reports/{ids["教育"]}#p-' in html
+    assert "相近表述" not in client.get(f"/reports/{ids['水利']}").get_data(as_text=True)
+
+
+def test_similar_page_lists_report_pairs_linked(planted_client):
+    client, ids = planted_client
+    html = client.get("/similar").get_data(as_text=True)
+    assert f'href="/reports/{ids["林业"]}"' in html
+    assert f'href="/reports/{ids["教育"]}"' in html
+    assert ids["水利"] not in html
+    assert client.get("/similar?limit=abc").status_code == 400
+
+
+def test_an_index_built_before_similar_passages_still_serves(tmp_path: Path):
+    import shutil
+
+    from webapp import create_app
+
+    corpus = tmp_path / "corpus"
+    write(corpus, "林业", planted=True)
+    write(corpus, "教育", planted=True)
+    index_dir = tmp_path / "index"
+    build_index([corpus], index_dir)
+    engine = SearchEngine.open(index_dir)
+    shutil.rmtree(index_dir / engine.generation / similar.FOLDER)
+    engine.close()
+    SearchEngine._cache.clear()
+    client = create_app({"TESTING": True, "INDEX_DIR": index_dir}).test_client()
+    report_id = SearchEngine.open(index_dir).report_summaries()[0].report_id
+    assert client.get(f"/api/reports/{report_id}/similar").get_json()["passages"] == []
+    assert "相近表述" not in client.get(f"/reports/{report_id}").get_data(as_text=True)
+    assert "重新运行" in client.get("/similar").get_data(as_text=True)
+    # The next build signs every passage again.
+    build_index([corpus], index_dir, incremental=True)
+    assert similar_by_title(index_dir)
