@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .citation import citation
 from .models import HIT_FIELDS, Metadata, Report
 
 if TYPE_CHECKING:
@@ -43,8 +44,12 @@ class Hit(_WithReportMetadata):
     highlights: list[list[int]]
     source: str
 
-    def to_json(self, link: Linker) -> dict[str, object]:
-        """The JSON contract's hit (README, "The JSON of /api/search")."""
+    def to_json(self, link: Linker, permalink: Linker | None = None) -> dict[str, object]:
+        """The JSON contract's hit (README, "The JSON of /api/search").
+
+        `permalink` makes the URL quoted in the citation (an absolute one, from the web
+        app); `link` by default.
+        """
         return {
             "report_id": self.report_id,
             "passage_id": self.passage_id,
@@ -54,7 +59,12 @@ class Hit(_WithReportMetadata):
             "highlights": self.highlights,
             "source": self.source,
             "url": link(self.report_id, self.passage_id),
+            "citation": self.citation((permalink or link)(self.report_id, self.passage_id)),
         }
+
+    def citation(self, permalink: str) -> str:
+        """This passage's citation (`citation.citation`), quoting `permalink`."""
+        return citation(self.metadata, self.section, self.text, permalink)
 
 
 @dataclass(frozen=True)
@@ -69,16 +79,24 @@ class ReportGroup(_WithReportMetadata):
 
 
 def result_to_json(
-    result: SearchResult, link: Linker, offset: int = 0, limit: int | None = None
+    result: SearchResult,
+    link: Linker,
+    offset: int = 0,
+    limit: int | None = None,
+    *,
+    permalink: Linker | None = None,
 ) -> dict[str, object]:
-    """The JSON of /api/search and `indexer search --json`: counts, facets, a window of hits."""
+    """The JSON of /api/search and `indexer search --json`: counts, facets, a window of hits.
+
+    `permalink` makes the URLs quoted in citations (`link` by default).
+    """
     return {
         "query": result.query,
         "total_passages": result.total_passages,
         "total_reports": result.total_reports,
         "took_ms": result.took_ms,
         "facets": result.facets,
-        "hits": [hit.to_json(link) for hit in result.hits(offset, limit)],
+        "hits": [hit.to_json(link, permalink) for hit in result.hits(offset, limit)],
     }
 
 

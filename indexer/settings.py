@@ -14,5 +14,12 @@ INDEX_DIR_ENV = "REPORT_SEARCH_INDEX"
 MAX_QUERY_LENGTH = 500
 """The longest query accepted, in characters."""
 
-SORTS = MappingProxyType({"relevance": "相关度", "year": "年份（新→旧）"})
-"""Result orders: name → label shown to users."""
+SORTS = MappingProxyType(
+    {
+        "relevance": "相关度",
+        "year": "年份（新→旧）",
+        "oldest": "年份（旧→新）",
+        "passages": "匹配段落数",
+    }
+)
+"""Result orders: name → label shown to users (`sorting.group_order` implements them)."""

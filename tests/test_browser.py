@@ -140,3 +140,111 @@ def test_search_filter_by_facet_and_open_a_passage(browser, live_url, sample_ind
     )
     assert 0 <= top < viewport and bottom > 0, "the target passage is scrolled into view"
     screenshot(browser, f"{width}-4-passage")
+
+
+def scroll_click(driver, element) -> None:
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    element.click()
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 900), (390, 844)], ids=["laptop", "phone"])
+def test_read_compare_and_cite_journey(browser, live_url, sample_index, width, height):
+    """Search, add two provinces, open the trends, read a report's matches, cite, go back."""
+    engine = SearchEngine.open(sample_index)
+    wait = WebDriverWait(browser, WAIT)
+    browser.set_window_size(width, height)
+    shot = f"{width}-journey"
+
+    browser.get(live_url + "/")
+    wait.until(ec.visibility_of_element_located((By.ID, "index-reports")))
+    screenshot(browser, f"{shot}-1-home")
+    browser.find_element(By.ID, "q").send_keys(QUERY)
+    browser.find_element(By.CSS_SELECTOR, "form.search button[type=submit]").click()
+    wait.until(ec.presence_of_element_located((By.ID, "total-reports")))
+
+    jump = browser.find_element(By.CSS_SELECTOR, ".jump-to-facets a")
+    if width < 800:  # phones: a 筛选 link at the top jumps to the facets
+        assert jump.is_displayed()
+        jump.click()
+        wait.until(ec.url_contains("#facets"))
+        facets = browser.find_element(By.ID, "facets")
+        top = browser.execute_script("return arguments[0].getBoundingClientRect().top", facets)
+        assert 0 <= top < 40, "the facets are scrolled to the top"
+        screenshot(browser, f"{shot}-2-facets")
+    else:
+        assert not jump.is_displayed()
+
+    counts = {v["value"]: v["reports"] for v in engine.search(QUERY).facets["province"]}
+    first, second = sorted(counts, key=lambda p: (-counts[p], p))[:2]
+    for province in (first, second):
+        link = browser.find_element(
+            By.CSS_SELECTOR, f'aside.facets a[data-filter="region"][data-value="{province}"]'
+        )
+        scroll_click(browser, link)
+        wait.until(ec.url_contains("region="))
+    both = engine.search(QUERY, filters={"region": [first, second]})
+    assert browser.find_element(By.ID, "total-reports").text == str(both.total_reports)
+    assert both.total_reports == counts[first] + counts[second]
+    chips = browser.find_elements(By.CSS_SELECTOR, '.chip-group[data-filter="region"] a.chip')
+    assert [c.get_attribute("data-value") for c in chips] == [first, second]
+    assert browser.find_element(By.CSS_SELECTOR, ".chip-group .op.or").text == "或"
+    browser.execute_script("window.scrollTo(0, 0)")
+    screenshot(browser, f"{shot}-3-two-provinces")
+
+    scroll_click(browser, browser.find_element(By.CSS_SELECTOR, "details#trends > summary"))
+    chart = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, "#chart-year svg")))
+    assert chart.size["width"] > 100 and chart.size["height"] > 50
+    assert chart.size["width"] <= width, "the chart fits the screen"
+    browser.execute_script("arguments[0].scrollIntoView({block: 'start'})", chart)
+    screenshot(browser, f"{shot}-4-trends")
+    results_url = browser.current_url
+
+    most = max(both.groups(), key=lambda g: g.passage_count)
+    assert most.passage_count >= 2, "a report with two matches to step through"
+    title = browser.find_element(By.CSS_SELECTOR, f'li.group h2.title a[href*="{most.report_id}"]')
+    scroll_click(browser, title)
+    wait.until(ec.url_contains(f"/reports/{most.report_id}"))
+    listed = browser.find_elements(By.CSS_SELECTOR, "nav#matches li a")
+    assert len(listed) == most.passage_count
+    screenshot(browser, f"{shot}-5-report")
+
+    browser.find_element(By.TAG_NAME, "body").send_keys("n")  # keyboard: the first match
+    wait.until(ec.url_contains("#m-1"))
+    scroll_click(browser, browser.find_element(By.CSS_SELECTOR, "#m-1 a.next-match"))
+    wait.until(ec.url_contains("#m-2"))
+    second_match = browser.find_element(By.CSS_SELECTOR, "#m-2 + .passage")
+    assert second_match.value_of_css_property("background-color") not in {
+        "rgba(0, 0, 0, 0)",
+        "rgba(255, 255, 255, 1)",
+    }, "the match arrived at is marked"
+    assert second_match.find_elements(By.TAG_NAME, "mark")
+    browser.find_element(By.TAG_NAME, "body").send_keys("p")
+    wait.until(ec.url_contains("#m-1"))
+    browser.find_element(By.TAG_NAME, "body").send_keys("n")
+    wait.until(ec.url_contains("#m-2"))
+
+    cite = second_match.find_element(By.CSS_SELECTOR, "details.cite")
+    scroll_click(browser, cite.find_element(By.TAG_NAME, "summary"))
+    area = cite.find_element(By.CSS_SELECTOR, "textarea.citation")
+    passage_id = second_match.get_attribute("id").removeprefix("p-")
+    text = area.get_attribute("value")
+    assert f"/reports/{most.report_id}#p-{passage_id}" in text
+    assert text.endswith("”") and "（" in text
+    copy = cite.find_element(By.CSS_SELECTOR, "button.copy-citation")
+    copy.click()
+    wait.until(lambda d: copy.get_attribute("data-copied") is not None)
+    assert copy.get_attribute("data-copied") == "true", copy.text
+    selected = browser.execute_script(
+        "const a = arguments[0]; return a.value.substring(a.selectionStart, a.selectionEnd);", area
+    )
+    assert selected == text
+    screenshot(browser, f"{shot}-6-citation")
+
+    back = browser.find_element(By.ID, "back-to-results")
+    scroll_click(browser, back)
+    wait.until(ec.presence_of_element_located((By.ID, "total-reports")))
+    assert browser.current_url.split("#")[0] == results_url.split("#")[0]
+    chips = browser.find_elements(By.CSS_SELECTOR, '.chip-group[data-filter="region"] a.chip')
+    assert [c.get_attribute("data-value") for c in chips] == [first, second]
+    assert browser.find_element(By.ID, "q").get_attribute("value") == QUERY
+    screenshot(browser, f"{shot}-7-back")

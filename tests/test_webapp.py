@@ -106,8 +106,11 @@ def test_region_filter_narrows_to_the_贵州_reports(client, engine, result):
     assert group_ids(soup) == [g.report_id for g in filtered.groups()]
     assert all("贵州" in g.province + g.city + g.county for g in filtered.groups())
     assert soup.select_one("#total-reports").get_text() == str(filtered.total_reports)
-    chip = soup.select_one(".chips a.chip")
-    assert "地区=贵州" in chip.get_text()
+    group = soup.select_one(".chips .chip-group")
+    assert group["data-filter"] == "region"
+    assert "地区" in group.get_text()
+    chip = group.select_one("a.chip")
+    assert "贵州" in chip.get_text()
     assert parse_qs(urlsplit(chip["href"]).query) == {"q": [QUERY]}
 
 
@@ -267,7 +270,7 @@ def test_the_passage_link_of_a_hit_leads_to_that_passage(client, result):
     soup = page(client.get(f"/reports/{hit.report_id}", query_string={"q": QUERY}))
     target = soup.select_one(f"#p-{hit.passage_id}")
     assert target is not None
-    assert target.get_text().startswith(hit.text)
+    assert target.select_one(".text").get_text() == hit.text
 
 
 def test_report_page_with_a_malformed_query_still_shows_the_report(client, result):
@@ -313,7 +316,7 @@ def test_api_search_gives_the_documented_keys_totals_and_highlights(client, resu
     assert len(data["hits"]) == min(20, result.total_passages)
     hit_keys = {
         "report_id", "passage_id", "title", "issuer", "province", "city", "county",
-        "department", "year", "section", "text", "highlights", "source", "url",
+        "department", "year", "section", "text", "highlights", "source", "url", "citation",
     }  # fmt: skip
     for hit in data["hits"]:
         assert set(hit) == hit_keys
@@ -384,14 +387,15 @@ def test_csv_export_streams_every_hit_with_bom_header_and_permalinks(client, res
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert rows[0] == [
         "report_id", "title", "issuer", "province", "city", "county", "department", "year",
-        "section", "text", "permalink",
+        "section", "text", "permalink", "citation",
     ]  # fmt: skip
     hits = list(result.iter_hits())
     assert len(rows) - 1 == result.total_passages == len(hits)
     for row, hit in zip(rows[1:], hits, strict=True):
         assert row[0] == hit.report_id
-        assert row[-2].lstrip("'") == hit.text
-        assert row[-1] == f"http://localhost/reports/{hit.report_id}#p-{hit.passage_id}"
+        assert row[-3].lstrip("'") == hit.text
+        assert row[-2] == f"http://localhost/reports/{hit.report_id}#p-{hit.passage_id}"
+        assert row[-1] == hit.citation(row[-2])
 
 
 def test_csv_export_of_a_malformed_query_is_400(client):

@@ -1,27 +1,43 @@
-"""JSON API: /api/search (the CLI's --json contract) and /api/reports/<id>."""
+"""JSON API: /api/search (the CLI's --json contract), /api/trends and /api/reports/<id>."""
 
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
+from indexer.ranking import SearchResult
 from indexer.results import report_to_json, result_to_json
+from indexer.trends import trends as query_trends
 
 from .engine import get_engine
-from .links import link
-from .params import BadParameter, check_report_id, parse_search, parse_window
+from .links import link, permalink
+from .params import BadParameter, SearchParams, check_report_id, parse_search, parse_window
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 
+def _searched(route: str) -> tuple[SearchParams, SearchResult]:
+    params = parse_search(request.args)
+    if not params.q and not params.filters:
+        raise BadParameter("缺少查询参数 q", hint=f"例如 /api/{route}?q=行政复议")
+    return params, get_engine().search(params.q, filters=params.engine_filters(), sort=params.sort)
+
+
 @bp.get("/search")
 def search():
-    """Return the JSON contract for the query, a window of `limit` passages from `offset`."""
-    params = parse_search(request.args)
+    """Return the JSON contract for the query, a window of `limit` passages from `offset`.
+
+    Each hit carries a `citation` quoting its absolute permalink.
+    """
     offset, limit = parse_window(request.args)
-    if not params.q and not params.filters:
-        raise BadParameter("缺少查询参数 q", hint="例如 /api/search?q=行政复议")
-    result = get_engine().search(params.q, filters=params.engine_filters(), sort=params.sort)
-    return jsonify(result_to_json(result, link, offset=offset, limit=limit))
+    _, result = _searched("search")
+    return jsonify(result_to_json(result, link, offset, limit, permalink=permalink))
+
+
+@bp.get("/trends")
+def trends():
+    """Return the query's matching reports and passages by year and by province."""
+    _, result = _searched("trends")
+    return jsonify(query_trends(result))
 
 
 @bp.get("/reports/<report_id>")

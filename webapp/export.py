@@ -12,12 +12,12 @@ from flask import Blueprint, Response, request, stream_with_context
 from indexer.models import HIT_FIELDS
 
 from .engine import get_engine
-from .links import link
+from .links import permalink
 from .params import BadParameter, parse_search
 
 bp = Blueprint("export", __name__)
 
-COLUMNS = ["report_id", *HIT_FIELDS, "section", "text", "permalink"]
+COLUMNS = ["report_id", *HIT_FIELDS, "section", "text", "permalink", "citation"]
 BOM = "\ufeff"  # lets Excel recognise UTF-8 and show the Chinese correctly
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -47,13 +47,14 @@ def export_csv():
     def rows() -> Iterator[str]:
         yield BOM + csv_line(COLUMNS)
         for hit in result.iter_hits():
-            permalink = link(hit.report_id, hit.passage_id, external=True)
+            url = permalink(hit.report_id, hit.passage_id)
             values = [
                 hit.report_id,
                 *hit.metadata.on_hits().values(),
                 hit.section,
                 hit.text,
-                permalink,
+                url,
+                hit.citation(url),
             ]
             yield csv_line([cell(v) for v in values])
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
@@ -23,9 +23,9 @@ MAX_FILTER_VALUES = 20
 
 # URL parameter → label shown on filter chips: the query language's fields and names.
 FILTERS = {name: names_zh[0] for name, names_zh in FIELD_NAMES_ZH.items()}
-# Facet name in SearchResult.facets → the filter a click on one of its values adds.
-FACET_FILTERS = {"province": "region", "department": "dept", "year": "year", "law": "law"}
 FACET_LABELS = {"province": "省份", "department": "部门", "year": "年份", "law": "引用的法律"}
+PAGE_SIZES = (10, 20, 50)  # offered in the page; any size 1–MAX_SIZE is accepted
+MIN_YEAR, MAX_YEAR = 1900, 2100
 
 _REPORT_ID = re.compile(r"[0-9a-f]{16}")
 
@@ -43,6 +43,8 @@ class SearchParams:
     q: str = ""
     filters: dict[str, list[str]] = field(default_factory=dict)
     sort: str = "relevance"
+    page: int = 1
+    size: int = DEFAULT_SIZE
 
     def engine_filters(self) -> dict[str, list[str]] | None:
         return {k: list(v) for k, v in self.filters.items()} or None
@@ -50,12 +52,22 @@ class SearchParams:
     def url_args(
         self, *, filters: dict[str, list[str]] | None = None, **changes: object
     ) -> dict[str, Any]:
-        """Return url_for keyword arguments for this search with other `filters` or `changes`."""
+        """Return url_for keyword arguments for this search with other `filters` or `changes`.
+
+        The page and page size are kept unless changed: a link that changes the filters
+        or the order passes `page=None` (its results start on page 1).
+        """
         args: dict[str, object] = {"q": self.q}
         args.update(self.filters if filters is None else filters)
         args["sort"] = self.sort if self.sort != "relevance" else None
+        args["page"] = self.page if self.page != 1 else None
+        args["size"] = self.size if self.size != DEFAULT_SIZE else None
         args.update(changes)
         return {k: v for k, v in args.items() if v not in (None, "", [])}
+
+    def query_args(self) -> dict[str, Any]:
+        """The url_for arguments of the query alone (q, filters, sort): exports, the API."""
+        return self.url_args(page=None, size=None)
 
     def without(self, key: str, value: str | None = None) -> dict[str, list[str]]:
         """Return the filters without `value` under `key` (or without `key` at all)."""
@@ -117,10 +129,33 @@ def parse_search(args: MultiDict) -> SearchParams:
             )
         if values:
             filters[key] = values
+    year_range = _year_range(args)
+    if year_range:
+        filters["year"] = [year_range]
     sort = args.get("sort", "").strip() or "relevance"
     if sort not in SORTS:
-        raise BadParameter(f"不支持的排序方式「{sort[:20]}」", hint="sort 取 relevance 或 year")
+        raise BadParameter(f"不支持的排序方式「{sort[:20]}」", hint="sort 取 " + "、".join(SORTS))
     return SearchParams(q=q, filters=filters, sort=sort)
+
+
+def _year_range(args: MultiDict) -> str | None:
+    """Read the year range form (year_from, year_to) as a year filter value, e.g. 2019-2023."""
+    low = _int(args, "year_from", 0, MIN_YEAR, MAX_YEAR) or None
+    high = _int(args, "year_to", 0, MIN_YEAR, MAX_YEAR) or None
+    if low and high:
+        low, high = min(low, high), max(low, high)
+        return str(low) if low == high else f"{low}-{high}"
+    if low:
+        return f">={low}"
+    if high:
+        return f"<={high}"
+    return None
+
+
+def parse_state(args: MultiDict) -> SearchParams:
+    """Read a whole search state: the query, filters and sort, and the page and size."""
+    page, size = parse_page(args)
+    return replace(parse_search(args), page=page, size=size)
 
 
 def parse_page(args: MultiDict) -> tuple[int, int]:

@@ -1,119 +1,118 @@
-"""Search pages: the home page and /search, results grouped by report."""
+"""Search pages: the home page (what the index holds) and /search, results grouped by report."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 
 from indexer.engine import SearchEngine
-from indexer.errors import QueryError
+from indexer.errors import QueryError, ReportSearchError
+from indexer.facets import disjunctive_facets, overview
 from indexer.query_help import QUERY_HELP
 from indexer.ranking import SearchResult
 from indexer.settings import MAX_QUERY_LENGTH, SORTS
+from indexer.trends import trends
 
+from . import charts
 from .engine import get_engine
+from .facets_view import chip_groups, facet_view, filter_label
 from .params import (
-    DEFAULT_SIZE,
-    FACET_FILTERS,
-    FACET_LABELS,
-    FILTERS,
+    PAGE_SIZES,
     BadParameter,
     SearchParams,
-    parse_page,
-    parse_search,
+    parse_state,
 )
-from .render import bar_class, page_window
+from .query_assist import error_context, parse_within, refined, result_context
+from .render import page_window
 
 bp = Blueprint("search", __name__)
 
 PASSAGES_PER_REPORT = 3
 FACET_VALUES_SHOWN = 8
+DEFAULT_SITE_TITLE = "报告全文检索"
 
 
 @bp.app_context_processor
-def limits() -> dict[str, Any]:
-    """Limits every page's search box enforces, from the library's settings."""
-    return {"max_query_length": MAX_QUERY_LENGTH}
+def site() -> dict[str, Any]:
+    """What every page shows: the site's title (config SITE_TITLE) and the query limit."""
+    return {
+        "max_query_length": MAX_QUERY_LENGTH,
+        "site_title": current_app.config.get("SITE_TITLE") or DEFAULT_SITE_TITLE,
+    }
 
 
-def _search_url(params: SearchParams, filters: dict[str, list[str]] | None = None, **changes):
+def search_url(params: SearchParams, filters: dict[str, list[str]] | None = None, **changes):
+    """The URL of this search with other `filters` or `changes` (page, size, sort …)."""
     return url_for("search.search", **params.url_args(filters=filters, **changes))
 
 
-def filter_label(key: str, value: str) -> str:
-    return f"{FILTERS.get(key, key)}={value}"
+def report_url(params: SearchParams, report_id: str, anchor: str | None = None) -> str:
+    """A report's URL carrying the whole search state, so its back link returns here."""
+    return url_for("reports.show", report_id=report_id, _anchor=anchor, **params.url_args())
 
 
-def facet_view(
-    result: SearchResult, params: SearchParams, keep: dict[str, Any]
-) -> list[dict[str, Any]]:
-    """Return the sidebar's facets: each value with its bar width and the link that toggles it."""
-    facets = []
-    for name, label in FACET_LABELS.items():
-        key = FACET_FILTERS[name]
-        values: list[dict[str, Any]] = result.facets.get(name) or []
-        largest = max((v["reports"] for v in values), default=0)
-        entries = []
-        for v in values:
-            value = str(v["value"])
-            active = params.has(key, value)
-            filters = params.without(key, value) if active else params.with_filter(key, value)
-            entries.append(
-                {
-                    "value": value,
-                    "reports": v["reports"],
-                    "passages": v["passages"],
-                    "bar": bar_class(v["reports"], largest),
-                    "active": active,
-                    "href": _search_url(params, filters, **keep),
-                }
-            )
-        if entries:
-            facets.append({"name": name, "key": key, "label": label, "entries": entries})
-    return facets
-
-
-def explain_empty(
-    engine: SearchEngine, params: SearchParams, keep: dict[str, Any]
-) -> list[dict[str, Any]]:
+def explain_empty(engine: SearchEngine, params: SearchParams) -> list[dict[str, Any]]:
     """For an empty result, say what each active filter removed: rerun without it and count."""
     checks = [(f"不加「{filter_label(k, v)}」时", params.without(k, v)) for k, v in params.chips()]
     if len(checks) > 1:
         checks.append(("去掉全部过滤条件时", {}))
     out = []
     for label, filters in checks:
+        if not params.q and not filters:
+            continue
         other = engine.search(params.q, filters=filters or None, sort=params.sort)
         out.append(
             {
                 "label": label,
                 "reports": other.total_reports,
                 "passages": other.total_passages,
-                "href": _search_url(params, filters, **keep),
+                "href": search_url(params, filters, page=None),
             }
         )
     return out
 
 
+def trend_charts(result: SearchResult) -> dict[str, Any]:
+    """The query's trends (`indexer.trends`) with the geometry of their two charts."""
+    data = trends(result)
+    return {
+        **data,
+        "year_chart": charts.columns(data["by_year"]),
+        "province_chart": charts.rows(data["by_province"]),
+    }
+
+
+def _context() -> dict[str, Any]:
+    return {
+        "query_help": QUERY_HELP,
+        "sorts": SORTS,
+        "page_sizes": PAGE_SIZES,
+        "search_url": search_url,
+        "report_url": report_url,
+    }
+
+
 @bp.get("/")
 def home():
-    """The home page: the search box; with ?q=… it shows results like /search."""
-    return search()
+    """The home page: the search box and what the index holds; with ?q=… like /search."""
+    if request.args:
+        return search()
+    try:
+        summary = overview(get_engine())
+    except ReportSearchError:  # no index yet: the page still explains how to search
+        summary = None
+    return render_template("search.html", params=None, overview=summary, **_context())
 
 
 @bp.get("/search")
 def search():
     """Show the search box and, for a query, one page of results grouped by report."""
-    context: dict[str, Any] = {
-        "query_help": QUERY_HELP,
-        "sorts": SORTS,
-        "filter_label": filter_label,
-        "search_url": _search_url,
-    }
+    context = _context()
     try:
-        params = parse_search(request.args)
-        page, size = parse_page(request.args)
+        params = parse_state(request.args)
+        within = parse_within(request.args)
     except BadParameter as exc:
         typed = SearchParams(q=request.args.get("q", "").strip()[:MAX_QUERY_LENGTH])
         return render_template("search.html", params=typed, error=exc, **context), exc.status
@@ -122,17 +121,24 @@ def search():
         return render_template("search.html", **context)
 
     engine = get_engine()
+    filters = params.engine_filters()
     try:
-        result = engine.search(params.q, filters=params.engine_filters(), sort=params.sort)
+        params = context["params"] = refined(params, within)  # "search within results"
+        result = engine.search(params.q, filters=filters, sort=params.sort)
     except QueryError as exc:
+        context.update(error_context(params, exc))
         return render_template("search.html", error=exc, **context), exc.status
 
-    # Links from this page keep its page size; changing filters or sort starts at page 1.
-    keep = {"size": size if size != DEFAULT_SIZE else None}
+    page, size = params.page, params.size
     pages = math.ceil(result.total_reports / size)
     groups = result.groups(
         offset=(page - 1) * size, limit=size, passages_per_group=PASSAGES_PER_REPORT
     )
+    facets = disjunctive_facets(engine, params.q, filters, result.all_facets)
+
+    def url(filters: dict[str, list[str]]) -> str:
+        return search_url(params, filters, page=None)
+
     return render_template(
         "search.html",
         result=result,
@@ -141,9 +147,11 @@ def search():
         size=size,
         pages=pages,
         page_links=page_window(page, pages),
-        facets=facet_view(result, params, keep),
-        keep=keep,
+        facets=facet_view(params, facets, url) if result.total_reports or params.filters else [],
+        chip_groups=chip_groups(params, url),
+        trends=trend_charts(result) if result.total_reports else None,
         facet_values_shown=FACET_VALUES_SHOWN,
-        diagnosis=explain_empty(engine, params, keep) if result.total_reports == 0 else None,
+        diagnosis=explain_empty(engine, params) if result.total_reports == 0 else None,
+        **result_context(engine, params, result),
         **context,
     )
