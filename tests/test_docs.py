@@ -106,3 +106,30 @@ def test_versions_in_the_readme_dependencies_table_are_the_pinned_ones() -> None
     for name, version in documented_packages().items():
         if version is not None and name in pins:
             assert version == pins[name], f"README says {name} {version}, pinned {pins[name]}"
+
+
+def _how_it_works() -> str:
+    start = README.index("## How it works")
+    return README[start : README.index("\n## ", start + 1)]
+
+
+@pytest.mark.parametrize(
+    "module",
+    sorted(
+        str(path.relative_to(ROOT / "indexer")) if path.parent.name == "ingest" else path.name
+        for path in [*(ROOT / "indexer").glob("*.py"), *(ROOT / "indexer" / "ingest").glob("*.py")]
+        if path.name not in ("__init__.py",) or path.parent.name == "ingest"
+    ),
+)
+def test_every_indexer_module_is_in_the_how_it_works_table(module: str) -> None:
+    table = _how_it_works()
+    name = module.removeprefix("ingest/")
+    assert f"`{module}`" in table or f"`{name}`" in table or f" {name}`" in table
+
+
+def test_every_ingest_module_is_in_the_ingest_package_docstring() -> None:
+    import indexer.ingest
+
+    doc = indexer.ingest.__doc__ or ""
+    for path in (ROOT / "indexer" / "ingest").glob("s*_*.py"):
+        assert path.stem in doc, path.stem
