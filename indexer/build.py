@@ -17,49 +17,47 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import pickle
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
 import numpy as np
 from tqdm import tqdm
-from whoosh import index as whoosh_index
 
-from . import generations
+from . import generations, similar
 from .analysis import DEFAULT_DICTIONARY, Entry, read_dictionary
+from .build_writers import (
+    BATCH_CHARACTERS,
+    LiteralBatch,
+    RankingArrays,
+    compatible,
+    corrections_fingerprint,
+    index_entries,
+    merge_literal,
+    ranking_meta,
+)
 from .corrections import Correction, apply_corrections
 from .errors import SourceError
 from .generations import fault_point
-from .ingest import parse_source
-from .ingest.s1_read import iter_source_files, read_source
+from .ingest import ingest_file
+from .ingest.s1_names import storable
+from .ingest.s1_read import iter_source_files
 from .layout import IndexLayout, looks_like_index
-from .literal import (
-    LiteralSegment,
-    link_segments,
-    merge_segments,
-    read_segment_list,
-    write_segment_list,
-)
+from .literal import link_segments, read_segment_list, write_segment_list
 from .models import Report, Skipped
+from .schema import ID_MASK, PASSAGE, REPORT
 from .store import ReportStore, StoreWriter
-from .word_index import PassageDocument, WordWriter, link_whoosh, write_ranking_tables
+from .word_index import WordWriter, link_whoosh, write_ranking_tables
+
+__all__ = ["BATCH_CHARACTERS", "BuildSummary", "build_index", "optimize_index", "remove_sources"]
 
 # Below this many bytes of files to read, a second writer process costs more than it saves.
 MULTIPROCESS_BYTES = 3_000_000
-# Characters of new passages per literal segment: bounds the build's memory (the segment
-# sort holds ~40 bytes per character) while keeping the segment count low.
-BATCH_CHARACTERS = 4_000_000
-# The merge policy: once this many segments are small (under a quarter of a batch),
-# they are merged into one; a segment with more than half its passages removed is
-# rewritten.
-SMALL_SEGMENTS_TO_MERGE = 4
-RANKING_FORMAT = 3
 
 
 @dataclass
@@ -90,7 +88,7 @@ class BuildSummary:
             "passages": self.passages,
             "reports_added": self.reports_added,
             "reports_removed": self.reports_removed,
-            "skipped": [{"path": str(s.path), "reason": s.reason} for s in self.skipped],
+            "skipped": [{"path": storable(s.path), "reason": s.reason} for s in self.skipped],
             "duplicates": [
                 {"source": source, "position": position, "report_id": report_id}
                 for source, position, report_id in self.duplicates
@@ -133,6 +131,7 @@ def build_index(
     files = [item for item in found if isinstance(item, Path)]
     with _Update(index_dir, dictionaries, progress, processes, log, wait) as update:
         update.corrections = list(corrections)
+        update.sources = sources  # reports name their file relative to its SOURCE
         update.summary.skipped.extend(item for item in found if isinstance(item, Skipped))
         return update.run(files, drop=None, fresh=not incremental)
 
@@ -146,7 +145,7 @@ def remove_sources(
 ) -> BuildSummary:
     """Remove the reports of the given files (or of every file under given folders)."""
     index_dir = Path(index_dir)
-    targets = [str(Path(s).resolve()) for s in sources]
+    targets = [storable(Path(s).resolve()) for s in sources]
     with _Update(index_dir, (), False, 1, log, wait) as update:
         if update.previous is None:
             raise SourceError(f"{index_dir} 里没有索引", hint="先运行 python -m indexer build")
@@ -168,7 +167,7 @@ def optimize_index(
 
 
 def _file_key(path: Path) -> str:
-    return str(path.resolve())
+    return storable(path.resolve())  # a GBK name is no valid UTF-8 for SQLite
 
 
 def _digest(path: Path) -> str | None:
@@ -199,6 +198,7 @@ class _Update:
         self.log = log
         self.wait = wait
         self.corrections: list[Correction] = []
+        self.sources: Sequence[str | Path] = ()
         self._lock = generations.build_lock(self.root, wait=wait)
 
     def __enter__(self) -> _Update:
@@ -233,12 +233,12 @@ class _Update:
         summary = self.summary
         entries = load_dictionaries(self.dictionaries)
         previous = self.previous
-        fingerprint = _corrections_fingerprint(self.corrections)
+        fingerprint = corrections_fingerprint(self.corrections)
         if previous is not None and drop is not None:
             # remove/optimize keep the dictionary and corrections the index was built with
-            entries = _index_entries(previous)
-            fingerprint = _ranking_meta(previous).get("corrections", "")
-        if previous is None or fresh or not _compatible(previous, entries, fingerprint):
+            entries = index_entries(previous)
+            fingerprint = ranking_meta(previous).get("corrections", "")
+        if previous is None or fresh or not compatible(previous, entries, fingerprint):
             previous = None
         self.fingerprint = fingerprint
         name = generations.next_generation(self.root)
@@ -294,7 +294,7 @@ class _Update:
             current = {key: ids for key, (_, ids) in known.items() if key not in gone}
         summary.seconds["scan"] = time.perf_counter() - clock
 
-        ranking = _RankingArrays.load(previous)
+        ranking = RankingArrays.load(previous)
         literal_names = read_segment_list(previous.literal) if previous else []
         if previous is not None:
             link_segments(previous.literal, layout.literal, literal_names)
@@ -304,7 +304,7 @@ class _Update:
         if processes is None:
             processes = 2 if previous is None and bytes_to_read >= MULTIPROCESS_BYTES else 1
         words = WordWriter(layout.whoosh, entries, fresh=previous is None, processes=processes)
-        batch = _Batch(layout)
+        batch = LiteralBatch(layout)
         try:
             clock = time.perf_counter()
             log("读取文件并建立索引…")
@@ -314,10 +314,9 @@ class _Update:
                 to_read, desc="读取文件", unit="file", disable=not self.progress, leave=False
             )
             for path, key, digest in bar:
-                try:
-                    reports = parse_source(read_source(path))
-                except SourceError as error:
-                    summary.skipped.append(Skipped(path, str(error)))
+                reports = ingest_file(path, self.sources)  # never raises for a file
+                if isinstance(reports, Skipped):
+                    summary.skipped.append(reports)
                     continue
                 if self.corrections:
                     apply_corrections(reports, self.corrections)
@@ -348,16 +347,15 @@ class _Update:
                     store.forget_file(key)
                     summary.files_removed += 1
             removed_ordinals: list[int] = []
+            removed_reports: list[int] = []
             for report_id in sorted(existing - wanted):
                 found = store.remove(report_id)
                 if found is not None:
                     summary.reports_removed += 1
+                    removed_reports.append(found[0])
                     removed_ordinals.extend(found[1])
-            if removed_ordinals and previous is not None:
-                docnums = np.load(previous.ranking / "docnum_to_ordinal.npy")
-                dead = np.zeros(ranking.space, dtype=bool)
-                dead[removed_ordinals] = True
-                words.delete(np.flatnonzero(dead[docnums]).tolist())
+            if removed_reports and previous is not None:
+                words.delete(_dead_documents(previous, removed_reports, removed_ordinals))
                 ranking.remove(removed_ordinals)
             summary.seconds["remove"] = time.perf_counter() - clock
 
@@ -378,12 +376,12 @@ class _Update:
         fault_point("after-whoosh")
 
         clock = time.perf_counter()
-        literal_names = _merge_literal(layout, literal_names, ranking.live, everything=optimize)
+        literal_names = merge_literal(layout, literal_names, ranking.live, everything=optimize)
         write_segment_list(layout.literal, literal_names)
         summary.seconds["literal merge"] = time.perf_counter() - clock
         clock = time.perf_counter()
         ranking.save(layout, corrections=self.fingerprint)
-        write_ranking_tables(layout, ranking.space)
+        write_ranking_tables(layout, ranking.live_by_kind(store.next_report))
         summary.seconds["ranking"] = time.perf_counter() - clock
 
         store.set_meta("built_at", dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
@@ -395,6 +393,7 @@ class _Update:
         with open(layout.ranking / "reports.pickle", "wb") as handle:
             pickle.dump(rows.report_rows(), handle, protocol=pickle.HIGHEST_PROTOCOL)
         rows.close()
+        summary.seconds["similar"] = similar.update(layout, previous)  # similar.py
         layout.build_id.write_text(uuid.uuid4().hex, encoding="utf-8")
 
     def _add(
@@ -402,173 +401,36 @@ class _Update:
         report: Report,
         store: StoreWriter,
         words: WordWriter,
-        ranking: _RankingArrays,
-        batch: _Batch,
+        ranking: RankingArrays,
+        batch: LiteralBatch,
     ) -> None:
         report_ordinal, first = store.add(report)
         self.summary.reports_added += 1
-        title = report.metadata.title
+        words.add_report(report_ordinal, report.metadata.title)
         for offset, passage in enumerate(report.passages):
             ordinal = first + offset
             section = passage.section_path
-            ranking.add(ordinal, report_ordinal, section)
+            section_id, new = ranking.add(ordinal, report_ordinal, section)
+            if new:
+                words.add_section(section_id, section)
             batch.add(ordinal, passage.text)
-            words.add(
-                PassageDocument(ordinal=ordinal, text=passage.text, section=section, title=title)
-            )
+            words.add_passage(ordinal, passage.text)
+
+
+def _dead_documents(previous: IndexLayout, reports: list[int], ordinals: list[int]) -> list[int]:
+    """Return the Whoosh docnums of removed reports' title and passage documents."""
+    keys = np.load(previous.ranking / "docnum_key.npy")
+    kinds, ids = keys >> 32, keys & ID_MASK
+    dead = np.zeros(len(keys), dtype=bool)
+    for kind, removed in ((PASSAGE, ordinals), (REPORT, reports)):
+        if removed:
+            mine = kinds == kind
+            dead[mine] = np.isin(ids[mine], np.asarray(removed, dtype=np.int64))
+    return np.flatnonzero(dead).tolist()
 
 
 def _within(key: str, target: str) -> bool:
     return key == target or key.startswith(target.rstrip("/") + "/")
-
-
-def _index_entries(layout: IndexLayout) -> tuple[Entry, ...]:
-    ix = whoosh_index.open_dir(str(layout.whoosh))
-    return ix.schema["content"].entries
-
-
-def _ranking_meta(layout: IndexLayout) -> dict:
-    try:
-        return json.loads((layout.ranking / "meta.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
-def _corrections_fingerprint(corrections: Sequence[Correction]) -> str:
-    if not corrections:
-        return ""
-    return hashlib.sha256(repr(list(corrections)).encode("utf-8")).hexdigest()
-
-
-def _compatible(previous: IndexLayout, entries: tuple[Entry, ...], corrections: str) -> bool:
-    """Tell whether an update can reuse the previous generation.
-
-    Same format, dictionary and metadata corrections; otherwise everything is rebuilt.
-    """
-    meta = _ranking_meta(previous)
-    if meta.get("format") != RANKING_FORMAT or meta.get("corrections", "") != corrections:
-        return False
-    try:
-        return _index_entries(previous) == entries
-    except (OSError, ValueError, KeyError, whoosh_index.EmptyIndexError):
-        return False
-
-
-class _Batch:
-    """New passages' texts, written as one literal segment per `BATCH_CHARACTERS`."""
-
-    def __init__(self, layout: IndexLayout) -> None:
-        self.layout = layout
-        self.ordinals: list[int] = []
-        self.texts: list[str] = []
-        self.characters = 0
-        self.written: list[str] = []
-
-    def add(self, ordinal: int, text: str) -> None:
-        self.ordinals.append(ordinal)
-        self.texts.append(text)
-        self.characters += len(text)
-        if self.characters >= BATCH_CHARACTERS:
-            self._write()
-
-    def _write(self) -> None:
-        if self.texts:
-            segment = LiteralSegment.build(self.texts, self.ordinals)
-            segment.save(self.layout.literal)
-            self.written.append(segment.name)
-        self.ordinals, self.texts, self.characters = [], [], 0
-
-    def flush(self, names: list[str]) -> None:
-        self._write()
-        names.extend(self.written)
-
-
-def _merge_literal(
-    layout: IndexLayout, names: list[str], live: np.ndarray, *, everything: bool
-) -> list[str]:
-    """Apply the merge policy (or merge all); return the generation's segment names."""
-    folder = layout.literal
-    segments = {name: LiteralSegment.load(folder / name) for name in names}
-    alive = {name: int(np.count_nonzero(live[s.ordinals])) for name, s in segments.items()}
-    if everything:
-        groups = [names] if names else []
-    else:
-        small = [n for n in names if alive[n] * 40 < BATCH_CHARACTERS / 4]
-        sparse = [n for n in names if n not in small and alive[n] * 2 < len(segments[n])]
-        groups = ([small] if len(small) >= SMALL_SEGMENTS_TO_MERGE else []) + [[n] for n in sparse]
-    result = list(names)
-    for group in groups:
-        merged = merge_segments([segments[n] for n in group], live)
-        position = result.index(group[0])
-        result = [n for n in result if n not in group]
-        if len(merged):
-            merged.save(folder)
-            result.insert(min(position, len(result)), merged.name)
-    for name in set(names) - set(result):
-        shutil.rmtree(folder / name, ignore_errors=True)  # our hard links only
-    return result
-
-
-class _RankingArrays:
-    """Per-ordinal arrays the engine reads at open: report and section of each passage."""
-
-    def __init__(
-        self, passage_report: np.ndarray, section_of: np.ndarray, sections: list[str]
-    ) -> None:
-        self.passage_report = list(passage_report.tolist())
-        self.section_of = list(section_of.tolist())
-        self.sections = sections
-        self.section_ids = {s: i for i, s in enumerate(sections)}
-
-    @classmethod
-    def load(cls, previous: IndexLayout | None) -> _RankingArrays:
-        if previous is None:
-            return cls(np.empty(0, np.int32), np.empty(0, np.int32), [])
-        folder = previous.ranking
-        sections = json.loads((folder / "sections.json").read_text(encoding="utf-8"))
-        return cls(
-            np.load(folder / "passage_report.npy"), np.load(folder / "section_of.npy"), sections
-        )
-
-    @property
-    def space(self) -> int:
-        return len(self.passage_report)
-
-    @property
-    def live(self) -> np.ndarray:
-        return np.asarray(self.passage_report, dtype=np.int64) >= 0
-
-    def add(self, ordinal: int, report_ordinal: int, section: str) -> None:
-        while len(self.passage_report) < ordinal:  # ordinals of skipped-over holes
-            self.passage_report.append(-1)
-            self.section_of.append(0)
-        section_id = self.section_ids.get(section)
-        if section_id is None:
-            section_id = self.section_ids[section] = len(self.sections)
-            self.sections.append(section)
-        self.passage_report.append(report_ordinal)
-        self.section_of.append(section_id)
-
-    def remove(self, ordinals: Iterable[int]) -> None:
-        for ordinal in ordinals:
-            self.passage_report[ordinal] = -1
-
-    def save(self, layout: IndexLayout, *, corrections: str) -> None:
-        folder = layout.ranking
-        folder.mkdir(parents=True, exist_ok=True)
-        passage_report = np.asarray(self.passage_report, dtype=np.int32)
-        np.save(folder / "passage_report.npy", passage_report)
-        np.save(folder / "section_of.npy", np.asarray(self.section_of, dtype=np.int32))
-        (folder / "sections.json").write_text(
-            json.dumps(self.sections, ensure_ascii=False), encoding="utf-8"
-        )
-        meta = {
-            "format": RANKING_FORMAT,
-            "ordinals": len(passage_report),
-            "reports": int(passage_report.max()) + 1 if len(passage_report) else 0,
-            "corrections": corrections,
-        }
-        (folder / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
 
 
 def _refuse_foreign_folder(index_dir: Path) -> None:

@@ -17,21 +17,25 @@ import time
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import generations
 from .analysis import Entry, Segmenter, segmenter
 from .errors import IndexMissingError, QueryError
+from .facets import UNKNOWN
 from .generations import ReaderLock
 from .layout import IndexLayout
-from .literal import LiteralIndex, find_spans
+from .literal import LiteralIndex
 from .models import Metadata, Report
 from .normalize import fold
+from .proximity import highlight_spans, highlight_terms, near_mask
 from .query import (
     FIELDS,
     And,
     Field,
+    Near,
     Node,
     Not,
     Or,
@@ -45,6 +49,10 @@ from .ranking import SearchResult
 from .settings import SORTS
 from .store import ReportRecord, ReportStore, records_from_rows
 from .word_index import WordScorer
+
+if TYPE_CHECKING:
+    from .laws import LawLinks
+    from .similar import SimilarPassages
 
 FILTER_KEYS = tuple(FIELDS)  # the query language's fields, usable as filters too
 _DEPARTMENT_SUFFIX = re.compile(r"(委员会|办公室|局|厅|委|办|部门)$")
@@ -202,9 +210,25 @@ class SearchEngine:
     def segmenter(self) -> Segmenter:
         return segmenter(self.entries)
 
+    @functools.cached_property
+    def similar(self) -> SimilarPassages:
+        """Near-duplicate passages across reports (`similar.py`), read on first use."""
+        from .similar import SimilarPassages
+
+        return SimilarPassages(self, self.index_dir / self.generation)
+
+    @functools.cached_property
+    def laws(self) -> LawLinks:
+        """Cited laws the corpus holds, and who cites them (`laws.py`)."""
+        from .laws import LawLinks
+
+        return LawLinks(self.report_table.live_records)
+
     # matching --------------------------------------------------------------------
 
     def _filter_mask(self, name: str, value: str) -> np.ndarray:
+        if value.strip() == UNKNOWN:
+            return self._unknown_mask(name)
         needle = fold(value.strip())
         table = self.report_table
         if name == "section":
@@ -226,6 +250,24 @@ class SearchEngine:
             raise QueryError(f"未知字段 {name}")
         return reports[self.passage_report]
 
+    def _unknown_mask(self, name: str) -> np.ndarray:
+        """Passages of reports stating nothing for `name` (the facets' 未识别 bucket)."""
+        if name == "section":
+            sections = self.sections
+            return np.fromiter((not s for s in sections), bool, len(sections))[self.section_of]
+        records = self.report_table.records
+        empty: dict[str, Callable[[Metadata], bool]] = {
+            "region": lambda m: not m.province,
+            "dept": lambda m: not m.department,
+            "issuer": lambda m: not m.issuer,
+            "law": lambda m: not m.laws,
+            "year": lambda m: not m.year,
+        }
+        if name not in empty:
+            raise QueryError(f"未知字段 {name}")
+        reports = self.report_table.mask(lambda i: empty[name](records[i].metadata))
+        return reports[self.passage_report]
+
     def _year_mask(self, low: int | None, high: int | None) -> np.ndarray:
         years = self.report_table.years
         reports = years > 0
@@ -240,6 +282,8 @@ class SearchEngine:
             mask = np.zeros(self.passage_count, dtype=bool)
             mask[self.literal.passages_containing(node.text)] = True
             return mask
+        if isinstance(node, Near):
+            return near_mask(self.literal, self.passage_count, node)
         if isinstance(node, Field):
             return self._filter_mask(node.name, node.value)
         if isinstance(node, YearFilter):
@@ -288,7 +332,7 @@ class SearchEngine:
             engine=self,
             query=query,
             interpretation=explain_query(tree),
-            terms=[fold(t) for t in terms],
+            terms=highlight_terms(tree),
             ordinals=ordinals,
             passage_scores=passage_scores,
             sort=sort,
@@ -304,10 +348,10 @@ class SearchEngine:
     def report_highlights(self, report_id: str, query: str) -> dict[str, list[tuple[int, int]]]:
         """Return, per passage id, the spans of the query's terms in that report."""
         report = self.store.report(report_id)
-        terms = [fold(t) for t in positive_terms(parse_query(query))]
+        terms = highlight_terms(parse_query(query))
         spans = {}
         for passage in report.passages:
-            found = find_spans(fold(passage.text), terms)
+            found = highlight_spans(fold(passage.text), terms)
             if found:
                 spans[passage.passage_id] = found
         return spans
@@ -327,6 +371,15 @@ def _current_generation(index_dir: Path) -> str:
     return name
 
 
+def _filter_node(name: str, value: str) -> Node:
+    """One filter value as a query node; year=未识别 is "no year stated" (no year ≥ 1)."""
+    if name != "year":
+        return Field(name, value)
+    if value == UNKNOWN:
+        return Not(YearFilter(1, None))
+    return parse_query(f"year:{value}")
+
+
 def _with_filters(query: str, filters: Mapping[str, Sequence[str]]) -> Node:
     """Parse the query and AND it with the filters (alternatives within a field).
 
@@ -340,7 +393,7 @@ def _with_filters(query: str, filters: Mapping[str, Sequence[str]]) -> Node:
         options = [v.strip() for v in values if v and v.strip()]
         if not options:
             continue
-        parsed = [parse_query(f"year:{v}") if name == "year" else Field(name, v) for v in options]
+        parsed = [_filter_node(name, v) for v in options]
         clauses.append(parsed[0] if len(parsed) == 1 else Or(tuple(parsed)))
     if query.strip() or not clauses:
         clauses.insert(0, parse_query(query))  # an empty query with no filter is an error

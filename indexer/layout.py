@@ -3,11 +3,12 @@
 An index folder holds numbered generations behind a `CURRENT` pointer
 (`generations.py`). One generation holds:
 - `store.sqlite`: the document store (text as written, metadata, source files' hashes);
-- `whoosh/`: one Whoosh document per passage, words of its text, section and title;
+- `whoosh/`: Whoosh documents of words: one per passage (its text), one per distinct
+  section heading path and one per report (its title), told apart by a key column;
 - `literal/`: character and character-pair postings in segments (`literal.py`);
 - `ranking/`: per-passage-ordinal arrays read at open without touching the store (the
-  report of each passage, its section, its field lengths as Whoosh stores them) and the
-  Whoosh docnum → passage ordinal map; all memory-mapped;
+  report of each passage, its section), field lengths as Whoosh stores them, each
+  field's document count and average length, and the Whoosh docnum → key map;
 - `BUILD_ID`: a random id, unique to the generation; caches key on it.
 
 Unchanged parts are hard links to the previous generation's files (segments are never

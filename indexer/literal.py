@@ -25,7 +25,9 @@ from __future__ import annotations
 import json
 import mmap
 import os
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -229,9 +231,16 @@ def _map(path: Path) -> bytes | mmap.mmap:
 class LiteralIndex:
     """The segments of one generation, with its deletions (`live`: per ordinal)."""
 
+    # Large answers for strings over two characters (each confirmed passage by passage)
+    # are kept: a generation never changes, and 人民政府 or 第一条 recur in many queries.
+    CACHE_FROM_CANDIDATES = 2_000
+    CACHE_TERMS = 64
+
     def __init__(self, segments: list[LiteralSegment], live: np.ndarray) -> None:
         self.segments = segments
         self.live = live
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
         self.segment_of = np.full(len(live), -1, dtype=np.int32)
         self.local_of = np.zeros(len(live), dtype=np.int64)
         for number, segment in enumerate(segments):
@@ -271,12 +280,24 @@ class LiteralIndex:
         needle = fold(text)
         if not needle:
             return _EMPTY
+        with self._cache_lock:
+            cached = self._cache.get(needle)
+            if cached is not None:
+                self._cache.move_to_end(needle)
+                return cached
         found = [s.passages_containing(needle) for s in self.segments]
         found = [f for f in found if len(f)]
         if not found:
             return _EMPTY
         ordinals = found[0] if len(found) == 1 else np.sort(np.concatenate(found))
-        return ordinals[self.live[ordinals]]
+        ordinals = ordinals[self.live[ordinals]]
+        if len(needle) > 2 and len(ordinals) >= self.CACHE_FROM_CANDIDATES:
+            ordinals.setflags(write=False)  # shared between queries: nobody may change it
+            with self._cache_lock:
+                self._cache[needle] = ordinals
+                while len(self._cache) > self.CACHE_TERMS:
+                    self._cache.popitem(last=False)
+        return ordinals
 
     def folded_passage(self, ordinal: int) -> str:
         segment = self.segments[self.segment_of[ordinal]]

@@ -13,13 +13,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .literal import find_spans
+from . import sorting
+from .facets import PUBLIC_FACETS, Facets, count_facets
+from .proximity import highlight_spans
 from .results import Hit, ReportGroup
 
 if TYPE_CHECKING:
     from .engine import SearchEngine
 
-FACET_FIELDS = ("province", "department", "year", "law")
+FACET_FIELDS = PUBLIC_FACETS
 # A passage that matches literally but shares no word with the query still ranks above
 # nothing; each further matching passage adds to its report's score.
 _REST_WEIGHT = 0.5
@@ -51,7 +53,7 @@ class SearchResult:
         self._report_counts = counts
         self.total_reports = int(np.count_nonzero(counts))
         self._order_passages(ordinals, reports_of, passage_scores, sort)
-        self._facets: dict[str, list[dict[str, object]]] | None = None
+        self._facets: Facets | None = None
 
     def _order_passages(
         self, ordinals: np.ndarray, reports_of: np.ndarray, scores: np.ndarray, sort: str
@@ -73,11 +75,8 @@ class SearchResult:
         totals = np.add.reduceat(scores, starts) if len(starts) else np.empty(0)
         sizes = ends - starts
         group_scores = best + _REST_WEIGHT * (totals - best) + _PER_PASSAGE * sizes
-        if sort == "year":
-            years = self.engine.report_table.years[group_reports]
-            group_order = np.lexsort((group_reports, -group_scores, -years))
-        else:
-            group_order = np.lexsort((group_reports, -group_scores))
+        years = self.engine.report_table.years[group_reports]
+        group_order = sorting.group_order(sort, group_reports, group_scores, sizes, years)
         self._ordinals = ordinals
         self._scores = scores
         self._group_starts = starts[group_order]
@@ -118,7 +117,7 @@ class SearchResult:
             record = records[int(ordinal)]
             report = engine.report_table.records[record.report_ordinal]
             passage = record.passage
-            spans = find_spans(engine.literal.folded_passage(int(ordinal)), self.terms)
+            spans = highlight_spans(engine.literal.folded_passage(int(ordinal)), self.terms)
             hits.append(
                 Hit(
                     report_id=report.report_id,
@@ -172,35 +171,18 @@ class SearchResult:
 
     @property
     def facets(self) -> dict[str, list[dict[str, object]]]:
-        """Count matching reports and passages by province, department, year and law."""
+        """Count matching reports and passages by province, department, year and law.
+
+        Reports stating no province, department or year count under 未识别 (`facets.UNKNOWN`).
+        """
+        return {name: self.all_facets[name] for name in FACET_FIELDS}
+
+    @property
+    def all_facets(self) -> Facets:
+        """The facets, with `city` and `county` (each naming its province, city) added."""
         if self._facets is None:
             self._facets = self._count_facets()
         return self._facets
 
-    def _count_facets(self) -> dict[str, list[dict[str, object]]]:
-        tallies: dict[str, dict[str, list[int]]] = {name: {} for name in FACET_FIELDS}
-        records = self.engine.report_table.records
-        for report_ordinal in np.flatnonzero(self._report_counts).tolist():
-            meta = records[report_ordinal].metadata
-            passages = int(self._report_counts[report_ordinal])
-            values = {
-                "province": [meta.province],
-                "department": [meta.department],
-                "year": [str(meta.year) if meta.year else ""],
-                "law": meta.laws,
-            }
-            for name, found in values.items():
-                for value in found:
-                    if value:
-                        tally = tallies[name].setdefault(value, [0, 0])
-                        tally[0] += 1
-                        tally[1] += passages
-        return {
-            name: [
-                {"value": value, "reports": counts[0], "passages": counts[1]}
-                for value, counts in sorted(
-                    tally.items(), key=lambda item: (-item[1][0], -item[1][1], item[0])
-                )
-            ]
-            for name, tally in tallies.items()
-        }
+    def _count_facets(self) -> Facets:
+        return count_facets(self.engine.report_table.records, self._report_counts)

@@ -1,18 +1,21 @@
-"""The word index: Whoosh documents of passages, and BM25F over them for ranking.
+"""The word index: Whoosh documents of passages, headings and titles; BM25F for ranking.
 
 Which passages match is the literal index's job (`literal.py`); this index only ranks.
-Each passage is one Whoosh document holding the words of its text, its section headings
-and its report's title. Scores are computed a whole posting block at a time
-(`whoosh_blocks.py`), equal to Whoosh's own BM25F.
+A passage's Whoosh document holds the words of its text; a section heading path and a
+report's title are indexed once each, as documents of their own (`schema.py`), and their
+scores reach every passage beneath them through the per-passage section and report
+arrays. Each field is scored as Whoosh's BM25F scores it, with the statistics (document
+count, average length) of its own kind of document; posting blocks are decoded whole
+(`whoosh_blocks.py`).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -23,22 +26,23 @@ from whoosh.util.numeric import byte_to_length
 
 from .analysis import Entry
 from .layout import IndexLayout
-from .schema import ORDINAL_COLUMN, WORD_FIELDS, make_schema
+from .schema import (
+    FIELD_KINDS,
+    ID_MASK,
+    KEY_COLUMN,
+    PASSAGE,
+    REPORT,
+    SECTION,
+    WORD_FIELDS,
+    document_key,
+    make_schema,
+)
 from .whoosh_blocks import leaf_postings, numeric_column
 
 # Whoosh spills its posting pool to disk runs past this size (per process) and merges
 # them at commit. Bounded so that a build's memory does not grow with the corpus.
-WRITER_MEMORY_MB = 256
-
-
-@dataclass(frozen=True)
-class PassageDocument:
-    """What the Whoosh document of one passage holds: its words, where, and its ordinal."""
-
-    ordinal: int
-    text: str
-    section: str
-    title: str
+WRITER_MEMORY_MB = 128
+_STATS_FILE = "word_stats.json"
 
 
 class WordWriter:
@@ -65,10 +69,14 @@ class WordWriter:
         else:
             self.writer = self.ix.writer(limitmb=WRITER_MEMORY_MB)
 
-    def add(self, doc: PassageDocument) -> None:
-        self.writer.add_document(
-            ordinal=doc.ordinal, content=doc.text, section=doc.section, title=doc.title
-        )
+    def add_passage(self, ordinal: int, text: str) -> None:
+        self.writer.add_document(key=document_key(PASSAGE, ordinal), content=text)
+
+    def add_section(self, section_id: int, section: str) -> None:
+        self.writer.add_document(key=document_key(SECTION, section_id), section=section)
+
+    def add_report(self, report_ordinal: int, title: str) -> None:
+        self.writer.add_document(key=document_key(REPORT, report_ordinal), title=title)
 
     def delete(self, docnums: Iterable[int]) -> None:
         for docnum in docnums:
@@ -89,41 +97,54 @@ def link_whoosh(source: Path, target: Path) -> None:
             os.link(path, target / path.name)
 
 
-def write_ranking_tables(layout: IndexLayout, ordinal_space: int) -> None:
-    """Save docnum → ordinal, and per-ordinal field lengths as Whoosh stores them.
+def write_ranking_tables(layout: IndexLayout, live: dict[int, np.ndarray]) -> None:
+    """Save docnum → document key, per-id field lengths as Whoosh stores them, and stats.
 
-    Read whole columns per segment (`whoosh_blocks.numeric_column`): a Python call per
-    document and field took seconds on the laws corpus.
+    `live` holds, per document kind, which ids are in the index (by id): the document
+    count and average field length of each field are taken over those. Whole columns are
+    read per segment (`whoosh_blocks.numeric_column`): a Python call per document and
+    field took seconds on the laws corpus.
     """
     ix = whoosh_index.open_dir(str(layout.whoosh))
     folder = layout.ranking
     folder.mkdir(parents=True, exist_ok=True)
     byte_lengths = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
     byte_lengths[0] = 0
-    ordinals: list[np.ndarray] = []
+    keys: list[np.ndarray] = []
     lengths: dict[str, list[np.ndarray]] = {field: [] for field in WORD_FIELDS}
     with ix.reader() as top:
         leaves = top.leaf_readers() if not top.is_atomic() else [(top, 0)]
         for reader, _offset in leaves:
-            ordinals.append(numeric_column(reader, "ordinal", ORDINAL_COLUMN))
+            keys.append(numeric_column(reader, "key", KEY_COLUMN))
             for field in WORD_FIELDS:
                 raw = numeric_column(reader, _lenfield(field), LENGTHS_COLUMN)
                 lengths[field].append(byte_lengths[raw])
-    docnum_to_ordinal = np.concatenate(ordinals) if ordinals else np.empty(0, np.int64)
-    np.save(folder / "docnum_to_ordinal.npy", docnum_to_ordinal)
+    docnum_key = np.concatenate(keys) if keys else np.empty(0, np.int64)
+    np.save(folder / "docnum_key.npy", docnum_key)
+    kinds, ids = docnum_key >> 32, docnum_key & ID_MASK
+    stats = {}
     for field in WORD_FIELDS:
-        by_ordinal = np.zeros(ordinal_space, dtype=np.float32)
-        if len(docnum_to_ordinal):
-            by_ordinal[docnum_to_ordinal] = np.concatenate(lengths[field])
-        np.save(folder / f"length_{field}.npy", by_ordinal)
+        kind = FIELD_KINDS[field]
+        alive = live[kind]
+        by_id = np.zeros(len(alive), dtype=np.float32)
+        if len(docnum_key):
+            mine = kinds == kind
+            by_id[ids[mine]] = np.concatenate(lengths[field])[mine]
+        np.save(folder / f"length_{field}.npy", by_id)
+        count = int(np.count_nonzero(alive))
+        total = float(np.sum(by_id[alive], dtype=np.float64))
+        stats[field] = {"documents": count, "average_length": total / count if count else 1.0}
+    (folder / _STATS_FILE).write_text(json.dumps(stats), encoding="utf-8")
 
 
 class WordScorer:
     """BM25F over Whoosh's word postings, scored a whole posting block at a time.
 
-    Gives the scores Whoosh's own BM25F computes for an OR of the words (same idf,
-    field lengths and weights), but without a Python call per posting: blocks are
-    decoded by `whoosh_blocks` (whoosh-reloaded 2.7.5, pinned).
+    A word's score in a passage is the sum over fields of Whoosh's BM25 formula with the
+    field's boost: over the passage's own text, its section's heading path and its
+    report's title (each indexed once, `schema.py`), with each kind of document's own
+    count and average length. No Python call per posting: blocks are decoded by
+    `whoosh_blocks` (whoosh-reloaded 2.7.5, pinned).
     """
 
     B = 0.75
@@ -137,20 +158,33 @@ class WordScorer:
     def __init__(self, layout: IndexLayout, ordinal_space: int) -> None:
         self.ix = whoosh_index.open_dir(str(layout.whoosh))
         ranking = layout.ranking
-        self.docnum_to_ordinal = np.load(ranking / "docnum_to_ordinal.npy", mmap_mode="r")
+        docnum_key = np.load(ranking / "docnum_key.npy")
+        self.docnum_id = docnum_key & ID_MASK
+        self.docnum_kind = (docnum_key >> 32).astype(np.int8)
         self._ordinal_to_docnum: np.ndarray | None = None
         self.lengths = {f: np.load(ranking / f"length_{f}.npy", mmap_mode="r") for f in WORD_FIELDS}
+        self.stats = json.loads((ranking / _STATS_FILE).read_text(encoding="utf-8"))
         self.passage_count = ordinal_space  # the size of score arrays: every ordinal
+        self.section_of = np.load(ranking / "section_of.npy", mmap_mode="r")
+        passage_report = np.load(ranking / "passage_report.npy")
+        # Removed passages point at a report slot that scores nothing.
+        report_slots = len(self.lengths["title"])
+        self.report_of = np.where(passage_report >= 0, passage_report, report_slots)
         self._local = threading.local()
         self._searchers: list[Searcher] = []
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        # Opened now, for the first thread that asks: opening reads every segment's
+        # files (~30 ms on the laws corpus), which the first query should not pay.
+        self._spare: Searcher | None = self.ix.searcher()
+        self._searchers.append(self._spare)
 
     @property
     def ordinal_to_docnum(self) -> np.ndarray:
         if self._ordinal_to_docnum is None:
             inverse = np.zeros(self.passage_count, dtype=np.int64)
-            inverse[self.docnum_to_ordinal] = np.arange(len(self.docnum_to_ordinal))
+            passages = np.flatnonzero(self.docnum_kind == PASSAGE)
+            inverse[self.docnum_id[passages]] = passages
             self._ordinal_to_docnum = inverse
         return self._ordinal_to_docnum
 
@@ -163,9 +197,13 @@ class WordScorer:
         """
         searcher = getattr(self._local, "searcher", None)
         if searcher is None:
-            searcher = self._local.searcher = self.ix.searcher()
             with self._lock:
-                self._searchers.append(searcher)
+                searcher, self._spare = self._spare, None
+            if searcher is None:
+                searcher = self.ix.searcher()
+                with self._lock:
+                    self._searchers.append(searcher)
+            self._local.searcher = searcher
         return searcher
 
     def close(self) -> None:
@@ -175,6 +213,7 @@ class WordScorer:
                 searcher.close()
             self._searchers.clear()
             self._cache.clear()
+            self._spare = None
         self._local = threading.local()
 
     def scores(
@@ -187,10 +226,10 @@ class WordScorer:
         frequent word (年, 的) comes with a rare literal match (2023年). A frequent word's
         scores are computed whole once and kept (`CACHE_SHARE`, `CACHE_WORDS`).
         """
-        wanted = None
         # Skipping pays only when matches are sparse; sorting many costs more than it saves.
+        restrict = None
         if among is not None and len(among) * 8 < self.passage_count:
-            wanted = np.sort(self.ordinal_to_docnum[among])
+            restrict = (among, np.sort(self.ordinal_to_docnum[among]))
         total = np.zeros(self.passage_count, dtype=np.float64)
         reader = searcher.reader()
         for word in dict.fromkeys(words):
@@ -209,7 +248,7 @@ class WordScorer:
                         self._cache.popitem(last=False)
                 total += scores
             else:
-                self._word_scores(searcher, word, wanted, total)
+                self._word_scores(searcher, word, restrict, total)
         return total
 
     def _cached(self, word: str) -> np.ndarray | None:
@@ -223,27 +262,43 @@ class WordScorer:
         self,
         searcher: Searcher,
         word: str,
-        wanted: np.ndarray | None,
+        restrict: tuple[np.ndarray, np.ndarray] | None,
         total: np.ndarray | None = None,
     ) -> np.ndarray:
+        among, wanted = restrict if restrict is not None else (None, None)
         if total is None:
             total = np.zeros(self.passage_count, dtype=np.float64)
         reader = searcher.reader()
         for field in WORD_FIELDS:
             if (field, word) not in reader:
                 continue
-            avg_length = searcher.avg_field_length(field) or 1.0
-            idf = searcher.idf(field, word)
-            docnums, weights = _postings(searcher, field, word, wanted)
-            ordinals = self.docnum_to_ordinal[docnums]
-            lengths = self.lengths[field][ordinals]
-            norm = self.K1 * ((1 - self.B) + self.B * lengths / avg_length)
-            total += np.bincount(
-                ordinals,
-                weights=idf * (weights * (self.K1 + 1)) / (weights + norm),
-                minlength=self.passage_count,
+            kind = FIELD_KINDS[field]
+            docnums, weights = _postings(searcher, field, word, wanted if kind == PASSAGE else None)
+            ids = self.docnum_id[docnums]
+            lengths = self.lengths[field]
+            per_id = np.bincount(
+                ids,
+                weights=self._bm25(field, reader, word, weights, lengths[ids]),
+                minlength=len(lengths) + 1,
             )
+            if kind == PASSAGE:
+                total += per_id[: self.passage_count]
+            elif among is not None:
+                slots = self.section_of if kind == SECTION else self.report_of
+                total[among] += per_id[slots[among]]
+            else:
+                total += per_id[self.section_of if kind == SECTION else self.report_of]
         return total
+
+    def _bm25(
+        self, field: str, reader: object, word: str, weights: np.ndarray, lengths: np.ndarray
+    ) -> np.ndarray:
+        """Whoosh's BM25F formula (`whoosh.scoring.bm25`) with the field's own statistics."""
+        stats = self.stats[field]
+        frequency = reader.doc_frequency(field, word)  # type: ignore[attr-defined]
+        idf = np.log(stats["documents"] / (frequency + 1)) + 1
+        norm = self.K1 * ((1 - self.B) + self.B * lengths / (stats["average_length"] or 1.0))
+        return idf * (weights * (self.K1 + 1)) / (weights + norm)
 
 
 def _postings(

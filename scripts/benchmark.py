@@ -267,6 +267,7 @@ def bench_scale(corpus: Path, factors: list[int], workdir: Path, runs: int) -> l
             remove_sources([extra], folder / "index")
             row["remove_one_file_s"] = round(time.perf_counter() - started, 2)
         rows.append(row)
+        print(json.dumps(row), file=sys.stderr, flush=True)  # a long run shows each size
         shutil.rmtree(folder, ignore_errors=True)
     return rows
 

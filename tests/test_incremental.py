@@ -318,3 +318,23 @@ def test_writer_processes_die_with_a_killed_build(tmp_path: Path, sample_dir: Pa
     ]
     build_index([sample_dir], index_dir)
     assert leftovers(index_dir) == []
+
+
+def test_a_removed_report_takes_its_title_out_of_the_word_index(corpus: Path, tmp_path: Path):
+    # A title is indexed once per report: removing the report must delete that document,
+    # or its words would keep their weight in every other report's scores.
+    index_dir = tmp_path / "index"
+    build_index([corpus], index_dir)
+    assert SearchEngine.open(index_dir).scorer.stats["title"]["documents"] == 3
+    remove_sources([corpus / "紫菜.txt"], index_dir)
+    engine = SearchEngine.open(index_dir)
+    searcher = engine.scorer.searcher()
+    assert engine.scorer.stats["title"]["documents"] == 2
+    live_titles = {
+        int(engine.scorer.docnum_id[d])
+        for w in engine.segmenter.words("某县法治政府建设工作报告")
+        for d in searcher.reader().postings("title", w).all_ids()
+        if not searcher.reader().is_deleted(d)
+    }
+    assert len(live_titles) == 2
+    assert engine.search("紫菜").total_passages == 0

@@ -1,0 +1,190 @@
+"""The parts a build writes besides the store: literal batches, merges, ranking arrays.
+
+`build.py` drives an update; these are its writers. Also the test of whether an update
+can reuse the previous generation at all (`compatible`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+from whoosh import index as whoosh_index
+
+from .analysis import Entry
+from .corrections import Correction
+from .layout import IndexLayout
+from .literal import LiteralSegment, merge_segments
+from .schema import PASSAGE, REPORT, SECTION
+
+# Characters of new passages per literal segment: bounds the build's memory (the segment
+# sort holds ~40 bytes per character) while keeping the segment count low.
+BATCH_CHARACTERS = 3_000_000
+# The merge policy: once this many segments are small (under a quarter of a batch),
+# they are merged into one; a segment with more than half its passages removed is
+# rewritten.
+SMALL_SEGMENTS_TO_MERGE = 4
+# Bumped whenever the generation's files change meaning: an older index is rebuilt whole.
+RANKING_FORMAT = 4
+
+
+def index_entries(layout: IndexLayout) -> tuple[Entry, ...]:
+    ix = whoosh_index.open_dir(str(layout.whoosh))
+    return ix.schema["content"].entries
+
+
+def ranking_meta(layout: IndexLayout) -> dict:
+    try:
+        return json.loads((layout.ranking / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def corrections_fingerprint(corrections: Sequence[Correction]) -> str:
+    if not corrections:
+        return ""
+    return hashlib.sha256(repr(list(corrections)).encode("utf-8")).hexdigest()
+
+
+def compatible(previous: IndexLayout, entries: tuple[Entry, ...], corrections: str) -> bool:
+    """Tell whether an update can reuse the previous generation.
+
+    Same format, dictionary and metadata corrections; otherwise everything is rebuilt.
+    """
+    meta = ranking_meta(previous)
+    if meta.get("format") != RANKING_FORMAT or meta.get("corrections", "") != corrections:
+        return False
+    try:
+        return index_entries(previous) == entries
+    except (OSError, ValueError, KeyError, whoosh_index.EmptyIndexError):
+        return False
+
+
+class LiteralBatch:
+    """New passages' texts, written as one literal segment per `BATCH_CHARACTERS`."""
+
+    def __init__(self, layout: IndexLayout) -> None:
+        self.layout = layout
+        self.ordinals: list[int] = []
+        self.texts: list[str] = []
+        self.characters = 0
+        self.written: list[str] = []
+
+    def add(self, ordinal: int, text: str) -> None:
+        self.ordinals.append(ordinal)
+        self.texts.append(text)
+        self.characters += len(text)
+        if self.characters >= BATCH_CHARACTERS:
+            self._write()
+
+    def _write(self) -> None:
+        if self.texts:
+            segment = LiteralSegment.build(self.texts, self.ordinals)
+            segment.save(self.layout.literal)
+            self.written.append(segment.name)
+        self.ordinals, self.texts, self.characters = [], [], 0
+
+    def flush(self, names: list[str]) -> None:
+        self._write()
+        names.extend(self.written)
+
+
+def merge_literal(
+    layout: IndexLayout, names: list[str], live: np.ndarray, *, everything: bool
+) -> list[str]:
+    """Apply the merge policy (or merge all); return the generation's segment names."""
+    folder = layout.literal
+    segments = {name: LiteralSegment.load(folder / name) for name in names}
+    alive = {name: int(np.count_nonzero(live[s.ordinals])) for name, s in segments.items()}
+    if everything:
+        groups = [names] if names else []
+    else:
+        small = [n for n in names if alive[n] * 40 < BATCH_CHARACTERS / 4]
+        sparse = [n for n in names if n not in small and alive[n] * 2 < len(segments[n])]
+        groups = ([small] if len(small) >= SMALL_SEGMENTS_TO_MERGE else []) + [[n] for n in sparse]
+    result = list(names)
+    for group in groups:
+        merged = merge_segments([segments[n] for n in group], live)
+        position = result.index(group[0])
+        result = [n for n in result if n not in group]
+        if len(merged):
+            merged.save(folder)
+            result.insert(min(position, len(result)), merged.name)
+    for name in set(names) - set(result):
+        shutil.rmtree(folder / name, ignore_errors=True)  # our hard links only
+    return result
+
+
+class RankingArrays:
+    """Per-ordinal arrays the engine reads at open: report and section of each passage."""
+
+    def __init__(
+        self, passage_report: np.ndarray, section_of: np.ndarray, sections: list[str]
+    ) -> None:
+        self.passage_report = list(passage_report.tolist())
+        self.section_of = list(section_of.tolist())
+        self.sections = sections
+        self.section_ids = {s: i for i, s in enumerate(sections)}
+
+    @classmethod
+    def load(cls, previous: IndexLayout | None) -> RankingArrays:
+        if previous is None:
+            return cls(np.empty(0, np.int32), np.empty(0, np.int32), [])
+        folder = previous.ranking
+        sections = json.loads((folder / "sections.json").read_text(encoding="utf-8"))
+        return cls(
+            np.load(folder / "passage_report.npy"), np.load(folder / "section_of.npy"), sections
+        )
+
+    @property
+    def space(self) -> int:
+        return len(self.passage_report)
+
+    @property
+    def live(self) -> np.ndarray:
+        return np.asarray(self.passage_report, dtype=np.int64) >= 0
+
+    def add(self, ordinal: int, report_ordinal: int, section: str) -> tuple[int, bool]:
+        """Record a passage; return its section's id and whether the section is new."""
+        while len(self.passage_report) < ordinal:  # ordinals of skipped-over holes
+            self.passage_report.append(-1)
+            self.section_of.append(0)
+        section_id = self.section_ids.get(section)
+        new = section_id is None
+        if section_id is None:
+            section_id = self.section_ids[section] = len(self.sections)
+            self.sections.append(section)
+        self.passage_report.append(report_ordinal)
+        self.section_of.append(section_id)
+        return section_id, new
+
+    def live_by_kind(self, report_space: int) -> dict[int, np.ndarray]:
+        """Which ids of each Whoosh document kind are in the index (`schema.py`)."""
+        live = self.live
+        reports = np.zeros(report_space, dtype=bool)
+        reports[np.asarray(self.passage_report, dtype=np.int64)[live]] = True
+        return {PASSAGE: live, SECTION: np.ones(len(self.sections), dtype=bool), REPORT: reports}
+
+    def remove(self, ordinals: Iterable[int]) -> None:
+        for ordinal in ordinals:
+            self.passage_report[ordinal] = -1
+
+    def save(self, layout: IndexLayout, *, corrections: str) -> None:
+        folder = layout.ranking
+        folder.mkdir(parents=True, exist_ok=True)
+        passage_report = np.asarray(self.passage_report, dtype=np.int32)
+        np.save(folder / "passage_report.npy", passage_report)
+        np.save(folder / "section_of.npy", np.asarray(self.section_of, dtype=np.int32))
+        (folder / "sections.json").write_text(
+            json.dumps(self.sections, ensure_ascii=False), encoding="utf-8"
+        )
+        meta = {
+            "format": RANKING_FORMAT,
+            "ordinals": len(passage_report),
+            "reports": int(passage_report.max()) + 1 if len(passage_report) else 0,
+            "corrections": corrections,
+        }
+        (folder / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
