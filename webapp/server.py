@@ -1,20 +1,52 @@
-"""Serve the app with waitress (never Flask's debug server)."""
+"""Serve the app: gunicorn worker processes for `python -m webapp`, waitress in tests.
+
+Never Flask's debug server. `python -m webapp` runs a gunicorn master and --workers worker
+processes (default: one per core), each with --threads threads (gthread). The app and
+its index are loaded once in the master before the workers fork (preload), so the
+workers share the index's memory instead of loading a copy each. In each worker the
+admission gate (`admission.py`) runs the app on MAX_ACTIVE compute threads, queues up
+to MAX_QUEUE requests and answers 503 + Retry-After beyond; connections beyond
+WORKER_CONNECTIONS wait in the listen backlog (BACKLOG), and past that are refused.
+
+`BackgroundServer` serves an app object in-process with waitress, for tests.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
+import os
 import sys
 import threading
 from pathlib import Path
 
 from flask import Flask
+from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
 from waitress import wasyncore
 from waitress.server import create_server
 
 from indexer.engine import SearchEngine
-from indexer.errors import IndexMissingError
+from indexer.errors import IndexMissingError, ReportSearchError
 
-from . import DEFAULT_INDEX_DIR, create_app
+from . import DEFAULT_INDEX_DIR, SECURITY_HEADERS, create_app
+from .admission import Admission
+
+
+def serving_app(app: Flask) -> Admission:
+    """Return what a server runs: `app` behind the admission gate its config describes."""
+    config = app.config
+    return Admission(
+        app,
+        active=int(config["MAX_ACTIVE"]),
+        queue=int(config["MAX_QUEUE"]),
+        queue_timeout=float(config["QUEUE_TIMEOUT"]),
+        request_timeout=float(config["REQUEST_TIMEOUT"]),
+        retry_after=int(config["RETRY_AFTER"]),
+        exports=int(config["MAX_EXPORTS"]),
+        headers=SECURITY_HEADERS,
+        cheap=app.extensions["report_search_caches"].has_page,
+    )
 
 
 def make_server(app: Flask, host: str = "127.0.0.1", port: int = 5000, threads: int = 4):
@@ -22,7 +54,9 @@ def make_server(app: Flask, host: str = "127.0.0.1", port: int = 5000, threads: 
 
     Port 0 picks a free port: read it back from `server.effective_port`.
     """
-    return create_server(app, host=host, port=port, threads=threads, ident="report-search")
+    return create_server(
+        serving_app(app), host=host, port=port, threads=threads, ident="report-search"
+    )
 
 
 class BackgroundServer:
@@ -63,10 +97,75 @@ class BackgroundServer:
         self.stop()
 
 
+DEFAULT_THREADS = 96  # per worker: above MAX_QUEUE, so the queue bound is what refuses
+WORKER_CONNECTIONS = 256  # open connections per worker, kept-alive ones included
+BACKLOG = 256  # connections the kernel queues before accepting
+KEEPALIVE = 2  # seconds an idle connection is kept open
+TIMEOUT = 60  # seconds: a worker that stops answering its master this long is restarted
+
+
+def warm(engine: SearchEngine) -> None:
+    """Have the engine read now what it reads on first use, so forked workers share it.
+
+    One search through every filter loads the report table, the section paths, the
+    segmenter and the literal index's pages, in the master, once.
+    """
+    filters = {name: ["法"] for name in ("region", "dept", "issuer", "law", "section")}
+    # An engine that no longer takes one of these filters loads the rest on first use.
+    with contextlib.suppress(ReportSearchError):
+        engine.search("法", filters=filters).facets  # noqa: B018  (counting is the point)
+
+
+def default_workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+class GunicornServer(BaseApplication):
+    """gunicorn, configured from a dict and serving an app object we made (not an import path)."""
+
+    def __init__(self, app: Flask, options: dict[str, object]) -> None:
+        self.application = app
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Admission:
+        return serving_app(self.application)
+
+
+def gunicorn_options(args: argparse.Namespace, on_ready=None) -> dict[str, object]:
+    """Return the gunicorn settings for the command line's arguments."""
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    options: dict[str, object] = {
+        "bind": f"{host}:{args.port}",
+        "workers": args.workers,
+        "worker_class": "gthread",
+        "threads": args.threads,
+        "preload_app": True,
+        "worker_connections": WORKER_CONNECTIONS,
+        "backlog": BACKLOG,
+        "keepalive": KEEPALIVE,
+        "timeout": TIMEOUT,
+        "graceful_timeout": 30,
+        "proc_name": "report-search",
+        "loglevel": "warning",
+        "errorlog": "-",
+    }
+    if on_ready is not None:
+        options["when_ready"] = on_ready
+    return options
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m webapp",
-        description="Serve the report search web front end with waitress.",
+        description="Serve the report search web front end with gunicorn worker processes.",
     )
     parser.add_argument(
         "--index",
@@ -76,17 +175,34 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=5000, help="port to listen on (0: any free)")
-    parser.add_argument("--threads", type=int, default=4, help="worker threads")
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=default_workers(),
+        help="worker processes (default: one per core, here %(default)s)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=DEFAULT_THREADS,
+        help="connections served at once per worker (default %(default)s)",
+    )
+    args = parser.parse_args(argv)
+    if args.workers < 1 or args.threads < 1:
+        parser.error("--workers and --threads must be at least 1")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Check that the index exists, then serve until interrupted."""
+    """Check that the index exists and load it, then serve until interrupted."""
     args = parse_args(argv)
-    app = create_app({"INDEX_DIR": args.index} if args.index else None)
+    overrides: dict[str, object] = {"BIND_HOST": args.host}
+    if args.index:
+        overrides["INDEX_DIR"] = args.index
+    app = create_app(overrides)
     index_dir = app.config["INDEX_DIR"]
     try:
-        SearchEngine.open(index_dir)  # loads the index now, so the first request is fast
+        warm(SearchEngine.open(index_dir))  # loaded once here, before the workers fork
     except IndexMissingError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
         print(
@@ -94,16 +210,20 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    server = make_server(app, args.host, args.port, args.threads)
-    print(
-        f"Serving {index_dir} on http://{server.effective_host}:{server.effective_port}/ "
-        "(Ctrl-C to stop)",
-        flush=True,
-    )
-    try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.close()
+
+    def on_ready(arbiter) -> None:
+        host, port = arbiter.LISTENERS[0].sock.getsockname()[:2]
+        host = f"[{host}]" if ":" in host else host
+        print(
+            f"Serving {index_dir} on http://{host}:{port}/ "
+            f"({args.workers} workers × {args.threads} threads; Ctrl-C to stop)",
+            flush=True,
+        )
+
+    # What the master loaded is shared by the forked workers page for page as long as
+    # nothing writes to it; moving it out of the collector's reach keeps the collector
+    # from touching (and so copying) every object in every worker.
+    gc.collect()
+    gc.freeze()
+    GunicornServer(app, gunicorn_options(args, on_ready)).run()
     return 0
