@@ -24,7 +24,7 @@ import numpy as np
 from . import generations
 from .analysis import Entry, Segmenter, segmenter
 from .errors import IndexMissingError, QueryError
-from .facets import UNKNOWN
+from .facets import UNKNOWN, FacetCounter
 from .generations import ReaderLock
 from .layout import IndexLayout
 from .literal import LiteralIndex
@@ -96,6 +96,10 @@ class _ReportTable:
     @functools.cached_property
     def laws(self) -> list[list[str]]:
         return [[fold(law) for law in r.metadata.laws] for r in self.records]
+
+    @functools.cached_property
+    def facet_counter(self) -> FacetCounter:
+        return FacetCounter(self.records)
 
     def mask(self, predicate: Callable[[int], bool]) -> np.ndarray:
         count = len(self.records)
@@ -375,8 +379,6 @@ def _filter_node(name: str, value: str) -> Node:
     """One filter value as a query node; year=未识别 is "no year stated" (no year ≥ 1)."""
     if name != "year":
         return Field(name, value)
-    if value == UNKNOWN:
-        return Not(YearFilter(1, None))
     return parse_query(f"year:{value}")
 
 

@@ -44,6 +44,7 @@ from indexer.query_tree import (
     LABELS,
     MAX_DEPTH,
     NEAR_MAX,
+    UNSTATED,
     YEAR_MAX,
     YEAR_MIN,
     And,
@@ -400,6 +401,8 @@ def _explain(node: Node) -> str:
     if isinstance(node, YearFilter):
         return _explain_year(node)
     if isinstance(node, Not):
+        if node.item == YearFilter(YEAR_MIN, None):
+            return f"年份={UNSTATED}"
         if isinstance(node.item, Term):
             return f"不含「{node.item.text}」"
         if isinstance(node.item, Field):

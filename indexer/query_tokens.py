@@ -13,11 +13,13 @@ from indexer.query_tree import (
     FIELD_ALIASES,
     FIELDS,
     NEAR_MAX,
+    UNSTATED,
     YEAR_MAX,
     YEAR_MIN,
     Field,
     Near,
     Node,
+    Not,
     Term,
     YearFilter,
 )
@@ -185,6 +187,8 @@ def _read_field(text: str, i: int, end: int) -> tuple[Node, int] | None:
     start = i + m.end()
     value, after = read_value(text, start, canonical)
     if canonical == "year":
+        if value.strip() == UNSTATED:
+            return Not(YearFilter(YEAR_MIN, None)), after  # no year stated
         return _parse_year(value, start), after
     return Field(canonical, value), after
 

@@ -38,6 +38,9 @@ LABELS = {name: aliases[0] for name, aliases in FIELD_NAMES_ZH.items()}
 
 YEAR_MIN, YEAR_MAX = 1000, 9999
 
+UNSTATED = "未识别"
+"""The filter value meaning "the report states nothing here" (region:未识别, year:未识别)."""
+
 MAX_DEPTH = 32
 """How deeply brackets and proximity operators may nest; deeper is a QueryError."""
 
@@ -151,7 +154,7 @@ def not_(item: Node) -> Node:
 def finds_something(node: Node) -> bool:
     """Say whether `node` selects passages by itself rather than only excluding them."""
     if isinstance(node, Not):
-        return False
+        return node.item == YearFilter(YEAR_MIN, None)  # year:未识别 selects the undated
     if isinstance(node, And):
         return any(finds_something(item) for item in node.items)
     if isinstance(node, Or):

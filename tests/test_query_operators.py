@@ -207,3 +207,12 @@ def test_help_has_an_example_of_each_proximity_operator_and_of_forgiving_input()
         assert spelled in examples
     for alias in ("SENT(", "PARA(", "~10"):
         assert alias in QUERY_HELP
+
+
+def test_year_unstated_selects_reports_stating_no_year(engine) -> None:
+    assert explain_query(parse_query("year:未识别")) == "年份=未识别"
+    undated = engine.search("year:未识别")
+    assert undated.total_reports == 1  # 开江's report states no year of its own
+    assert all(hit.year is None for hit in undated.iter_hits())
+    dated = engine.search("法 year:2023").total_reports
+    assert dated + undated.total_reports == engine.search("法").total_reports
