@@ -22,7 +22,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from contextlib import AbstractContextManager
 from pathlib import Path
 from types import TracebackType
 
@@ -31,6 +31,7 @@ from tqdm import tqdm
 
 from . import generations, similar
 from .analysis import DEFAULT_DICTIONARY, Entry, read_dictionary
+from .build_summary import BuildSummary
 from .build_writers import (
     BATCH_CHARACTERS,
     LiteralBatch,
@@ -50,6 +51,7 @@ from .ingest.s1_read import iter_source_files
 from .layout import IndexLayout, looks_like_index
 from .literal import link_segments, read_segment_list, write_segment_list
 from .models import Report, Skipped
+from .progress import stage
 from .schema import ID_MASK, PASSAGE, REPORT
 from .store import ReportStore, StoreWriter
 from .word_index import WordWriter, link_whoosh, write_ranking_tables
@@ -58,43 +60,6 @@ __all__ = ["BATCH_CHARACTERS", "BuildSummary", "build_index", "optimize_index", 
 
 # Below this many bytes of files to read, a second writer process costs more than it saves.
 MULTIPROCESS_BYTES = 3_000_000
-
-
-@dataclass
-class BuildSummary:
-    """What a build read, stored, removed and skipped."""
-
-    index_dir: Path
-    files_read: int = 0
-    files_unchanged: int = 0
-    files_removed: int = 0
-    reports: int = 0  # in the index after the build
-    passages: int = 0
-    reports_added: int = 0
-    reports_removed: int = 0
-    generation: str = ""
-    skipped: list[Skipped] = field(default_factory=list)
-    duplicates: list[tuple[str, int, str]] = field(default_factory=list)  # source, position, id
-    seconds: dict[str, float] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "index_dir": str(self.index_dir),
-            "generation": self.generation,
-            "files_read": self.files_read,
-            "files_unchanged": self.files_unchanged,
-            "files_removed": self.files_removed,
-            "reports": self.reports,
-            "passages": self.passages,
-            "reports_added": self.reports_added,
-            "reports_removed": self.reports_removed,
-            "skipped": [{"path": storable(s.path), "reason": s.reason} for s in self.skipped],
-            "duplicates": [
-                {"source": source, "position": position, "report_id": report_id}
-                for source, position, report_id in self.duplicates
-            ],
-            "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
-        }
 
 
 def load_dictionaries(extra: Sequence[Path] = ()) -> tuple[Entry, ...]:
@@ -248,8 +213,9 @@ class _Update:
         try:
             self._write(layout, previous, entries, files, drop, optimize)
             fault_point("before-publish")
-            generations.fsync_tree(layout.root)
-            generations.publish(self.root, name, layout.build_id.read_text().strip())
+            with stage("启用新索引", show=self.progress, log=self.log):
+                generations.fsync_tree(layout.root)
+                generations.publish(self.root, name, layout.build_id.read_text().strip())
         except BaseException:
             shutil.rmtree(layout.root, ignore_errors=True)
             raise
@@ -268,6 +234,10 @@ class _Update:
         optimize: bool,
     ) -> None:
         summary, log = self.summary, self.log
+
+        def step(description: str) -> AbstractContextManager[None]:
+            return stage(description, show=self.progress, log=log)
+
         clock = time.perf_counter()
         if previous is None:
             store = StoreWriter(layout.store, fresh=True)
@@ -275,23 +245,8 @@ class _Update:
             shutil.copyfile(previous.store, layout.store)
             store = StoreWriter(layout.store, fresh=False)
         known = store.files()
-        # Which files to read, which to keep, which to drop.
-        to_read: list[tuple[Path, str, str]] = []
-        current: dict[str, list[str]] = {}
-        if drop is None:
-            # The index mirrors the given sources: a known file not among them is gone.
-            for path in files:
-                key, digest = _file_key(path), _digest(path)
-                if digest is None:
-                    to_read.append((path, key, ""))  # read_source says why it fails
-                elif key in known and known[key][0] == digest:
-                    current[key] = known[key][1]
-                    summary.files_unchanged += 1
-                else:
-                    to_read.append((path, key, digest))
-        else:
-            gone = {key for key in known if any(_within(key, target) for target in drop)}
-            current = {key: ids for key, (_, ids) in known.items() if key not in gone}
+        with step("比对文件"):
+            to_read, current = self._scan(files, known, drop)
         summary.seconds["scan"] = time.perf_counter() - clock
 
         ranking = RankingArrays.load(previous)
@@ -366,8 +321,9 @@ class _Update:
                     hint="检查路径，支持 .txt .docx .html .htm .pdf",
                 )
             clock = time.perf_counter()
-            log(f"共 {summary.reports} 篇报告、{summary.passages} 段；写入词索引（Whoosh）…")
-            words.commit(optimize=optimize)
+            log(f"共 {summary.reports} 篇报告、{summary.passages} 段")
+            with step("写入词索引（Whoosh）"):
+                words.commit(optimize=optimize)
         except BaseException:
             words.cancel()
             store.connection.close()
@@ -376,12 +332,14 @@ class _Update:
         fault_point("after-whoosh")
 
         clock = time.perf_counter()
-        literal_names = merge_literal(layout, literal_names, ranking.live, everything=optimize)
-        write_segment_list(layout.literal, literal_names)
+        with step("合并字面索引"):
+            literal_names = merge_literal(layout, literal_names, ranking.live, everything=optimize)
+            write_segment_list(layout.literal, literal_names)
         summary.seconds["literal merge"] = time.perf_counter() - clock
         clock = time.perf_counter()
-        ranking.save(layout, corrections=self.fingerprint)
-        write_ranking_tables(layout, ranking.live_by_kind(store.next_report))
+        with step("写入排序表"):
+            ranking.save(layout, corrections=self.fingerprint)
+            write_ranking_tables(layout, ranking.live_by_kind(store.next_report))
         summary.seconds["ranking"] = time.perf_counter() - clock
 
         store.set_meta("built_at", dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
@@ -393,8 +351,36 @@ class _Update:
         with open(layout.ranking / "reports.pickle", "wb") as handle:
             pickle.dump(rows.report_rows(), handle, protocol=pickle.HIGHEST_PROTOCOL)
         rows.close()
-        summary.seconds["similar"] = similar.update(layout, previous)  # similar.py
+        with step("查找相近段落"):
+            summary.seconds["similar"] = similar.update(layout, previous)  # similar.py
         layout.build_id.write_text(uuid.uuid4().hex, encoding="utf-8")
+
+    def _scan(
+        self,
+        files: list[Path],
+        known: dict[str, tuple[str, list[str]]],
+        drop: list[str] | None,
+    ) -> tuple[list[tuple[Path, str, str]], dict[str, list[str]]]:
+        """Return the files to read (path, key, digest) and the kept files' report ids.
+
+        The index mirrors the given sources: a known file not among them is gone; with
+        `drop` (remove), the files under those paths go and everything else stays.
+        """
+        to_read: list[tuple[Path, str, str]] = []
+        if drop is not None:
+            gone = {key for key in known if any(_within(key, target) for target in drop)}
+            return to_read, {key: ids for key, (_, ids) in known.items() if key not in gone}
+        current: dict[str, list[str]] = {}
+        for path in files:
+            key, digest = _file_key(path), _digest(path)
+            if digest is None:
+                to_read.append((path, key, ""))  # read_source says why it fails
+            elif key in known and known[key][0] == digest:
+                current[key] = known[key][1]
+                self.summary.files_unchanged += 1
+            else:
+                to_read.append((path, key, digest))
+        return to_read, current
 
     def _add(
         self,

@@ -7,6 +7,7 @@ import http.client
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -373,8 +374,8 @@ def test_python_m_webapp_serves_with_gunicorn_workers(sample_index):
     ) as process:
         try:
             line = process.stdout.readline()  # type: ignore[union-attr]
-            assert "Serving" in line and "2 workers" in line, line
-            url = line.split(" on ")[1].split("/ ")[0]
+            assert "正在提供检索服务" in line and "2 个进程" in line, line
+            url = re.search(r"http://[^/\s]+", line).group(0)  # type: ignore[union-attr]
             assert load.main(["--url", url, "--clients", "4", "--duration", "1"]) == 0
             connection = http.client.HTTPConnection(*load.loopback_target(url), timeout=10)
             try:

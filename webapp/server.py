@@ -165,31 +165,31 @@ def gunicorn_options(args: argparse.Namespace, on_ready=None) -> dict[str, objec
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m webapp",
-        description="Serve the report search web front end with gunicorn worker processes.",
+        description="提供报告检索网页服务（gunicorn 多进程）。",
     )
     parser.add_argument(
         "--index",
         type=Path,
         default=None,
-        help=f"index directory (default: $REPORT_SEARCH_INDEX, else {DEFAULT_INDEX_DIR})",
+        help=f"索引文件夹（默认：$REPORT_SEARCH_INDEX，否则 {DEFAULT_INDEX_DIR}）",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=5000, help="port to listen on (0: any free)")
+    parser.add_argument("--host", default="127.0.0.1", help="监听地址")
+    parser.add_argument("--port", type=int, default=5000, help="监听端口（0：任选空闲端口）")
     parser.add_argument(
         "--workers",
         type=int,
         default=default_workers(),
-        help="worker processes (default: one per core, here %(default)s)",
+        help="工作进程数（默认每个 CPU 核一个，本机 %(default)s）",
     )
     parser.add_argument(
         "--threads",
         type=int,
         default=DEFAULT_THREADS,
-        help="connections served at once per worker (default %(default)s)",
+        help="每个进程同时处理的连接数（默认 %(default)s）",
     )
     args = parser.parse_args(argv)
     if args.workers < 1 or args.threads < 1:
-        parser.error("--workers and --threads must be at least 1")
+        parser.error("--workers 和 --threads 至少为 1")
     return args
 
 
@@ -215,8 +215,8 @@ def main(argv: list[str] | None = None) -> int:
         host, port = arbiter.LISTENERS[0].sock.getsockname()[:2]
         host = f"[{host}]" if ":" in host else host
         print(
-            f"Serving {index_dir} on http://{host}:{port}/ "
-            f"({args.workers} workers × {args.threads} threads; Ctrl-C to stop)",
+            f"正在提供检索服务：http://{host}:{port}/ （索引 {index_dir}；"
+            f"{args.workers} 个进程 × 每个 {args.threads} 个线程；按 Ctrl-C 停止）",
             flush=True,
         )
 

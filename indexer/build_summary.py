@@ -1,0 +1,46 @@
+"""What a build did: files read, unchanged and removed, reports, skipped files and why, timings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .ingest.s1_names import storable
+from .models import Skipped
+
+
+@dataclass
+class BuildSummary:
+    """What a build read, stored, removed and skipped."""
+
+    index_dir: Path
+    files_read: int = 0
+    files_unchanged: int = 0
+    files_removed: int = 0
+    reports: int = 0  # in the index after the build
+    passages: int = 0
+    reports_added: int = 0
+    reports_removed: int = 0
+    generation: str = ""
+    skipped: list[Skipped] = field(default_factory=list)
+    duplicates: list[tuple[str, int, str]] = field(default_factory=list)  # source, position, id
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "index_dir": str(self.index_dir),
+            "generation": self.generation,
+            "files_read": self.files_read,
+            "files_unchanged": self.files_unchanged,
+            "files_removed": self.files_removed,
+            "reports": self.reports,
+            "passages": self.passages,
+            "reports_added": self.reports_added,
+            "reports_removed": self.reports_removed,
+            "skipped": [{"path": storable(s.path), "reason": s.reason} for s in self.skipped],
+            "duplicates": [
+                {"source": source, "position": position, "report_id": report_id}
+                for source, position, report_id in self.duplicates
+            ],
+            "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
+        }
