@@ -128,6 +128,8 @@ def test_congress_reports_stay_whole_titled_by_their_file_names_and_never_misdat
         assert meta.title == row["title"]
         assert meta.year in (None, int(row["year"])), (row["file"], meta.year, meta.year_source)
         assert "Public domain" not in reports[0].text
+        # National congress reports name 北京市委, 香港回归…: places they talk about.
+        assert meta.province == "", (row["file"], meta.province)
 
 
 def test_laws_titles_are_their_first_lines_and_never_invented() -> None:

@@ -150,6 +150,9 @@ def gunicorn_options(args: argparse.Namespace, on_ready=None) -> dict[str, objec
         "preload_app": True,
         "worker_connections": WORKER_CONNECTIONS,
         "backlog": BACKLOG,
+        # Gunicorn's ceiling: a 500-character query percent-encodes to 4,500 bytes, past
+        # its 4,094-byte default, which would answer in English before the app can.
+        "limit_request_line": 8190,
         "keepalive": KEEPALIVE,
         "timeout": TIMEOUT,
         "graceful_timeout": 30,

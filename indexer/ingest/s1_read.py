@@ -21,7 +21,7 @@ from docx.table import Table
 from pypdf import PdfReader
 
 from indexer.errors import SourceError
-from indexer.ingest.s1_html import read_html
+from indexer.ingest.s1_html import CELL_GAP, read_html
 from indexer.ingest.s1_properties import docx_evidence, pdf_evidence
 from indexer.ingest.s1_text import decode_text
 from indexer.models import Evidence, Skipped, SourceText
@@ -199,16 +199,28 @@ def _docx_paragraphs(container: DocxDocument | _Cell) -> Iterator[str]:
 
 
 def _table_paragraphs(table: Table) -> Iterator[str]:
-    """Yield the paragraphs of each cell, row by row, each merged cell once."""
+    """Yield each row as one line of its cells when every cell holds one paragraph.
+
+    A label and its figures (行政许可 3项) then stay in one passage. A row whose cells hold
+    several paragraphs is a layout, read cell by cell. Each merged cell is read once.
+    """
     # row.cells repeats a merged cell once per grid column and per merged row. The set
     # holds the lxml elements themselves: an id() could be reused once a proxy is freed.
     seen = set()
     for row in table.rows:
+        cells = []
         for cell in row.cells:
             if cell._tc in seen:
                 continue
             seen.add(cell._tc)
-            yield from _docx_paragraphs(cell)
+            cells.append(list(_docx_paragraphs(cell)))
+        if all(len(paragraphs) <= 1 for paragraphs in cells):
+            line = CELL_GAP.join(p for paragraphs in cells for p in paragraphs)
+            if line:
+                yield line
+        else:
+            for paragraphs in cells:
+                yield from paragraphs
 
 
 # --- pdf -----------------------------------------------------------------------------------

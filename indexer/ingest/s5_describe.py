@@ -69,10 +69,13 @@ def describe_report(
     body = paragraphs[title_end:]
 
     voice = find_voice(text)
-    region = resolve_region(text, voice.level)
+    # A text speaks for a place when it says 我局/我市/本县/全区; else the places it names
+    # are places it talks about (旧北京市委, 香港回归), not its own.
+    region = resolve_region(text, voice.level) if voice.level or voice.first_person else Region()
     issuer, issuer_source = _issuer(title, title_source, body, found, text, voice, region)
-    if not region.province and issuer:
-        region = resolve_region(issuer, None)
+    for named in (issuer, title):
+        if not region.province and named:
+            region = resolve_region(named, None)
     department, department_source = department_of(issuer), issuer_source
     if not department and voice.government and issuer_source == "text":
         department = "人民政府"
