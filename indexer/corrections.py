@@ -25,23 +25,14 @@ from pathlib import Path, PurePath
 from typing import TextIO
 
 from .errors import SourceError
-from .models import Metadata, Report
+from .models import SOURCE_OF, Metadata, Report
 
 SIDECAR_NAME = "metadata.csv"
 OVERRIDE = "override"
 CLEAR = "-"
 
 # Field → the field recording its source (province, city and county share one).
-CORRECTABLE: dict[str, str] = {
-    "title": "title_source",
-    "issuer": "issuer_source",
-    "province": "region_source",
-    "city": "region_source",
-    "county": "region_source",
-    "department": "department_source",
-    "year": "year_source",
-    "date": "date_source",
-}
+CORRECTABLE: dict[str, str] = SOURCE_OF
 KEY_COLUMNS = ("file", "position", "report_id")
 COLUMNS = (*KEY_COLUMNS, *CORRECTABLE)
 

@@ -49,11 +49,13 @@ class Heading:
     label: str  # the heading as written, e.g. "(六)依法有效化解社会矛盾纠纷"
 
 
-def _field(default: object = "", *, on_hits: bool = False) -> Any:
-    """A metadata field; `on_hits` fields travel with every search hit and report group."""
+def _field(default: object = "", *, on_hits: bool = False, source: str = "") -> Any:
+    """A metadata field; `on_hits` fields travel with every search hit and report group;
+    `source` names the field recording where a correctable value came from."""
+    info = {"on_hits": on_hits, "source": source}
     if isinstance(default, list):
-        return field(default_factory=list, metadata={"on_hits": on_hits})
-    return field(default=default, metadata={"on_hits": on_hits})
+        return field(default_factory=list, metadata=info)
+    return field(default=default, metadata=info)
 
 
 @dataclass
@@ -64,19 +66,23 @@ class Metadata:
     the CLI's listings and the CSV derive their columns from it (see `METADATA_FIELDS`).
     """
 
-    title: str = _field(on_hits=True)
+    title: str = _field(on_hits=True, source="title_source")
     title_source: str = _field()  # where each value was found: see ingest/s5_describe.py
-    issuer: str = _field(on_hits=True)
+    issuer: str = _field(on_hits=True, source="issuer_source")
     issuer_source: str = _field()
-    province: str = _field(on_hits=True)
-    city: str = _field(on_hits=True)
-    county: str = _field(on_hits=True)
+    province: str = _field(on_hits=True, source="region_source")
+    city: str = _field(on_hits=True, source="region_source")
+    county: str = _field(on_hits=True, source="region_source")
     region_source: str = _field()
-    department: str = _field(on_hits=True)
+    department: str = _field(on_hits=True, source="department_source")
     department_source: str = _field()
-    year: int | None = _field(None, on_hits=True)  # the year the report is about
+    year: int | None = _field(
+        None, on_hits=True, source="year_source"
+    )  # the year the report is about
     year_source: str = _field()
-    date: str = _field()  # the date it was issued or delivered: "2024-01-15", "2024-01", ""
+    date: str = _field(
+        source="date_source"
+    )  # the date it was issued or delivered: "2024-01-15", "2024-01", ""
     date_source: str = _field()
     laws: list[str] = _field([])  # noqa: RUF009 (a default_factory; see _field)
     doc_numbers: list[str] = _field([])  # noqa: RUF009
@@ -97,6 +103,10 @@ class Metadata:
 
 METADATA_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Metadata))
 HIT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Metadata) if f.metadata["on_hits"])
+SOURCE_OF: dict[str, str] = {
+    f.name: f.metadata["source"] for f in fields(Metadata) if f.metadata["source"]
+}
+"""Each correctable field → the field recording where its value came from."""
 
 
 @dataclass
