@@ -133,3 +133,30 @@ def test_every_ingest_module_is_in_the_ingest_package_docstring() -> None:
     doc = indexer.ingest.__doc__ or ""
     for path in (ROOT / "indexer" / "ingest").glob("s*_*.py"):
         assert path.stem in doc, path.stem
+
+
+def _imports(path: Path) -> set[str]:
+    found = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"\s*(?:from|import)\s+([\w.]+)", line)
+        if match:
+            found.add(match.group(1).split(".")[0])
+    return found
+
+
+def test_the_house_rules_of_the_layout_hold() -> None:
+    """Shells stay thin, the library stays web-free, one module each for segmenter and Whoosh."""
+    indexer = [*(ROOT / "indexer").rglob("*.py")]
+    webapp = [*(ROOT / "webapp").rglob("*.py")]
+    for path in [*indexer, *webapp]:
+        lines = len(path.read_text(encoding="utf-8").splitlines())
+        assert lines <= 450, f"{path.relative_to(ROOT)} has {lines} lines"
+    for path in webapp:
+        assert not _imports(path) & {"whoosh", "rjieba", "jieba", "numpy"}, path
+    for path in indexer:
+        assert not _imports(path) & {"flask", "webapp"}, path
+    segmenters = [p for p in indexer if _imports(p) & {"rjieba", "jieba"}]
+    assert [p.name for p in segmenters] == ["analysis.py"]
+    private = re.compile(r"\._(read_data|data|blocklength|maxid|next_block|byteids)\b")
+    readers = [p for p in indexer if private.search(p.read_text(encoding="utf-8"))]
+    assert [p.name for p in readers] == ["whoosh_blocks.py"]

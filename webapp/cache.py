@@ -35,7 +35,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from flask import Flask, Response, g, request
 
 from indexer.errors import ReportSearchError
@@ -197,7 +196,8 @@ class PageStore:
 
 def _result_size(result: object) -> int:
     """Estimate a result's memory: its arrays, plus room for facets once they are counted."""
-    arrays = sum(v.nbytes for v in vars(result).values() if isinstance(v, np.ndarray))
+    # Arrays report their size as `nbytes`; the web app does not import numpy itself.
+    arrays = sum(getattr(v, "nbytes", 0) for v in vars(result).values())
     return arrays + 256 * int(getattr(result, "total_reports", 0)) + 4096
 
 
