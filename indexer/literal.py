@@ -22,6 +22,7 @@ finds, since UTF-8 is self-synchronising.
 
 from __future__ import annotations
 
+import itertools
 import json
 import mmap
 import os
@@ -289,7 +290,13 @@ class LiteralIndex:
         found = [f for f in found if len(f)]
         if not found:
             return _EMPTY
-        ordinals = found[0] if len(found) == 1 else np.sort(np.concatenate(found))
+        if len(found) == 1:
+            ordinals = found[0]
+        else:
+            ordinals = np.concatenate(found)
+            # Segments of a build hold ascending ordinal ranges: sort only if they overlap.
+            if any(a[-1] >= b[0] for a, b in itertools.pairwise(found)):
+                ordinals.sort()
         ordinals = ordinals[self.live[ordinals]]
         if len(needle) > 2 and len(ordinals) >= self.CACHE_FROM_CANDIDATES:
             ordinals.setflags(write=False)  # shared between queries: nobody may change it

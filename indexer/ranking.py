@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import sorting
-from .facets import PUBLIC_FACETS, Facets, count_facets
+from .facets import PUBLIC_FACETS, Facets
 from .proximity import highlight_spans
 from .results import Hit, ReportGroup
 
@@ -185,4 +185,4 @@ class SearchResult:
         return self._facets
 
     def _count_facets(self) -> Facets:
-        return count_facets(self.engine.report_table.records, self._report_counts)
+        return self.engine.report_table.facet_counter.count(self._report_counts)

@@ -165,7 +165,8 @@ class WordScorer:
         self.lengths = {f: np.load(ranking / f"length_{f}.npy", mmap_mode="r") for f in WORD_FIELDS}
         self.stats = json.loads((ranking / _STATS_FILE).read_text(encoding="utf-8"))
         self.passage_count = ordinal_space  # the size of score arrays: every ordinal
-        self.section_of = np.load(ranking / "section_of.npy", mmap_mode="r")
+        # In memory, not mapped: gathering through a memmap costs more than reading it.
+        self.section_of = np.load(ranking / "section_of.npy")
         passage_report = np.load(ranking / "passage_report.npy")
         # Removed passages point at a report slot that scores nothing.
         report_slots = len(self.lengths["title"])
@@ -276,11 +277,12 @@ class WordScorer:
             docnums, weights = _postings(searcher, field, word, wanted if kind == PASSAGE else None)
             ids = self.docnum_id[docnums]
             lengths = self.lengths[field]
-            per_id = np.bincount(
-                ids,
-                weights=self._bm25(field, reader, word, weights, lengths[ids]),
-                minlength=len(lengths) + 1,
-            )
+            scores = self._bm25(field, reader, word, weights, lengths[ids])
+            if kind == PASSAGE and len(ids) * 16 < self.passage_count:
+                # Few postings: add them where they fall, not through a dense array.
+                np.add.at(total, ids, scores)
+                continue
+            per_id = np.bincount(ids, weights=scores, minlength=len(lengths) + 1)
             if kind == PASSAGE:
                 total += per_id[: self.passage_count]
             elif among is not None:

@@ -8,6 +8,7 @@ median and 95th-percentile time of an exact count plus the top 10 hits with high
     .venv/bin/python scripts/benchmark.py --corpus data/sample --repeat 120   # ~10 MB
     .venv/bin/python scripts/benchmark.py --skip-stock          # ours only
     .venv/bin/python scripts/benchmark.py --scale 1,3,10 --skip-stock   # growth
+    .venv/bin/python scripts/benchmark.py --index DIR --runs 50   # queries on a built index
 
 Each query is timed through the engine as the web API runs it: the exact totals, facets
 and the first page of hits with highlights (`result_to_json`), warm (repeated) and cold
@@ -233,6 +234,33 @@ def bench_ours(
     }
 
 
+def bench_index(index_dir: Path, runs: int) -> dict[str, dict]:
+    """Time every query on an index already built: warm median / p95, and cold."""
+    probe = probe_fresh_process(index_dir)
+    engine = SearchEngine.open(index_dir)
+    rows = {}
+    for query in QUERIES:
+
+        def run(q=query):
+            return result_to_json(engine.search(q), lambda r, p: "", 0, 10)
+
+        median, p95, result = timed(run, runs)
+        rows[query] = {
+            "hits": result["total_passages"],
+            "median_ms": round(median, 2),
+            "p95_ms": round(p95, 2),
+            "cold_ms": probe["cold_ms"][query],
+        }
+    print(f"open (fresh process): {probe['open_s']:.3f} s\n")
+    print("| query | hits | median / p95 ms | cold ms |\n|---|---|---|---|")
+    for query, row in rows.items():
+        print(
+            f"| `{query}` | {row['hits']} | {row['median_ms']} / {row['p95_ms']} "
+            f"| {row['cold_ms']} |"
+        )
+    return {"open_s": probe["open_s"], "queries": rows}
+
+
 def bench_scale(corpus: Path, factors: list[int], workdir: Path, runs: int) -> list[dict]:
     """Build the corpus at each size; on the largest, time adding and removing one file."""
     rows = []
@@ -327,7 +355,15 @@ def main() -> None:
     parser.add_argument(
         "--scale", default=None, help="Comma-separated corpus copies, e.g. 1,3,10: growth only."
     )
+    parser.add_argument(
+        "--index", type=Path, default=None, help="Time the queries on this built index only."
+    )
     args = parser.parse_args()
+    if args.index:
+        figures = bench_index(args.index, args.runs)
+        if args.out:
+            args.out.write_text(json.dumps(figures, ensure_ascii=False, indent=2), "utf-8")
+        return
     if args.scale:
         workdir = Path(tempfile.mkdtemp(prefix="report-search-scale-"))
         try:

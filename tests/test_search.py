@@ -17,6 +17,7 @@ from indexer.build import build_index
 from indexer.cli import _cli_link
 from indexer.engine import SearchEngine
 from indexer.errors import QueryError
+from indexer.facets import UNKNOWN
 from indexer.normalize import fold
 from indexer.results import result_to_json
 
@@ -292,6 +293,53 @@ def test_facets_count_matching_reports(engine: SearchEngine) -> None:
     assert sum(year_counts.values()) == result.total_passages
     assert {"province", "department", "year", "law"} == set(result.facets)
     assert any(f["value"] == "行政复议法" for f in result.facets["law"])
+
+
+def _facets_one_report_at_a_time(records, report_counts) -> dict:
+    """The facet counts as first written: a Python tally per report (the reference)."""
+    tallies: dict[str, dict[tuple, list[int]]] = {}
+    for ordinal in np.flatnonzero(report_counts).tolist():
+        meta, passages = records[ordinal].metadata, int(report_counts[ordinal])
+        keys = {
+            "province": [(meta.province or UNKNOWN,)],
+            "department": [(meta.department or UNKNOWN,)],
+            "year": [(str(meta.year) if meta.year else UNKNOWN,)],
+            "law": [(law,) for law in dict.fromkeys(meta.laws) if law],
+            "city": [(meta.province, meta.city)] if meta.city else [],
+            "county": [(meta.province, meta.city, meta.county)] if meta.county else [],
+        }
+        for name, found in keys.items():
+            for key in found:
+                counts = tallies.setdefault(name, {}).setdefault(key, [0, 0])
+                counts[0] += 1
+                counts[1] += passages
+    return {
+        name: [
+            (key, reports, passages)
+            for key, (reports, passages) in sorted(
+                tally.items(), key=lambda i: (i[0] == (UNKNOWN,), -i[1][0], -i[1][1], i[0])
+            )
+        ]
+        for name, tally in tallies.items()
+    }
+
+
+@pytest.mark.parametrize("query", ["法", "的", "行政复议", "2023年", "人民政府 -国务院"])
+def test_vectorised_facets_equal_a_tally_report_by_report(engine: SearchEngine, query: str) -> None:
+    result = engine.search(query)
+    expected = _facets_one_report_at_a_time(engine.report_table.records, result._report_counts)
+    got = {
+        name: [
+            (
+                (*(e[k] for k in ("province", "city") if k in e), e["value"]),
+                e["reports"],
+                e["passages"],
+            )
+            for e in entries
+        ]
+        for name, entries in result.all_facets.items()
+    }
+    assert {name: entries for name, entries in got.items() if entries} == expected
 
 
 def test_search_json_has_the_documented_keys_in_order(engine: SearchEngine) -> None:

@@ -1,0 +1,65 @@
+"""Whole-block posting decoding (`whoosh_blocks`) agrees with Whoosh's own matcher."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from whoosh import index
+from whoosh.fields import TEXT, Schema
+
+from indexer.engine import SearchEngine
+from indexer.whoosh_blocks import has_block_data, leaf_postings
+
+
+def _one_at_a_time(matcher) -> tuple[list[int], list[float]]:
+    ids, weights = [], []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
+    return ids, weights
+
+
+@pytest.mark.parametrize("word", ["的", "政府", "行政复议", "2023"])
+def test_block_decoding_equals_whooshs_matcher(engine: SearchEngine, word: str) -> None:
+    searcher = engine.scorer.searcher()
+    blocks = 0
+    for leaf, _offset in searcher.leaf_searchers():
+        reader = leaf.reader()
+        if ("content", word) not in reader:
+            continue
+        expected_ids, expected_weights = _one_at_a_time(reader.postings("content", word))
+        matcher = reader.postings("content", word)
+        assert has_block_data(matcher)
+        ids, weights = leaf_postings(matcher, None)
+        assert ids.tolist() == expected_ids
+        assert weights.tolist() == expected_weights
+        blocks += -(-len(expected_ids) // 128)
+        # With wanted ids, every wanted posting is kept (others may be).
+        wanted = np.asarray(expected_ids[::7], dtype=np.int64)
+        some_ids, some_weights = leaf_postings(reader.postings("content", word), wanted)
+        kept = dict(zip(some_ids.tolist(), some_weights.tolist(), strict=True))
+        everything = dict(zip(expected_ids, expected_weights, strict=True))
+        assert all(kept[i] == everything[i] for i in wanted.tolist())
+    assert blocks >= 1
+
+
+def test_many_blocks_decode_like_whooshs_matcher(tmp_path: Path) -> None:
+    """Several blocks of 128, with weights varying, all equal (a float) and all 1 (None)."""
+    ix = index.create_in(str(tmp_path), Schema(text=TEXT))
+    writer = ix.writer()
+    for i in range(1_000):
+        words = ["alpha"] * (i % 3 + 1) if i % 5 else []
+        words += ["beta"] if i % 2 else ["gamma", "gamma"]
+        writer.add_document(text=" ".join(words))
+    writer.commit()
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        for word in ("alpha", "beta", "gamma"):
+            expected_ids, expected_weights = _one_at_a_time(reader.postings("text", word))
+            ids, weights = leaf_postings(reader.postings("text", word), None)
+            assert len(expected_ids) > 3 * 128
+            assert ids.tolist() == expected_ids
+            assert weights.tolist() == expected_weights
