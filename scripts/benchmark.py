@@ -25,6 +25,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -65,6 +66,8 @@ QUERIES = [
     "人民法院 -刑事",
     "国务院",
     "行政复议 year:2000-2023",
+    "同句(行政复议 申请)",
+    "行政復議",
 ]
 
 
@@ -163,6 +166,14 @@ def truth(folded_passages: list[str], query: str) -> int:
     """Passages matching a query of plain terms, -terms and one OR, by Python's `in`."""
     if ":" in query:
         return -1  # a filtered query: no plain-text truth
+    if query.startswith("同句("):
+        terms = [fold(t) for t in query[3:-1].split()]
+        return sum(
+            1
+            for p in folded_passages
+            if all(t in p for t in terms)
+            and any(all(t in s for t in terms) for s in re.split("(?<=[。！？!?])", p))
+        )
     if " OR " in query:
         left, right = (fold(part.strip()) for part in query.split(" OR "))
         return sum(1 for p in folded_passages if left in p or right in p)
