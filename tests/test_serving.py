@@ -208,7 +208,12 @@ def test_only_first_pages_and_successes_are_page_cached(client, app):
     assert page_key("/search", {"page": "4"}, b"q=x&page=4") is None
     assert page_key("/api/search", {"offset": "80"}, b"q=x&offset=80") is not None
     assert page_key("/api/search", {"offset": "81"}, b"q=x&offset=81") is None
-    assert page_key("/reports/0123456789abcdef", {}, b"") is None
+    assert page_key("/reports/0123456789abcdef", {}, b"q=x") == (
+        "",
+        "/reports/0123456789abcdef",
+        b"q=x",
+    )
+    assert page_key("/export.csv", {}, b"q=x") is None
     pages = app.extensions["report_search_caches"].pages
     assert client.get("/search?q=(unbalanced").status_code == 400
     assert client.get("/search?q=(unbalanced").status_code == 400

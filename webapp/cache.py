@@ -10,8 +10,9 @@ Two layers, wrapped around the views rather than inside them:
   and passes everything else through.
 - **pages**, as files in one folder that all worker processes share (the OS keeps hot
   ones in memory): the whole 200 response of a first page, `/` and `/search` pages 1–3
-  and `/api/search` windows within the first 100 passages. A repeated query costs a
-  file read, whichever worker computed it first.
+  and `/api/search` windows within the first 100 passages, and of a report page
+  (`/reports/<id>`, `/api/reports/<id>`, with its ?q=). A repeated request costs a file
+  read, whichever worker computed it first.
 
 The key includes the engine's `build_id`, unique to each generation of the index: when a
 build makes a new generation current, `SearchEngine.open` hands out its engine, whose new
@@ -45,6 +46,7 @@ FIRST_PAGES = 3  # HTML pages 1–3 are page-cached
 FIRST_PASSAGES = 100  # API windows ending within the first 100 passages are page-cached
 MAX_PAGE_BYTES = 4 * 2**20  # a larger body is served but not kept
 PAGE_ROUTES = ("/", "/search", "/api/search")
+REPORT_ROUTES = ("/reports/", "/api/reports/")  # a report is the same for a build and ?q=
 KEPT_HEADERS = ("Content-Type",)
 
 
@@ -256,6 +258,8 @@ def page_key(
     path: str, args: Mapping[str, str], query_string: bytes, root: str = ""
 ) -> Hashable | None:
     """Return the page-cache key of a request, or None if its page is not a first page."""
+    if path.startswith(REPORT_ROUTES):
+        return (root, path, query_string)
     if path not in PAGE_ROUTES:
         return None
     if path == "/api/search":
@@ -284,7 +288,8 @@ class Caches:
         searches; the app still runs for them, host check included.
         """
         path = environ.get("PATH_INFO", "")
-        if environ.get("REQUEST_METHOD") != "GET" or path not in PAGE_ROUTES:
+        cacheable = path in PAGE_ROUTES or path.startswith(REPORT_ROUTES)
+        if environ.get("REQUEST_METHOD") != "GET" or not cacheable:
             return False
         if self.pages.max_bytes <= 0:
             return False
