@@ -1,4 +1,4 @@
-"""`python -m webapp [--index DIR] [--host 127.0.0.1] [--port 5000]`: serve with gunicorn worker processes."""
+"""`python -m webapp [--index DIR] [--host H] [--port P] [--workers N]`: serve with gunicorn."""
 
 from .server import main
 

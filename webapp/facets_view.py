@@ -131,6 +131,9 @@ def _year_bounds(values: list[str]) -> tuple[int | None, int | None]:
     return low, int(found[2] or low)
 
 
+FACET_VALUES_LISTED = 50
+
+
 def facet_view(params: SearchParams, facets: Facets, url: Url) -> list[dict[str, Any]]:
     """Return the sidebar's facets, in FACET_LABELS order, each with its entries."""
     out = []
@@ -139,9 +142,14 @@ def facet_view(params: SearchParams, facets: Facets, url: Url) -> list[dict[str,
         if name == "province":
             entries = _places(params, facets, url)
         else:
-            values = facets.get(name) or []
+            every = facets.get(name) or []
             if name == "year":
-                values = in_year_order(values)
+                every = in_year_order(every)
+            # Thousands of laws would cost a link each on every page: list the most
+            # frequent, and always the chosen ones.
+            values = every[:FACET_VALUES_LISTED] + [
+                v for v in every[FACET_VALUES_LISTED:] if params.has(key, str(v["value"]))
+            ]
             largest = max((v["reports"] for v in values), default=0)
             entries = [
                 _entry(
@@ -161,9 +169,10 @@ def facet_view(params: SearchParams, facets: Facets, url: Url) -> list[dict[str,
             "label": label,
             "entries": entries,
             "selected": len(params.filters.get(key, [])),
+            "unlisted": 0 if name == "province" else len(every) - len(values),
         }
         if name == "year":
-            known = [int(e["value"]) for e in entries if e["value"].isdigit()]
+            known = [int(v["value"]) for v in every if str(v["value"]).isdigit()]
             facet["years"] = sorted(set(known))
             facet["year_from"], facet["year_to"] = _year_bounds(params.filters.get("year", []))
         out.append(facet)
