@@ -22,7 +22,7 @@ from .schema import PASSAGE, REPORT, SECTION
 
 # Characters of new passages per literal segment: bounds the build's memory (the segment
 # sort holds ~40 bytes per character) while keeping the segment count low.
-BATCH_CHARACTERS = 3_000_000
+BATCH_CHARACTERS = 2_000_000
 # The merge policy: once this many segments are small (under a quarter of a batch),
 # they are merged into one; a segment with more than half its passages removed is
 # rewritten.

@@ -41,7 +41,7 @@ from .whoosh_blocks import leaf_postings, numeric_column
 
 # Whoosh spills its posting pool to disk runs past this size (per process) and merges
 # them at commit. Bounded so that a build's memory does not grow with the corpus.
-WRITER_MEMORY_MB = 128
+WRITER_MEMORY_MB = 64
 _STATS_FILE = "word_stats.json"
 
 
