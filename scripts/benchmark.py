@@ -72,7 +72,10 @@ QUERIES = [
 
 
 def timed(action, repeat: int) -> tuple[float, float, object]:
-    """Run `action` `repeat` times; return median and p95 in ms, and the last result."""
+    """Run `action` once untimed, then `repeat` times; return median and p95 in ms, and the
+    last result. Warm means after one run: the first run right after opening is measured
+    apart, in a fresh process (the "cold" column)."""
+    action()
     times, result = [], None
     for _ in range(repeat):
         started = time.perf_counter()
