@@ -54,7 +54,7 @@ from .models import Report, Skipped
 from .progress import stage
 from .schema import ID_MASK, PASSAGE, REPORT
 from .store import ReportStore, StoreWriter
-from .word_index import WordWriter, link_whoosh, write_ranking_tables
+from .word_index import WordWriter, link_whoosh, write_prescored, write_ranking_tables
 
 __all__ = ["BATCH_CHARACTERS", "BuildSummary", "build_index", "optimize_index", "remove_sources"]
 
@@ -340,6 +340,8 @@ class _Update:
         with step("写入排序表"):
             ranking.save(layout, corrections=self.fingerprint)
             write_ranking_tables(layout, ranking.live_by_kind(store.next_report))
+        with step("预先计算高频词得分"):
+            write_prescored(layout, ranking.space, int(ranking.live.sum()))
         summary.seconds["ranking"] = time.perf_counter() - clock
 
         store.set_meta("built_at", dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))

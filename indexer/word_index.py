@@ -175,6 +175,11 @@ class WordScorer:
         self._searchers: list[Searcher] = []
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._prescored_dir = ranking / PRESCORED_DIR
+        index = self._prescored_dir / "words.json"
+        self._prescored: dict[str, str] = (
+            json.loads(index.read_text(encoding="utf-8")) if index.is_file() else {}
+        )
         # Opened now, for the first thread that asks: opening reads every segment's
         # files (~30 ms on the laws corpus), which the first query should not pay.
         self._spare: Searcher | None = self.ix.searcher()
@@ -257,7 +262,18 @@ class WordScorer:
             found = self._cache.get(word)
             if found is not None:
                 self._cache.move_to_end(word)
-            return found
+                return found
+        name = self._prescored.get(word)
+        if name is None:
+            return None
+        # Scored by the build (`write_prescored`): the most frequent words cost most to
+        # decode, and right after opening nothing is cached yet.
+        scores = np.load(self._prescored_dir / name)
+        with self._lock:
+            self._cache[word] = scores
+            while len(self._cache) > self.CACHE_WORDS:
+                self._cache.popitem(last=False)
+        return scores
 
     def _word_scores(
         self,
@@ -328,3 +344,37 @@ def _postings(
     if not docnums:
         return np.empty(0, np.int64), np.empty(0, np.float64)
     return np.concatenate(docnums), np.concatenate(weights)
+
+
+PRESCORED_DIR = "prescored"
+# Words in more than this share of live passages are scored whole at build time.
+PRESCORED_SHARE = 1 / 8
+
+
+def write_prescored(layout: IndexLayout, ordinal_space: int, live_passages: int) -> int:
+    """Score the most frequent words over every passage and save them; return how many.
+
+    The arrays are exactly what `WordScorer.scores` computes and caches for a frequent
+    word at query time (float32), so a query ranks the same whether they exist or not.
+    """
+    scorer = WordScorer(layout, ordinal_space)
+    folder = layout.ranking / PRESCORED_DIR
+    folder.mkdir(exist_ok=True)
+    try:
+        searcher = scorer.searcher()
+        reader = searcher.reader()
+        threshold = PRESCORED_SHARE * max(live_passages, 1)
+        words = [
+            word.decode("utf-8") if isinstance(word, bytes) else word
+            for word, info in reader.iter_field("content")
+            if info.doc_frequency() > threshold
+        ]
+        index = {}
+        for number, word in enumerate(sorted(words)):
+            name = f"{number}.npy"
+            np.save(folder / name, scorer._word_scores(searcher, word, None).astype(np.float32))
+            index[word] = name
+        (folder / "words.json").write_text(json.dumps(index, ensure_ascii=False), "utf-8")
+    finally:
+        scorer.close()
+    return len(index)

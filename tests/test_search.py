@@ -411,3 +411,19 @@ def test_scores_are_whooshs_bm25f_over_text_headings_and_titles(engine: SearchEn
     assert scored_fields == ({"content", "section", "title"} if titles else {"content", "section"})
     assert np.count_nonzero(expected[live]) > 10
     assert np.allclose(ours[live], expected[live], rtol=1e-5)
+
+
+def test_the_build_prescores_frequent_words_exactly_as_queries_would(
+    engine: SearchEngine,
+) -> None:
+    scorer = engine.scorer
+    assert "的" in scorer._prescored  # in far more than an eighth of the sample's passages
+    first = [(h.passage_id, h.highlights) for h in engine.search("的 依法").hits(0, 50)]
+    saved, scorer._prescored = scorer._prescored, {}
+    try:
+        scorer._cache.clear()
+        again = [(h.passage_id, h.highlights) for h in engine.search("的 依法").hits(0, 50)]
+    finally:
+        scorer._prescored = saved
+        scorer._cache.clear()
+    assert first == again and len(first) == 50
