@@ -137,19 +137,32 @@ def is_salutation(paragraph: str) -> bool:
     )
 
 
-# Under a speech's title: "——2026年1月28日在…会议上", "（2017年10月18日）", "市长 王某某".
-_DATELINE = re.compile(
-    r"[—－\-]{1,2}.{0,40}?(会议|大会|座谈会|典礼)上.{0,10}|[(（][^()（）]{0,20}日[^()（）]{0,30}[)）]"
+# Under a speech's title: "——2026年1月28日在…会议上", "（2017年10月18日）".
+DATELINE = re.compile(
+    r"[—－\-]{1,2}.{0,40}?(会议|大会|座谈会|典礼)上|[(（][^()（）]{0,20}日[^()（）]{0,30}[)）]$"
 )
+# A speaker under the title: "市长 王某某", "国务院总理 李强".
 _SPEAKER = re.compile(
     r"[^。！？；;!?,，:：]{0,20}(总理|主席|委员长|省长|市长|县长|区长|州长|旗长|书记|主任)"
     r"\s*[\u4e00-\u9fff][\u4e00-\u9fff\s·]{0,6}"
 )
+# A numbered clause of a law or rule: 第一条, 第十二条.
+ARTICLE = re.compile(r"第[一二三四五六七八九十百零〇]{1,5}条")
+# A sentence of body text, not a label or a title.
+SENTENCE = re.compile(r"[^。！？!?]{8,}[。！？!?]")
+
+
+def opens_with_dateline(paragraph: str) -> bool:
+    """Tell whether a paragraph starts with a speech's dateline."""
+    return DATELINE.match(paragraph) is not None
 
 
 def is_byline(paragraph: str) -> bool:
     """Tell whether a paragraph is a speech's dateline or speaker line under its title."""
-    return bool(_DATELINE.fullmatch(paragraph) or _SPEAKER.fullmatch(paragraph))
+    dateline = DATELINE.match(paragraph)
+    if dateline is not None and len(paragraph) - dateline.end() <= 10:
+        return True  # a dateline, perhaps with a few words after it, and nothing else
+    return _SPEAKER.fullmatch(paragraph) is not None
 
 
 def is_signature_line(paragraph: str) -> bool:

@@ -25,6 +25,8 @@ import re
 from dataclasses import dataclass
 
 from indexer.ingest.lines import (
+    ARTICLE,
+    SENTENCE,
     announces_report,
     has_closing_cue,
     has_opening_cue,
@@ -33,6 +35,7 @@ from indexer.ingest.lines import (
     is_salutation,
     is_signature_line,
     is_title_line,
+    opens_with_dateline,
     parse_heading,
 )
 
@@ -47,12 +50,6 @@ _CLOSING_SECTION = re.compile(
 )
 # A report's title (not a section's): its kind, and a body or a year that says whose.
 _REPORT_TITLE = re.compile(r"(报告|总结|汇报)([(（][^()（）]{1,10}[)）])?$")
-# "——2026年1月28日在…会议上", "（2017年10月18日）" under a speech's title.
-_DATELINE = re.compile(
-    r"^[—－\-]{1,2}.{0,40}(会议|大会)上|^[(（]\s*(\d{4}|[〇○零一二三四五六七八九]{4})年.{1,8}日\s*[)）]$"
-)
-_ARTICLE = re.compile(r"第[一二三四五六七八九十百零〇]{1,5}条")
-_SENTENCE = re.compile(r"[^。！？!?]{8,}[。！？!?]")
 _CONTENTS = re.compile(r"目\s*录|目\s*次")
 _CONTENTS_ENTRY_TAIL = re.compile(r"[.．…·\s]{2,}\d{1,4}$")
 # "附件", "附件1", "附件二:", "附件:XX县法治政府建设考核细则" on a line of its own.
@@ -133,7 +130,7 @@ def report_starts(paragraphs: list[str]) -> list[tuple[int, str]]:
             in_contents = False
         if _PART.match(paragraph):
             last_part_line = i
-        if _ARTICLE.match(paragraph):
+        if ARTICLE.match(paragraph):
             articles += 1
         restarts = (
             heading is not None
@@ -220,7 +217,7 @@ def _start_sign(preamble: list[str]) -> str:
             return "标题行"
         if is_salutation(paragraph):
             return f"称谓「{paragraph[:20]}」"
-        if _DATELINE.search(paragraph):
+        if opens_with_dateline(paragraph):
             return "题注日期"
         if announces_report(paragraph):
             return "“报告如下”"
@@ -308,6 +305,6 @@ def _opens(paragraphs: list[str], j: int, nearest: bool) -> bool:
 def _has_content(paragraphs: list[str]) -> bool:
     """Tell whether paragraphs hold body text: a sentence, not only frame or page lines."""
     return any(
-        _SENTENCE.search(p) and not (is_title_line(p) or is_salutation(p) or is_signature_line(p))
+        SENTENCE.search(p) and not (is_title_line(p) or is_salutation(p) or is_signature_line(p))
         for p in paragraphs
     )

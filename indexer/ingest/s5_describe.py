@@ -38,7 +38,15 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from indexer.ingest.lines import is_salutation, is_signature_line, is_title_line, parse_heading
+from indexer.ingest.lines import (
+    ARTICLE,
+    SENTENCE,
+    is_salutation,
+    is_signature_line,
+    is_title_line,
+    opens_with_dateline,
+    parse_heading,
+)
 from indexer.ingest.s5_citations import book_spans, extract_doc_numbers, extract_laws
 from indexer.ingest.s5_dates import find_dates, first_year
 from indexer.ingest.s5_organs import (
@@ -72,7 +80,8 @@ def describe_report(
     # A text speaks for a place when it says 我局/我市/本县/全区; else the places it names
     # are places it talks about (旧北京市委, 香港回归), not its own.
     region = resolve_region(text, voice.level) if voice.level or voice.first_person else Region()
-    issuer, issuer_source = _issuer(title, title_source, body, found, text, voice, region)
+    signed = signature(body)
+    issuer, issuer_source = _issuer(title, signed, body, found, text, voice, region)
     for named in (issuer, title):
         if not region.province and named:
             region = resolve_region(named, None)
@@ -82,7 +91,7 @@ def describe_report(
     if not department:
         department_source = ""
 
-    date, date_source = _date(body, found)
+    date, date_source = _date(body, signed, found)
     year, year_source = _year(
         title, title_source, body, found, date, date_source, authored(text, voice)
     )
@@ -144,7 +153,6 @@ _FULL_TEXT_MARK = re.compile(r"\s*[(（]全文[)）]$")
 _TITLE_WINDOW = 40  # paragraphs of page furniture and contents a title may follow
 _CONTENTS_LINE = re.compile(r"目\s*录|目\s*次")
 _CONTENTS_ENTRY = re.compile(r"[.．…·]{2,}\s*\d{1,4}$")
-_BODY_SENTENCE = re.compile(r"[^。！？!?]{8,}[。！？!?]")
 
 
 def _title(paragraphs: list[str], found: Found) -> tuple[str, str, int]:
@@ -176,7 +184,7 @@ def _title(paragraphs: list[str], found: Found) -> tuple[str, str, int]:
         elif (
             parse_heading(paragraph) is not None
             or is_salutation(paragraph)
-            or _BODY_SENTENCE.search(paragraph)
+            or SENTENCE.search(paragraph)
         ):
             break
     if title:
@@ -192,7 +200,7 @@ def _continues_title(first: str, second: str) -> bool:
     return (
         len(first) <= 30
         and 0 < len(second) <= 30
-        and not _BODY_SENTENCE.search(first + second)
+        and not SENTENCE.search(first + second)
         and parse_heading(first) is None
         and not is_title_line(second)
         and is_title_line(first + second)
@@ -221,7 +229,7 @@ def title_issuer(title: str) -> str:
 
 def _issuer(
     title: str,
-    title_source: str,
+    signed: Signature,
     body: list[str],
     found: Found,
     text: str,
@@ -236,7 +244,6 @@ def _issuer(
             if composed.endswith(named):
                 return composed, "title"
         return named, "title"
-    signed = signature(body)
     if signed.issuer:
         return signed.issuer, "signature"
     for paragraph in body[:8]:
@@ -253,16 +260,13 @@ def _issuer(
     return (inferred, "text") if inferred else ("", "")
 
 
-_ARTICLE = re.compile(r"第[一二三四五六七八九十百零〇]{1,5}条")
-
-
 def authored(text: str, voice: Voice) -> bool:
     """Tell whether a text is an author's report on its own work, not a law or a notice.
 
     A report speaks of its author in the first person (我局, 我县); a law speaks of 本市
     and numbers its articles (第一条, 第二条, …).
     """
-    return voice.first_person and len(_ARTICLE.findall(text, 0, 5000)) < 3
+    return voice.first_person and len(ARTICLE.findall(text, 0, 5000)) < 3
 
 
 @dataclass(frozen=True)
@@ -287,20 +291,14 @@ def signature(body: list[str]) -> Signature:
         if found and not date:
             date = found[-1].iso
         organ = _ORGAN_LINE.match(paragraph)
-        if organ and not issuer and not found_in_date(paragraph, organ.end()):
+        # An organ name must end before any date on the line starts.
+        if organ and not issuer and not any(d.start < organ.end() for d in found):
             issuer = organ.group(0)
     return Signature(issuer, date)
 
 
-def found_in_date(paragraph: str, position: int) -> bool:
-    return any(d.start < position for d in find_dates(paragraph))
-
-
 # ---------------------------------------------------------------- date and year
 
-_DATELINE = re.compile(
-    r"^[—－\-]{1,2}.{0,40}?(?P<where>会议|大会|座谈会|典礼)上|^[(（][^()（）]{0,20}日[^()（）]{0,30}[)）]$"
-)
 _SPEECH_SALUTATION = re.compile(r"(各位|全体)?(代表|委员|同志)们?[:：！!]?$")
 _ANNOUNCEMENT = re.compile(r"现将.{0,60}?(报告|汇报|总结)如下")
 _SENTENCE_START = re.compile(r"(?:^|[。！？；])\s*")
@@ -311,18 +309,17 @@ _REVIEW_KIND = re.compile(r"报告|总结|汇报|述职")
 def _dateline(body: list[str]) -> str:
     """Return the date of a speech's dateline among the first lines after its title."""
     for paragraph in body[:6]:
-        if _DATELINE.search(paragraph):
+        if opens_with_dateline(paragraph):
             dates = find_dates(paragraph)
             if dates:
                 return dates[0].iso
     return ""
 
 
-def _date(body: list[str], found: Found) -> tuple[str, str]:
+def _date(body: list[str], signed: Signature, found: Found) -> tuple[str, str]:
     dated = _dateline(body)
     if dated:
         return dated, "dateline"
-    signed = signature(body)
     if signed.date:
         return signed.date, "signature"
     item = found.first("date")
@@ -334,7 +331,7 @@ def _date(body: list[str], found: Found) -> tuple[str, str]:
 def is_speech(body: list[str]) -> bool:
     """Tell whether a report is a speech to a congress: 各位代表：, 同志们：, or a dateline."""
     head = body[:6]
-    return any(_SPEECH_SALUTATION.fullmatch(p) or _DATELINE.search(p) for p in head)
+    return any(_SPEECH_SALUTATION.fullmatch(p) or opens_with_dateline(p) for p in head)
 
 
 def _year(
@@ -392,7 +389,7 @@ def _opening_year(body: list[str], *, headings: bool) -> tuple[int | None, str]:
     the first heading's year counts only for an author's report (`headings`).
     """
     paragraphs = [p for p in body if not (is_salutation(p) or is_signature_line(p))]
-    if len(_ARTICLE.findall("\n".join(paragraphs[:40]))) >= 3:
+    if len(ARTICLE.findall("\n".join(paragraphs[:40]))) >= 3:
         return None, ""
     if paragraphs and parse_heading(paragraphs[0]) is None:
         opening = _unquoted(paragraphs[0])

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from pathlib import PurePath
 
-from indexer.ingest.s5_dates import NUMERIC_DATE, first_year, parse_date
+from indexer.ingest.s5_dates import first_year, parse_date
 from indexer.models import Evidence
 
 _NUMBERING = re.compile(r"^\s*[(（\[【]?\d{1,4}[)）\]】]?\s*[_\-.、．\s]+(?=\S)")
@@ -82,18 +82,7 @@ def file_name_evidence(name: str) -> list[Evidence]:
     stem = PurePath(name).stem
     suffix = _DATE_SUFFIX.search(stem)
     if suffix:
-        date = parse_date(suffix.group("date")) or _numeric(suffix.group("date"))
+        date = parse_date(suffix.group("date"))
         if date:
             evidence.append(Evidence("date", date, "filename"))
     return evidence
-
-
-def _numeric(text: str) -> str | None:
-    match = NUMERIC_DATE.search(text)
-    if not match:
-        return None
-    year, month = int(match.group("year")), int(match.group("month"))
-    day = match.group("day")
-    if not (1840 <= year <= 2100 and 1 <= month <= 12):
-        return None
-    return f"{year:04d}-{month:02d}" + (f"-{int(day):02d}" if day else "")
