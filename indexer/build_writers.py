@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from array import array
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -124,8 +125,10 @@ class RankingArrays:
     def __init__(
         self, passage_report: np.ndarray, section_of: np.ndarray, sections: list[str]
     ) -> None:
-        self.passage_report = list(passage_report.tolist())
-        self.section_of = list(section_of.tolist())
+        # Typed arrays, not lists: 4 bytes per passage instead of ~36 (a list of ints)
+        # is what keeps the build's own memory flat at millions of passages.
+        self.passage_report = array("i", passage_report.astype(np.int32).tobytes())
+        self.section_of = array("i", section_of.astype(np.int32).tobytes())
         self.sections = sections
         self.section_ids = {s: i for i, s in enumerate(sections)}
 
@@ -145,13 +148,14 @@ class RankingArrays:
 
     @property
     def live(self) -> np.ndarray:
-        return np.asarray(self.passage_report, dtype=np.int64) >= 0
+        return np.frombuffer(self.passage_report, dtype=np.int32) >= 0
 
     def add(self, ordinal: int, report_ordinal: int, section: str) -> tuple[int, bool]:
         """Record a passage; return its section's id and whether the section is new."""
-        while len(self.passage_report) < ordinal:  # ordinals of skipped-over holes
-            self.passage_report.append(-1)
-            self.section_of.append(0)
+        holes = ordinal - len(self.passage_report)  # ordinals of skipped-over holes
+        if holes > 0:
+            self.passage_report.extend([-1] * holes)
+            self.section_of.extend([0] * holes)
         section_id = self.section_ids.get(section)
         new = section_id is None
         if section_id is None:
@@ -175,9 +179,9 @@ class RankingArrays:
     def save(self, layout: IndexLayout, *, corrections: str) -> None:
         folder = layout.ranking
         folder.mkdir(parents=True, exist_ok=True)
-        passage_report = np.asarray(self.passage_report, dtype=np.int32)
+        passage_report = np.array(self.passage_report, dtype=np.int32)
         np.save(folder / "passage_report.npy", passage_report)
-        np.save(folder / "section_of.npy", np.asarray(self.section_of, dtype=np.int32))
+        np.save(folder / "section_of.npy", np.array(self.section_of, dtype=np.int32))
         (folder / "sections.json").write_text(
             json.dumps(self.sections, ensure_ascii=False), encoding="utf-8"
         )

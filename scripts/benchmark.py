@@ -12,9 +12,10 @@ median and 95th-percentile time of an exact count plus the top 10 hits with high
 
 Each query is timed through the engine as the web API runs it: the exact totals, facets
 and the first page of hits with highlights (`result_to_json`), warm (repeated) and cold
-(the first query of a freshly opened engine). Build peak RSS counts the build process and
-its writer processes together (sampled from /proc); the query process's RSS and the open
-time are measured in a fresh process, as a web worker would see them.
+(the first query of a freshly opened engine). Each build runs as `python -m indexer build`
+in a child process, as a user runs it; its peak RSS counts that process and its writer
+processes together (sampled from /proc). The query process's RSS and the open time are
+measured in a fresh process, as a web worker would see them.
 
 Prints a Markdown table and writes the figures as JSON (--out).
 """
@@ -24,14 +25,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import warnings
 from pathlib import Path
@@ -39,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from indexer.build import build_index, remove_sources  # noqa: E402
+from indexer.build import remove_sources  # noqa: E402
 from indexer.engine import SearchEngine  # noqa: E402
 from indexer.normalize import fold  # noqa: E402
 from indexer.results import result_to_json  # noqa: E402
@@ -86,27 +85,28 @@ def timed(action, repeat: int) -> tuple[float, float, object]:
     return statistics.median(times), p95, result
 
 
-class PeakRss:
-    """Sample the summed RSS of this process and all its descendants; keep the peak."""
+def run_build(sources: list[Path], index_dir: Path, *, interval: float = 0.1) -> dict:
+    """Run `python -m indexer build --json` as a user does; return its summary with the
+    build's wall time and the peak of its process tree's summed RSS (sampled from /proc).
 
-    def __init__(self, interval: float = 0.1) -> None:
-        self.interval = interval
-        self.peak = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> PeakRss:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, tree_rss(os.getpid()))
-            self._stop.wait(self.interval)
+    A child process, so the figure is the build's own: not this script's memory (opened
+    engines, truth texts), which its forked writer processes would otherwise inherit.
+    """
+    command = [sys.executable, "-m", "indexer", "build", "--json", "--quiet"]
+    command += [*map(str, sources), "--index", str(index_dir)]
+    started = time.perf_counter()
+    child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    peak = 0
+    while child.poll() is None:
+        peak = max(peak, tree_rss(child.pid))
+        time.sleep(interval)
+    output = child.stdout.read() if child.stdout else ""
+    if child.returncode != 0:
+        raise SystemExit(f"build failed ({child.returncode}): {' '.join(command)}")
+    summary = json.loads(output)
+    summary["wall_s"] = time.perf_counter() - started
+    summary["peak_rss"] = peak
+    return summary
 
 
 def tree_rss(pid: int) -> int:
@@ -209,10 +209,7 @@ def bench_ours(
     sources: list[Path], workdir: Path, repeat: int, *, name: str = "ours", truths: bool = True
 ) -> dict:
     index_dir = workdir / name
-    started = time.perf_counter()
-    with PeakRss() as rss:
-        summary = build_index(sources, index_dir)
-    build_seconds = time.perf_counter() - started
+    summary = run_build(sources, index_dir)
     probe = probe_fresh_process(index_dir)
     engine = SearchEngine.open(index_dir)
     folded = [fold(t) for t in engine.store.iter_texts()] if truths else []
@@ -232,16 +229,19 @@ def bench_ours(
             "p95_ms": round(p95, 2),
             "cold_ms": probe["cold_ms"][query],
         }
+    characters = engine.literal.character_count
+    engine.close()  # the scale run's next, larger build must not share memory with it
+    SearchEngine._cache.clear()
     return {
-        "build_s": round(build_seconds, 1),
-        "build_peak_rss_mb": round(rss.peak / 1e6),
-        "stages_s": {k: round(v, 1) for k, v in summary.seconds.items()},
+        "build_s": round(summary["wall_s"], 1),
+        "build_peak_rss_mb": round(summary["peak_rss"] / 1e6),
+        "stages_s": {k: round(v, 1) for k, v in summary["seconds"].items()},
         "open_s": round(probe["open_s"], 3),
         "query_process_rss_mb": round(probe["rss_bytes"] / 1e6),
         "index_mb": round(folder_size(index_dir) / 1e6),
-        "reports": summary.reports,
-        "passages": summary.passages,
-        "characters": engine.literal.character_count,
+        "reports": summary["reports"],
+        "passages": summary["passages"],
+        "characters": characters,
         "queries": queries,
         "texts": folded,
         "index_dir": index_dir,
@@ -302,9 +302,10 @@ def bench_scale(corpus: Path, factors: list[int], workdir: Path, runs: int) -> l
             extra.write_text(
                 "一、新增\n本次新增一篇测试报告：紫色萝卜专项整治。\n", encoding="utf-8"
             )
-            started = time.perf_counter()
-            build_index(sources, folder / "index")
-            row["add_one_file_s"] = round(time.perf_counter() - started, 2)
+            added = run_build(sources, folder / "index")
+            row["add_one_file_s"] = round(added["seconds"]["total"], 2)
+            row["add_one_file_wall_s"] = round(added["wall_s"], 2)  # with interpreter start
+            row["add_one_file_rss_mb"] = round(added["peak_rss"] / 1e6)
             started = time.perf_counter()
             remove_sources([extra], folder / "index")
             row["remove_one_file_s"] = round(time.perf_counter() - started, 2)
