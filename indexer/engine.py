@@ -300,6 +300,16 @@ class SearchEngine:
             reports &= years <= high
         return reports[self.passage_report]
 
+    def _matching(self, tree: Node) -> np.ndarray:
+        """Return the sorted ordinals of the live passages matching a parsed query."""
+        if isinstance(tree, Term):
+            # One string, the commonest query: the literal answer is already sorted and
+            # live, and a mask over every passage would cost more than the lookup.
+            return self.literal.passages_containing(tree.text)
+        mask = self._mask(tree)
+        mask &= self.live  # removed passages (a NOT would bring them back)
+        return np.flatnonzero(mask)
+
     def _mask(self, node: Node) -> np.ndarray:
         if isinstance(node, Term):
             mask = np.zeros(self.passage_count, dtype=bool)
@@ -344,11 +354,9 @@ class SearchEngine:
             known = "、".join(f"{name}（{label}）" for name, label in SORTS.items())
             raise QueryError(f"未知排序方式 {sort}", hint=f"可用：{known}")
         tree = _with_filters(query, filters or {})
-        mask = self._mask(tree)
-        mask &= self.live  # removed passages (a NOT would bring them back)
+        ordinals = self._matching(tree)
         terms = positive_terms(tree)
         words = [w for term in terms for w in self.segmenter.words(term)]
-        ordinals = np.flatnonzero(mask)
         scores = self.scorer.scores(self.scorer.searcher(), words, ordinals) if words else None
         passage_scores = scores[ordinals] if scores is not None else np.zeros(len(ordinals))
         result = SearchResult(
