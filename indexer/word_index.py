@@ -42,6 +42,10 @@ from .whoosh_blocks import leaf_postings, numeric_column
 # Whoosh spills its posting pool to disk runs past this size (per process) and merges
 # them at commit. Bounded so that a build's memory does not grow with the corpus.
 WRITER_MEMORY_MB = 64
+# Segments are written as separate files, not packed into one compound file: a reader
+# of a compound segment copies each part it opens (the whole postings and terms files)
+# into memory, which cost every web process and the build's own readers ~250 MB on 3×
+# the laws corpus; separate files are read where they lie.
 _STATS_FILE = "word_stats.json"
 
 
@@ -64,10 +68,10 @@ class WordWriter:
             self.ix = whoosh_index.open_dir(str(folder))
         if processes > 1:
             self.writer = self.ix.writer(
-                procs=processes, multisegment=True, limitmb=WRITER_MEMORY_MB
+                procs=processes, multisegment=True, limitmb=WRITER_MEMORY_MB, compound=False
             )
         else:
-            self.writer = self.ix.writer(limitmb=WRITER_MEMORY_MB)
+            self.writer = self.ix.writer(limitmb=WRITER_MEMORY_MB, compound=False)
 
     def add_passage(self, ordinal: int, text: str) -> None:
         self.writer.add_document(key=document_key(PASSAGE, ordinal), content=text)
