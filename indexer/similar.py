@@ -8,22 +8,35 @@ passages of at least `MIN_CHARACTERS` (30) characters take part: shorter ones (h
 
 Candidates come from LSH banding: `BANDS` bands of `ROWS` rows, so a pair at Jaccard 0.8 is
 a candidate with probability 1 - (1 - 0.8⁵)¹² ≈ 0.99 (0.9: > 0.9999; 0.5: 0.32). A band
-bucket holding more than `MAX_BUCKET` passages is boilerplate repeated everywhere, not a
+bucket holding more than `MAX_BUCKET` texts is boilerplate repeated everywhere, not a
 finding, and pairs nothing. The permutations are datasketch's (`MinHash`, scheme affine32,
 seed 1); they are applied here to a batch of passages at once, and a test checks that
 each signature equals datasketch's `MinHash.update_batch` over the same shingle codes.
 
-On disk, a generation's `similar/` folder holds signature segments (`<name>.ordinals.npy`,
-`<name>.signatures.npy`), hard-linked from the previous generation as literal segments
-are; a build signs only passages whose ordinal is new, drops removed ones by the live
-mask (rewriting the segments once many rows are dead), and recomputes the pairs from all
-live signatures with a few numpy sorts: `pairs.npy` (passage ordinal pairs) with
-`similarity.npy`, `edges_*.npy` (both directions, by passage) and `report_pairs.npy`.
+Passages of identical folded text form one class, keyed by a 64-bit hash of that text. A
+corpus where each text occurs k times (a law in every year's collection, a copied notice)
+would otherwise give k² passage pairs and k signatures of the same text: the pairs are
+what made this stage's memory grow without bound. So each distinct text is signed once,
+candidates and estimates are between classes, copies are similar at 1.0 by class, and
+nothing is ever held per passage pair; a class spread over more than `MAX_BUCKET` reports
+is boilerplate and pairs nothing, as a full bucket does. Memory stays bounded by the
+number of passages and of distinct near-copy pairs, not by how often a text recurs.
+
+On disk, a generation's `similar/` folder holds segments, hard-linked from the previous
+generation as literal segments are: per signed passage `<name>.ordinals.npy` and
+`<name>.hashes.npy`, per text first signed there `<name>.signed_hashes.npy`,
+`<name>.signatures.npy` and `<name>.bands.npy` (band keys, band-major so that one band is
+one contiguous read). A build signs only passages whose ordinal is new and whose text is
+not signed yet, drops removed ones by the live mask (rewriting the segments once many rows
+are dead), then recomputes the classes (`similar_pairs.py`): `class_of.npy`,
+`members.npy` with `member_start.npy`, `adjacent_*.npy` (class pairs, both directions) and
+`report_pairs.npy`.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import sqlite3
@@ -36,6 +49,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import similar_pairs
 from .errors import NotFoundError
 from .normalize import fold
 
@@ -45,7 +59,7 @@ if TYPE_CHECKING:
     from .store import ReportRecord
 
 FOLDER = "similar"
-FORMAT = 1
+FORMAT = 2
 SHINGLE = 5
 MIN_CHARACTERS = 30
 THRESHOLD = 0.8
@@ -53,12 +67,16 @@ BANDS, ROWS = 12, 5
 NUM_PERM = BANDS * ROWS
 SEED = 1
 MAX_BUCKET = 100
-# Characters of passages read and signed at once (one segment each): signing holds ~40
-# bytes per character, so memory stays bounded as the build's literal batches bound it.
+# Characters of passages read at once (one segment each), and signed at once: signing
+# holds ~40 bytes per character, so memory stays bounded as the literal batches bound it.
 SEGMENT_CHARACTERS = 4_000_000
+SIGN_CHARACTERS = 1_000_000
 # Rewrite the segments into one when this share of their rows is dead, or this many exist.
 DEAD_SHARE_TO_MERGE = 0.25
 SEGMENTS_TO_MERGE = 8
+PASSAGE_PARTS = ("ordinals", "hashes")
+TEXT_PARTS = ("signed_hashes", "signatures", "bands")
+_NONE = np.empty(0, np.uint64)
 
 _SHINGLE_WEIGHTS = np.array([pow(0x01000193, k, 2**32) for k in range(SHINGLE)], dtype=np.uint32)
 
@@ -110,30 +128,63 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint32(16))
 
 
-def sign(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Return which texts are signed (≥ MIN_CHARACTERS folded) and their signatures.
-
-    One permutation at a time over the whole batch's shingles: a 1-D pass is ~30× faster
-    than a (shingles × NUM_PERM) matrix, which does not fit the caches.
-    """
-    kept_texts: list[str] = []
+def _kept(texts: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Return which texts are long enough to sign (folded) and their folded forms."""
     kept: list[int] = []
+    kept_texts: list[str] = []
     for i, text in enumerate(texts):
         text = folded(text)
         if len(text) >= MIN_CHARACTERS:
             kept.append(i)
             kept_texts.append(text)
-    out = np.empty((len(kept), NUM_PERM), dtype=np.uint32)
-    if not kept:
-        return np.asarray(kept, dtype=np.int64), out
-    codes, offsets = _shingles(kept_texts)
-    hashed = _fmix32(codes)
-    permuted = np.empty_like(hashed)
-    for i, (a, b) in enumerate(zip(*_permutations(), strict=True)):
-        np.multiply(hashed, a, out=permuted)
-        permuted += b
-        out[:, i] = np.minimum.reduceat(permuted, offsets)
-    return np.asarray(kept, dtype=np.int64), out
+    return np.asarray(kept, dtype=np.int64), kept_texts
+
+
+def text_hashes(folded_texts: list[str]) -> np.ndarray:
+    """Return the 64-bit keys of folded texts: equal keys, one class of identical texts."""
+    digests = b"".join(hashlib.blake2b(t.encode(), digest_size=8).digest() for t in folded_texts)
+    return np.frombuffer(digests, dtype="<u8").astype(np.uint64)
+
+
+def _sign_folded(folded_texts: list[str]) -> np.ndarray:
+    """Return the signatures of folded texts, each at least MIN_CHARACTERS long.
+
+    One permutation at a time over the whole batch's shingles: a 1-D pass is ~30× faster
+    than a (shingles × NUM_PERM) matrix, which does not fit the caches.
+    """
+    out = np.empty((len(folded_texts), NUM_PERM), dtype=np.uint32)
+    first = 0
+    while first < len(folded_texts):  # ~40 bytes a character: a bounded slice at a time
+        end, characters = first, 0
+        while end < len(folded_texts) and (end == first or characters < SIGN_CHARACTERS):
+            characters += len(folded_texts[end])
+            end += 1
+        codes, offsets = _shingles(folded_texts[first:end])
+        hashed = _fmix32(codes)
+        permuted = np.empty_like(hashed)
+        for i, (a, b) in enumerate(zip(*_permutations(), strict=True)):
+            np.multiply(hashed, a, out=permuted)
+            permuted += b
+            out[first:end, i] = np.minimum.reduceat(permuted, offsets)
+        first = end
+    return out
+
+
+def sign(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Return which texts are signed (≥ MIN_CHARACTERS folded) and their signatures."""
+    kept, kept_texts = _kept(texts)
+    return kept, _sign_folded(kept_texts)
+
+
+def band_keys(signatures: np.ndarray) -> np.ndarray:
+    """Return the (BANDS × rows) 64-bit bucket keys of signatures, band-major."""
+    keys = np.zeros((BANDS, len(signatures)), dtype=np.uint64)
+    for band in range(BANDS):
+        key = keys[band]
+        for column in signatures[:, band * ROWS : (band + 1) * ROWS].T:  # wraps, as intended
+            key ^= column.astype(np.uint64)
+            key *= np.uint64(0x100000001B3)
+    return keys
 
 
 # building ----------------------------------------------------------------------------
@@ -150,23 +201,42 @@ def update(layout: IndexLayout, previous: IndexLayout | None) -> float:
     report_of = np.load(layout.ranking / "passage_report.npy")
     live = report_of >= 0
     names, covered = _link_previous(previous, folder)
+    signed = np.unique(np.concatenate([_part(folder, n, "signed_hashes") for n in names] + [_NONE]))
     for batch, texts in _texts_from(layout.store, covered):
-        kept, signed = sign(texts)
-        if len(kept):
-            names.append(_save_segment(folder, np.asarray(batch)[kept], signed))
-    names, ordinals, signatures = _load_live(folder, names, live)
-    pairs, similarity = find_pairs(ordinals, signatures, report_of)
-    _save_pairs(folder, pairs, similarity, report_of)
+        kept, kept_texts = _kept(texts)
+        if not len(kept):
+            continue
+        hashes = text_hashes(kept_texts)
+        # Sign each text once: not again within the batch, nor when an earlier one did.
+        fresh, first = np.unique(hashes, return_index=True)
+        new = ~_within(fresh, signed)
+        fresh, first = fresh[new], first[new]
+        signatures = _sign_folded([kept_texts[i] for i in first])
+        ordinals = np.asarray(batch, dtype=np.int64)[kept]
+        names.append(_save_segment(folder, ordinals, hashes, fresh, signatures))
+        signed = np.union1d(signed, fresh)
+    del signed
+    names = _rewrite_if_dead(folder, names, live)
+    found = similar_pairs.classify(
+        folder, names, report_of, max_bucket=MAX_BUCKET, threshold=THRESHOLD, bands=BANDS
+    )
     meta = {
         "format": FORMAT,
         "parameters": [SHINGLE, MIN_CHARACTERS, THRESHOLD, BANDS, ROWS, SEED, MAX_BUCKET],
         "space": len(report_of),
         "segments": names,
-        "signed": len(ordinals),
-        "pairs": len(pairs),
+        **found,
     }
     (folder / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
     return time.perf_counter() - started
+
+
+def _within(values: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
+    """Return which values occur in a sorted array (np.isin without sorting it again)."""
+    if not len(sorted_values):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
+    return sorted_values[at] == values
 
 
 def _meta(folder: Path) -> dict:
@@ -174,6 +244,10 @@ def _meta(folder: Path) -> dict:
         return json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+
+
+def _part(folder: Path, name: str, part: str, mmap: bool = False) -> np.ndarray:
+    return np.load(folder / f"{name}.{part}.npy", mmap_mode="r" if mmap else None)
 
 
 def _link_previous(previous: IndexLayout | None, folder: Path) -> tuple[list[str], int]:
@@ -184,10 +258,10 @@ def _link_previous(previous: IndexLayout | None, folder: Path) -> tuple[list[str
     meta = _meta(old)
     parameters = [SHINGLE, MIN_CHARACTERS, THRESHOLD, BANDS, ROWS, SEED, MAX_BUCKET]
     if meta.get("format") != FORMAT or meta.get("parameters") != parameters:
-        return [], 0  # an index from before this feature, or other settings: sign all
+        return [], 0  # an index from before this format, or other settings: sign all
     names = list(meta["segments"])
     for name in names:
-        for part in ("ordinals", "signatures"):
+        for part in PASSAGE_PARTS + TEXT_PARTS:
             os.link(old / f"{name}.{part}.npy", folder / f"{name}.{part}.npy")
     return names, int(meta["space"])
 
@@ -215,112 +289,68 @@ def _texts_from(store: Path, first: int) -> Iterator[tuple[list[int], list[str]]
         connection.close()
 
 
-def _save_segment(folder: Path, ordinals: np.ndarray, signed: np.ndarray) -> str:
+def _save_segment(
+    folder: Path,
+    ordinals: np.ndarray,
+    hashes: np.ndarray,
+    signed_hashes: np.ndarray,
+    signatures: np.ndarray,
+) -> str:
     name = uuid.uuid4().hex[:12]
     np.save(folder / f"{name}.ordinals.npy", np.asarray(ordinals, dtype=np.int64))
-    np.save(folder / f"{name}.signatures.npy", signed)
+    np.save(folder / f"{name}.hashes.npy", np.asarray(hashes, dtype=np.uint64))
+    np.save(folder / f"{name}.signed_hashes.npy", np.asarray(signed_hashes, dtype=np.uint64))
+    np.save(folder / f"{name}.signatures.npy", signatures)
+    np.save(folder / f"{name}.bands.npy", band_keys(signatures))
     return name
 
 
-def _load_live(
-    folder: Path, names: list[str], live: np.ndarray
-) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Return the live rows of all segments, merging them into one when many are dead."""
-    parts = [
-        (np.load(folder / f"{n}.ordinals.npy"), np.load(folder / f"{n}.signatures.npy"))
-        for n in names
-    ]
-    rows = sum(len(o) for o, _ in parts)
-    ordinals = np.concatenate([o for o, _ in parts]) if parts else np.empty(0, np.int64)
-    signed = np.concatenate([s for _, s in parts]) if parts else np.empty((0, NUM_PERM), np.uint32)
+def _rewrite_if_dead(folder: Path, names: list[str], live: np.ndarray) -> list[str]:
+    """Rewrite the segments into one, live rows only, when many rows are dead or many exist.
+
+    Signatures and band keys are copied a slice at a time, never all held.
+    """
+    ordinals, hashes = similar_pairs.passage_rows(folder, names)
     alive = live[ordinals] if len(ordinals) else np.zeros(0, bool)
-    ordinals, signed = ordinals[alive], signed[alive]
-    dead = rows - len(ordinals)
-    if len(names) > SEGMENTS_TO_MERGE or (rows and dead > DEAD_SHARE_TO_MERGE * rows):
-        for name in names:
-            for part in ("ordinals", "signatures"):
-                (folder / f"{name}.{part}.npy").unlink()  # our hard links only
-        names = [_save_segment(folder, ordinals, signed)] if len(ordinals) else []
-    return names, ordinals, signed
+    dead = len(ordinals) - int(alive.sum())
+    if len(names) <= SEGMENTS_TO_MERGE and dead <= DEAD_SHARE_TO_MERGE * len(ordinals):
+        return names
+    ordinals, hashes = ordinals[alive], hashes[alive]
+    wanted = np.unique(hashes)  # a text no live passage has any more is dropped
+    keep = [np.flatnonzero(_within(_part(folder, n, "signed_hashes"), wanted)) for n in names]
+    total = sum(len(k) for k in keep)
+    name = uuid.uuid4().hex[:12]
+    if len(ordinals):
+        np.save(folder / f"{name}.ordinals.npy", ordinals)
+        np.save(folder / f"{name}.hashes.npy", hashes)
+        kept = [_part(folder, n, "signed_hashes")[k] for n, k in zip(names, keep, strict=True)]
+        np.save(folder / f"{name}.signed_hashes.npy", np.concatenate(kept))
+        pieces = (
+            piece
+            for n, k in zip(names, keep, strict=True)
+            for piece in similar_pairs.read_rows(folder / f"{n}.signatures.npy", k)
+        )
+        _write(folder / f"{name}.signatures.npy", np.uint32, (total, NUM_PERM), pieces)
+        pieces = (
+            piece
+            for band in range(BANDS)
+            for n, k in zip(names, keep, strict=True)
+            for piece in similar_pairs.read_rows(folder / f"{n}.bands.npy", k, band)
+        )
+        _write(folder / f"{name}.bands.npy", np.uint64, (BANDS, total), pieces)
+    for old in names:
+        for part in PASSAGE_PARTS + TEXT_PARTS:
+            (folder / f"{old}.{part}.npy").unlink()  # our hard links only
+    return [name] if len(ordinals) else []
 
 
-def _band_keys(columns: np.ndarray) -> np.ndarray:
-    key = np.zeros(len(columns), dtype=np.uint64)
-    for column in columns.T:  # wraps modulo 2**64, as intended
-        key = (key ^ column.astype(np.uint64)) * np.uint64(0x100000001B3)
-    return key
-
-
-def _candidates(signed: np.ndarray) -> np.ndarray:
-    """Return the (i, j) row pairs, i < j, sharing a band bucket of at most MAX_BUCKET rows."""
-    n = len(signed)
-    found: list[np.ndarray] = []
-    if n < 2:
-        return np.empty((0, 2), dtype=np.int64)
-    for band in range(BANDS):
-        keys = _band_keys(signed[:, band * ROWS : (band + 1) * ROWS])
-        order = np.argsort(keys, kind="stable")
-        ordered = keys[order]
-        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-        sizes = np.diff(np.r_[starts, n]).astype(np.int64)
-        run_of = np.repeat(np.arange(len(sizes)), sizes)
-        keep = (sizes >= 2) & (sizes <= MAX_BUCKET)
-        if not keep.any():
-            continue
-        rows, runs = order[keep[run_of]], run_of[keep[run_of]]
-        for distance in range(1, int(sizes[keep].max())):
-            same = runs[:-distance] == runs[distance:]
-            first, second = rows[:-distance][same], rows[distance:][same]
-            found.append(np.minimum(first, second) * n + np.maximum(first, second))
-    if not found:
-        return np.empty((0, 2), dtype=np.int64)
-    codes = np.unique(np.concatenate(found))
-    return np.stack([codes // n, codes % n], axis=1)
-
-
-def find_pairs(
-    ordinals: np.ndarray, signed: np.ndarray, report_of: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return passage-ordinal pairs of different reports at estimated Jaccard ≥ THRESHOLD."""
-    rows = _candidates(signed)
-    rows = rows[report_of[ordinals[rows[:, 0]]] != report_of[ordinals[rows[:, 1]]]]
-    estimates = np.empty(len(rows), dtype=np.float32)
-    for start in range(0, len(rows), 500_000):
-        chunk = rows[start : start + 500_000]
-        equal = signed[chunk[:, 0]] == signed[chunk[:, 1]]
-        estimates[start : start + len(chunk)] = equal.mean(axis=1)
-    keep = estimates >= THRESHOLD
-    return ordinals[rows[keep]], estimates[keep]
-
-
-def _save_pairs(
-    folder: Path, pairs: np.ndarray, similarity: np.ndarray, report_of: np.ndarray
-) -> None:
-    np.save(folder / "pairs.npy", pairs.astype(np.int64))
-    np.save(folder / "similarity.npy", similarity.astype(np.float32))
-    sources = np.concatenate([pairs[:, 0], pairs[:, 1]])
-    targets = np.concatenate([pairs[:, 1], pairs[:, 0]])
-    both = np.concatenate([similarity, similarity])
-    order = np.lexsort((-both, sources))
-    np.save(folder / "edges_from.npy", sources[order].astype(np.int64))
-    np.save(folder / "edges_to.npy", targets[order].astype(np.int64))
-    np.save(folder / "edges_similarity.npy", both[order].astype(np.float32))
-    # Report pairs: a passage counts once per side; shared = the smaller side's count.
-    left, right = report_of[pairs[:, 0]].astype(np.int64), report_of[pairs[:, 1]].astype(np.int64)
-    swap = left > right
-    low, high = np.where(swap, right, left), np.where(swap, left, right)
-    low_passage = np.where(swap, pairs[:, 1], pairs[:, 0])
-    high_passage = np.where(swap, pairs[:, 0], pairs[:, 1])
-    counts = []
-    for side in (low_passage, high_passage):
-        distinct = np.unique(np.stack([low, high, side], axis=1), axis=0)
-        keys, count = np.unique(distinct[:, :2], axis=0, return_counts=True)
-        counts.append((keys, count))
-    keys = counts[0][0]
-    shared = np.minimum(counts[0][1], counts[1][1])  # same keys, same order
-    order = np.lexsort((keys[:, 1], keys[:, 0], -shared))
-    table = np.column_stack([keys, shared]).astype(np.int64)[order] if len(keys) else keys
-    np.save(folder / "report_pairs.npy", table.reshape(-1, 3).astype(np.int64))
+def _write(path: Path, dtype: type, shape: tuple[int, ...], pieces: Iterator[np.ndarray]) -> None:
+    """Save an array given as consecutive pieces of its C-order data."""
+    header = {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)), "fortran_order": False}
+    with path.open("wb") as out:
+        np.lib.format.write_array_header_1_0(out, {**header, "shape": shape})
+        for piece in pieces:
+            out.write(np.ascontiguousarray(piece, dtype=dtype).tobytes())
 
 
 # reading -----------------------------------------------------------------------------
@@ -351,28 +381,15 @@ class SimilarPassages:
     def __init__(self, engine: SearchEngine, generation_root: Path) -> None:
         self.engine = engine
         folder = generation_root / FOLDER
-
-        def load(name: str, dtype: type, shape: tuple[int, ...] = (0,)) -> np.ndarray:
-            path = folder / name
-            return np.load(path, mmap_mode="r") if path.exists() else np.empty(shape, dtype)
-
-        self.available = (folder / "meta.json").exists()
-        self.sources = load("edges_from.npy", np.int64)
-        self.targets = load("edges_to.npy", np.int64)
-        self.similarity = load("edges_similarity.npy", np.float32)
-        self.report_pairs_table = load("report_pairs.npy", np.int64, (0, 3))
+        self.available = _meta(folder).get("format") == FORMAT  # older: rebuild to see any
+        self.classes = similar_pairs.Classes(folder if self.available else None)
+        self.report_pairs_table = self.classes.report_pairs
 
     def of_passages(self, ordinals: np.ndarray) -> dict[int, list[tuple[int, float]]]:
         """Return, per given passage ordinal with any, its similar passages' ordinals."""
-        low = np.searchsorted(self.sources, ordinals, side="left")
-        high = np.searchsorted(self.sources, ordinals, side="right")
-        return {
-            int(o): [
-                (int(self.targets[i]), round(float(self.similarity[i]), 3)) for i in range(lo, hi)
-            ]
-            for o, lo, hi in zip(ordinals, low, high, strict=True)
-            if hi > lo
-        }
+        report_of = np.asarray(self.engine.passage_report)
+        found = {int(o): self.classes.similar_to(int(o), report_of) for o in ordinals}
+        return {o: others for o, others in found.items() if others}
 
     def in_report(self, report_id: str) -> dict[str, list[SimilarPassage]]:
         """Return, per passage id of the report, the similar passages of other reports.

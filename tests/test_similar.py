@@ -245,3 +245,134 @@ def test_an_index_built_before_similar_passages_still_serves(tmp_path: Path):
     # The next build signs every passage again.
     build_index([corpus], index_dir, incremental=True)
     assert similar_by_title(index_dir)
+
+
+# classes of identical texts ----------------------------------------------------------
+
+NEAR = PLANTED.replace("十二期", "十三期")  # one character changed: a near, not exact, copy
+EXTRA = {
+    "交通": "新建农村公路一百二十公里，改造危桥十四座，开通城乡公交线路九条，"
+    "全年道路运输安全形势总体平稳。"
+}
+
+
+def write_report(folder: Path, subject: str, body: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    text = {**UNRELATED, **EXTRA}[subject]
+    path = folder / f"{subject}.txt"
+    path.write_text(
+        f"某县{subject}局2023年法治政府建设工作报告\n一、主要工作\n(一){text}\n(二){body}\n"
+        f"二、存在问题\n{subject}工作仍有差距。\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_exact_copies_are_similar_at_one_and_a_near_copy_below(tmp_path: Path):
+    corpus = tmp_path / "corpus"
+    for subject in UNRELATED:
+        write_report(corpus, subject, PLANTED)
+    write_report(corpus, "交通", NEAR)
+    build_index([corpus], tmp_path / "index")
+    engine = SearchEngine.open(tmp_path / "index")
+    ids = {r.metadata.title[2:4]: r.report_id for r in engine.report_summaries()}
+    _, (planted, near) = similar.sign([PLANTED, NEAR])
+    estimate = round(float((planted == near).mean()), 3)
+    assert similar.THRESHOLD <= estimate < 1.0
+    for subject, report_id in ids.items():
+        ((_, others),) = engine.similar.in_report(report_id).items()
+        found = {o.title[2:4]: o.similarity for o in others}
+        if subject == "交通":
+            assert found == dict.fromkeys(UNRELATED, estimate)
+        else:
+            assert found == {s: 1.0 for s in UNRELATED if s != subject} | {"交通": estimate}
+            assert list(found)[-1] == "交通"  # most similar first
+    pairs = engine.similar.report_pairs()
+    assert len(pairs) == engine.similar.report_pair_count == 6
+    assert all(p.shared == 1 for p in pairs)
+
+
+def test_a_text_in_more_reports_than_a_bucket_holds_pairs_nothing(tmp_path, monkeypatch):
+    monkeypatch.setattr(similar, "MAX_BUCKET", 3)
+    corpus = tmp_path / "corpus"
+    paths = [write_report(corpus, s, PLANTED) for s in [*UNRELATED, *EXTRA]]
+    build_index(paths[:3], tmp_path / "three")
+    assert len(similar_by_title(tmp_path / "three")) == 3
+    build_index(paths, tmp_path / "four")
+    engine = SearchEngine.open(tmp_path / "four")
+    assert similar_by_title(tmp_path / "four") == {}
+    assert engine.similar.report_pair_count == 0
+
+
+def _variants(seed: int) -> tuple[list[str], list[int]]:
+    """Return passages and their reports: copies, near copies at several distances, copies
+    within one report, short and removed passages."""
+    rng = np.random.default_rng(seed)
+    bases = [PLANTED, *UNRELATED.values(), *EXTRA.values()]
+    texts, reports = [], []
+    for base in bases:
+        for _ in range(int(rng.integers(2, 6))):
+            chars = list(base)
+            for at in rng.choice(len(chars), int(rng.choice([0, 0, 1, 2, 4, 8])), replace=False):
+                chars[at] = "甲乙丙丁戊己庚辛"[int(rng.integers(8))]
+            texts.append("".join(chars))
+            reports.append(int(rng.integers(-1, 6)))  # -1: a removed passage
+    # Too short; differing in whitespace only; an exact and a near copy in reports of their own.
+    texts += ["仍有差距。", texts[0].replace("，", "， "), PLANTED, NEAR]
+    reports += [0, int(rng.integers(0, 6)), 6, 7]
+    return texts, reports
+
+
+def _brute_force(texts, reports) -> dict[int, list[tuple[int, float]]]:
+    """Every pair of signed live passages in two reports, similar iff the same folded text or
+    a candidate at THRESHOLD or more (no bucket or class reaches MAX_BUCKET here)."""
+    kept, signatures = similar.sign(texts)
+    keys = similar.band_keys(signatures)
+    found: dict[int, list[tuple[int, float]]] = {}
+    for i, a in enumerate(kept):
+        for j, b in enumerate(kept):
+            if reports[a] < 0 or reports[b] < 0 or reports[a] == reports[b]:
+                continue
+            if similar.folded(texts[a]) == similar.folded(texts[b]):
+                found.setdefault(int(a), []).append((int(b), 1.0))
+                continue
+            estimate = round(float((signatures[i] == signatures[j]).mean()), 3)
+            if estimate >= similar.THRESHOLD and (keys[:, i] == keys[:, j]).any():
+                found.setdefault(int(a), []).append((int(b), estimate))
+    return {a: sorted(others, key=lambda t: (-t[1], t[0])) for a, others in found.items()}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_classes_equal_a_brute_force_over_every_passage_pair(tmp_path, monkeypatch, seed):
+    import sqlite3
+    from types import SimpleNamespace
+
+    from indexer.layout import IndexLayout
+
+    texts, reports = _variants(seed)
+    layout = IndexLayout(tmp_path / "gen")
+    layout.ranking.mkdir(parents=True)
+    np.save(layout.ranking / "passage_report.npy", np.asarray(reports, dtype=np.int64))
+    with sqlite3.connect(layout.store) as connection:
+        connection.execute("CREATE TABLE passages (ordinal INTEGER, text TEXT)")
+        connection.executemany("INSERT INTO passages VALUES (?, ?)", enumerate(texts))
+    connection.close()
+    monkeypatch.setattr(similar, "SEGMENT_CHARACTERS", 300)  # several segments
+    similar.update(layout, None)
+    engine = SimpleNamespace(passage_report=np.asarray(reports))
+    found = similar.SimilarPassages(engine, layout.root).of_passages(np.arange(len(texts)))
+    expected = _brute_force(texts, reports)
+    assert found == expected
+    assert any(s == 1.0 for others in expected.values() for _, s in others)  # exact copies
+    assert any(s < 1.0 for others in expected.values() for _, s in others)  # near ones
+    # Report pairs: per side, the passages with a similar one in the other; the smaller.
+    counts: dict[tuple[int, int], int] = {}
+    for a, others in expected.items():
+        for b in {reports[o] for o, _ in others}:
+            counts[reports[a], b] = counts.get((reports[a], b), 0) + 1
+    rows = sorted(
+        ((a, b, min(n, counts[b, a])) for (a, b), n in counts.items() if a < b),
+        key=lambda r: (-r[2], r[0], r[1]),
+    )
+    table = similar.SimilarPassages(engine, layout.root).report_pairs_table
+    assert np.asarray(table).tolist() == [list(r) for r in rows]
