@@ -237,9 +237,9 @@ class WordScorer:
         scores are computed whole once and kept (`CACHE_SHARE`, `CACHE_WORDS`).
         """
         # Skipping pays only when matches are sparse; sorting many costs more than it saves.
-        restrict = None
+        wanted = None
         if among is not None and len(among) * 8 < self.passage_count:
-            restrict = (among, np.sort(self.ordinal_to_docnum[among]))
+            wanted = np.sort(self.ordinal_to_docnum[among])
         total = np.zeros(self.passage_count, dtype=np.float64)
         reader = searcher.reader()
         for word in dict.fromkeys(words):
@@ -258,7 +258,7 @@ class WordScorer:
                         self._cache.popitem(last=False)
                 total += scores
             else:
-                self._word_scores(searcher, word, restrict, total)
+                self._word_scores(searcher, word, (among, wanted), total)
         return total
 
     def _cached(self, word: str) -> np.ndarray | None:
@@ -283,9 +283,16 @@ class WordScorer:
         self,
         searcher: Searcher,
         word: str,
-        restrict: tuple[np.ndarray, np.ndarray] | None,
+        restrict: tuple[np.ndarray | None, np.ndarray | None] | None,
         total: np.ndarray | None = None,
     ) -> np.ndarray:
+        """Add a word's scores to `total` (a new array when None) and return it.
+
+        `restrict` is (among, wanted): with `among` (passage ordinals), only those
+        passages' scores are guaranteed, so a heading's or title's score reaches only
+        them (a gather over the matches, not over every passage); with `wanted` (their
+        sorted docnums), posting blocks holding none of them are not decoded.
+        """
         among, wanted = restrict if restrict is not None else (None, None)
         if total is None:
             total = np.zeros(self.passage_count, dtype=np.float64)
@@ -305,7 +312,7 @@ class WordScorer:
             per_id = np.bincount(ids, weights=scores, minlength=len(lengths) + 1)
             if kind == PASSAGE:
                 total += per_id[: self.passage_count]
-            elif among is not None:
+            elif among is not None and len(among) * 2 < self.passage_count:
                 slots = self.section_of if kind == SECTION else self.report_of
                 total[among] += per_id[slots[among]]
             else:
