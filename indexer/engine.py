@@ -144,6 +144,11 @@ class SearchEngine:
             # Read whole (a few MB): every query gathers from them, slowly through a memmap.
             self.passage_report = np.load(ranking / "passage_report.npy")
             self.live = self.passage_report >= 0
+            # A build stores each report's passages under consecutive ordinals and gives
+            # later reports later ordinals, so the matches (sorted ordinals) come grouped
+            # by report in report order; ranking relies on it when this holds.
+            live_reports = self.passage_report[self.live]
+            self.reports_in_ordinal_order = bool(np.all(live_reports[1:] >= live_reports[:-1]))
             self.passage_count = len(self.passage_report)  # the ordinal space, holes included
             self.section_of = np.load(ranking / "section_of.npy")
             self._sections_path = ranking / "sections.json"
@@ -357,8 +362,12 @@ class SearchEngine:
         ordinals = self._matching(tree)
         terms = positive_terms(tree)
         words = [w for term in terms for w in self.segmenter.words(term)]
-        scores = self.scorer.scores(self.scorer.searcher(), words, ordinals) if words else None
-        passage_scores = scores[ordinals] if scores is not None else np.zeros(len(ordinals))
+        scorer = self.scorer
+        passage_scores = (
+            scorer.scores_at(scorer.searcher(), words, ordinals)
+            if words
+            else np.zeros(len(ordinals))
+        )
         result = SearchResult(
             engine=self,
             query=query,

@@ -52,25 +52,36 @@ class SearchResult:
         counts = np.bincount(reports_of, minlength=len(engine.report_table.records))
         self._report_counts = counts
         self.total_reports = int(np.count_nonzero(counts))
-        self._order_passages(ordinals, reports_of, passage_scores, sort)
+        self._order_passages(ordinals, reports_of, counts, passage_scores, sort)
         self._facets: Facets | None = None
 
     def _order_passages(
-        self, ordinals: np.ndarray, reports_of: np.ndarray, scores: np.ndarray, sort: str
+        self,
+        ordinals: np.ndarray,
+        reports_of: np.ndarray,
+        counts: np.ndarray,
+        scores: np.ndarray,
+        sort: str,
     ) -> None:
         # A report's passages have consecutive ordinals, so sorted ordinals come grouped
-        # by report already: group scores need no sort of the matches, only of the groups.
-        # Passages are ordered within a group only when a page shows that group.
-        if len(reports_of) > 1 and bool(np.any(reports_of[1:] < reports_of[:-1])):
+        # by report, in report order (`reports_in_ordinal_order`): the groups are the
+        # reports with a count, and group scores need no sort of the matches, only of the
+        # groups. Passages are ordered within a group only when a page shows that group.
+        if self.engine.reports_in_ordinal_order:
+            group_reports = np.flatnonzero(counts)
+            sizes = counts[group_reports]
+            ends = np.cumsum(sizes)
+            starts = ends - sizes
+        else:
             order = np.argsort(reports_of, kind="stable")
             ordinals, reports_of, scores = ordinals[order], reports_of[order], scores[order]
-        starts = (
-            np.flatnonzero(np.r_[True, reports_of[1:] != reports_of[:-1]])
-            if len(ordinals)
-            else np.empty(0, np.int64)
-        )
-        ends = np.r_[starts[1:], len(ordinals)].astype(np.int64)
-        group_reports = reports_of[starts]
+            starts = (
+                np.flatnonzero(np.r_[True, reports_of[1:] != reports_of[:-1]])
+                if len(ordinals)
+                else np.empty(0, np.int64)
+            )
+            ends = np.r_[starts[1:], len(ordinals)].astype(np.int64)
+            group_reports = reports_of[starts]
         best = np.maximum.reduceat(scores, starts) if len(starts) else np.empty(0)
         totals = np.add.reduceat(scores, starts) if len(starts) else np.empty(0)
         sizes = ends - starts

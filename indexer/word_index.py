@@ -231,35 +231,85 @@ class WordScorer:
     ) -> np.ndarray:
         """Return a score per passage ordinal: the sum of BM25F over words and fields.
 
-        With `among` (passage ordinals), only those passages' scores are guaranteed:
+        With `among` (passage ordinals), only those passages are scored; the rest are 0.
+        Searching uses `scores_at`; this dense form is for tools and tests.
+        """
+        everything = np.arange(self.passage_count) if among is None else np.asarray(among)
+        total = np.zeros(self.passage_count, dtype=np.float64)
+        total[everything] = self.scores_at(searcher, words, everything)
+        return total
+
+    def scores_at(self, searcher: Searcher, words: Iterable[str], among: np.ndarray) -> np.ndarray:
+        """Return the BM25F sum over words and fields of each passage in `among`, in order.
+
+        `among` holds sorted passage ordinals (a query's matches). Everything is computed
+        in their space, never over every passage: on ten times the laws corpus a dense
+        array per word cost more than the matching itself. When the matches are sparse,
         posting blocks holding none of them are skipped undecoded, which matters when a
         frequent word (年, 的) comes with a rare literal match (2023年). A frequent word's
-        scores are computed whole once and kept (`CACHE_SHARE`, `CACHE_WORDS`).
+        scores are computed whole once and kept (`CACHE_SHARE`, `CACHE_WORDS`), or were
+        computed by the build (`write_prescored`).
         """
-        # Skipping pays only when matches are sparse; sorting many costs more than it saves.
+        among = np.asarray(among)
         wanted = None
-        if among is not None and len(among) * 8 < self.passage_count:
+        if len(among) * 8 < self.passage_count:
             wanted = np.sort(self.ordinal_to_docnum[among])
-        total = np.zeros(self.passage_count, dtype=np.float64)
+        result = np.zeros(len(among), dtype=np.float64)
+        slots: dict[int, np.ndarray] = {}  # section or report of each match, gathered once
         reader = searcher.reader()
         for word in dict.fromkeys(words):
             cached = self._cached(word)
-            if cached is not None:
-                total += cached
-                continue
-            frequent = reader.doc_frequency("content", word) > self.CACHE_SHARE * self.passage_count
-            if frequent:
+            if cached is None and self._frequent(reader, word):
                 # Kept as float32, and used as such the first time too: the same query
                 # must rank the same before and after caching.
-                scores = self._word_scores(searcher, word, None).astype(np.float32)
+                cached = self._word_scores(searcher, word).astype(np.float32)
                 with self._lock:
-                    self._cache[word] = scores
+                    self._cache[word] = cached
                     while len(self._cache) > self.CACHE_WORDS:
                         self._cache.popitem(last=False)
-                total += scores
+            if cached is not None:
+                result += cached[among]
             else:
-                self._word_scores(searcher, word, (among, wanted), total)
-        return total
+                self._add_word_at(searcher, word, among, wanted, result, slots)
+        return result
+
+    def _frequent(self, reader: object, word: str) -> bool:
+        frequency = reader.doc_frequency("content", word)  # type: ignore[attr-defined]
+        return bool(frequency > self.CACHE_SHARE * self.passage_count)
+
+    def _add_word_at(
+        self,
+        searcher: Searcher,
+        word: str,
+        among: np.ndarray,
+        wanted: np.ndarray | None,
+        result: np.ndarray,
+        slots: dict[int, np.ndarray],
+    ) -> None:
+        """Add one word's BM25F scores of the passages `among` to `result` (aligned)."""
+        reader = searcher.reader()
+        for field in WORD_FIELDS:
+            if (field, word) not in reader:
+                continue
+            kind = FIELD_KINDS[field]
+            docnums, weights = _postings(searcher, field, word, wanted if kind == PASSAGE else None)
+            ids = self.docnum_id[docnums]
+            lengths = self.lengths[field]
+            scores = self._bm25(field, reader, word, weights, lengths[ids])
+            if kind == PASSAGE and len(ids) * 4 < len(among):
+                # Few postings: find each among the matches (a passage has one document).
+                where = np.minimum(np.searchsorted(among, ids), len(among) - 1)
+                found = among[where] == ids
+                result[where[found]] += scores[found]
+                continue
+            per_id = np.bincount(ids, weights=scores, minlength=len(lengths) + 1)
+            if kind == PASSAGE:
+                result += per_id[among]
+                continue
+            if kind not in slots:
+                table = self.section_of if kind == SECTION else self.report_of
+                slots[kind] = table[among]
+            result += per_id[slots[kind]]
 
     def _cached(self, word: str) -> np.ndarray | None:
         with self._lock:
@@ -279,42 +329,21 @@ class WordScorer:
                 self._cache.popitem(last=False)
         return scores
 
-    def _word_scores(
-        self,
-        searcher: Searcher,
-        word: str,
-        restrict: tuple[np.ndarray | None, np.ndarray | None] | None,
-        total: np.ndarray | None = None,
-    ) -> np.ndarray:
-        """Add a word's scores to `total` (a new array when None) and return it.
-
-        `restrict` is (among, wanted): with `among` (passage ordinals), only those
-        passages' scores are guaranteed, so a heading's or title's score reaches only
-        them (a gather over the matches, not over every passage); with `wanted` (their
-        sorted docnums), posting blocks holding none of them are not decoded.
-        """
-        among, wanted = restrict if restrict is not None else (None, None)
-        if total is None:
-            total = np.zeros(self.passage_count, dtype=np.float64)
+    def _word_scores(self, searcher: Searcher, word: str) -> np.ndarray:
+        """Return one word's BM25F scores of every passage ordinal (dense)."""
+        total = np.zeros(self.passage_count, dtype=np.float64)
         reader = searcher.reader()
         for field in WORD_FIELDS:
             if (field, word) not in reader:
                 continue
             kind = FIELD_KINDS[field]
-            docnums, weights = _postings(searcher, field, word, wanted if kind == PASSAGE else None)
+            docnums, weights = _postings(searcher, field, word)
             ids = self.docnum_id[docnums]
             lengths = self.lengths[field]
             scores = self._bm25(field, reader, word, weights, lengths[ids])
-            if kind == PASSAGE and len(ids) * 16 < self.passage_count:
-                # Few postings: add them where they fall, not through a dense array.
-                np.add.at(total, ids, scores)
-                continue
             per_id = np.bincount(ids, weights=scores, minlength=len(lengths) + 1)
             if kind == PASSAGE:
                 total += per_id[: self.passage_count]
-            elif among is not None and len(among) * 2 < self.passage_count:
-                slots = self.section_of if kind == SECTION else self.report_of
-                total[among] += per_id[slots[among]]
             else:
                 total += per_id[self.section_of if kind == SECTION else self.report_of]
         return total
@@ -383,7 +412,7 @@ def write_prescored(layout: IndexLayout, ordinal_space: int, live_passages: int)
         index = {}
         for number, word in enumerate(sorted(words)):
             name = f"{number}.npy"
-            np.save(folder / name, scorer._word_scores(searcher, word, None).astype(np.float32))
+            np.save(folder / name, scorer._word_scores(searcher, word).astype(np.float32))
             index[word] = name
         (folder / "words.json").write_text(json.dumps(index, ensure_ascii=False), "utf-8")
     finally:

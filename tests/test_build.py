@@ -132,7 +132,10 @@ def test_scoring_only_the_matches_skips_blocks_but_not_scores(tmp_path: Path) ->
     assert np.count_nonzero(restricted) < np.count_nonzero(full)  # blocks were skipped
     engine.scorer.CACHE_SHARE = 0.0  # every word is frequent: scored whole, then cached
     cached = engine.scorer.scores(searcher, words, matched)
-    assert np.allclose(cached, full, rtol=1e-6)
+    assert np.allclose(cached[matched], full[matched], rtol=1e-6)
+    assert np.array_equal(
+        engine.scorer.scores_at(searcher, words, matched), cached[matched]
+    )  # the engine's form: aligned with the matches
 
 
 def test_a_folder_that_is_not_an_index_is_never_replaced(sample_file: Path, tmp_path: Path) -> None:

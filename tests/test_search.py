@@ -427,3 +427,20 @@ def test_the_build_prescores_frequent_words_exactly_as_queries_would(
         scorer._prescored = saved
         scorer._cache.clear()
     assert first == again and len(first) == 50
+
+
+def test_grouping_needs_no_sort_when_ordinals_follow_reports(engine: SearchEngine) -> None:
+    # Builds keep each report's passages consecutive, so grouping reads groups off the
+    # per-report counts; the general path (sort the matches by report) must agree.
+    assert engine.reports_in_ordinal_order
+    for query in ("行政复议", "的", "法治 -行政复议"):
+        fast = engine.search(query)
+        engine.reports_in_ordinal_order = False
+        try:
+            general = engine.search(query)
+        finally:
+            engine.reports_in_ordinal_order = True
+        assert fast.total_reports == general.total_reports > 0
+        assert [(h.report_id, h.passage_id) for h in fast.iter_hits()] == [
+            (h.report_id, h.passage_id) for h in general.iter_hits()
+        ]
