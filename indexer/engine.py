@@ -24,7 +24,7 @@ import numpy as np
 from . import generations
 from .analysis import Entry, Segmenter, segmenter
 from .errors import IndexMissingError, QueryError
-from .facets import UNKNOWN, FacetCounter
+from .facets import UNKNOWN
 from .generations import ReaderLock
 from .layout import IndexLayout
 from .literal import LiteralIndex
@@ -46,6 +46,7 @@ from .query import (
     positive_terms,
 )
 from .ranking import SearchResult
+from .report_table import ReportTable
 from .settings import SORTS
 from .store import ReportRecord, ReportStore, records_from_rows
 from .word_index import WordScorer
@@ -56,56 +57,6 @@ if TYPE_CHECKING:
 
 FILTER_KEYS = tuple(FIELDS)  # the query language's fields, usable as filters too
 _DEPARTMENT_SUFFIX = re.compile(r"(委员会|办公室|局|厅|委|办|部门)$")
-
-
-class _ReportTable:
-    """Per-report metadata as folded strings and arrays, for filters and facets.
-
-    Indexed by report ordinal; the ordinals of removed reports hold empty placeholders
-    (no live passage points at them).
-    """
-
-    def __init__(self, live_records: list[ReportRecord]) -> None:
-        space = max((r.ordinal for r in live_records), default=-1) + 1
-        slots: list[ReportRecord | None] = [None] * space
-        for record in live_records:
-            slots[record.ordinal] = record
-        records = [
-            ReportRecord(i, "", Metadata(), "", 0, 0) if r is None else r
-            for i, r in enumerate(slots)
-        ]
-        self.live_records = live_records
-        self.records = records
-        self.years = np.array([r.metadata.year or 0 for r in records], dtype=np.int64)
-
-    # Folded strings for filters, made on the first filter that needs them.
-
-    @functools.cached_property
-    def region(self) -> list[str]:
-        return [
-            fold(" ".join((r.metadata.province, r.metadata.city, r.metadata.county)))
-            for r in self.records
-        ]
-
-    @functools.cached_property
-    def department(self) -> list[str]:
-        return [fold(r.metadata.department) for r in self.records]
-
-    @functools.cached_property
-    def issuer(self) -> list[str]:
-        return [fold(r.metadata.issuer) for r in self.records]
-
-    @functools.cached_property
-    def laws(self) -> list[list[str]]:
-        return [[fold(law) for law in r.metadata.laws] for r in self.records]
-
-    @functools.cached_property
-    def facet_counter(self) -> FacetCounter:
-        return FacetCounter(self.records)
-
-    def mask(self, predicate: Callable[[int], bool]) -> np.ndarray:
-        count = len(self.records)
-        return np.fromiter((predicate(i) for i in range(count)), bool, count)
 
 
 def _release(store: ReportStore, scorer: WordScorer, reader_lock: ReaderLock) -> None:
@@ -149,6 +100,7 @@ class SearchEngine:
             # by report in report order; ranking relies on it when this holds.
             live_reports = self.passage_report[self.live]
             self.reports_in_ordinal_order = bool(np.all(live_reports[1:] >= live_reports[:-1]))
+            self._report_bounds: np.ndarray | None = None
             self.passage_count = len(self.passage_report)  # the ordinal space, holes included
             self.section_of = np.load(ranking / "section_of.npy")
             self._sections_path = ranking / "sections.json"
@@ -159,7 +111,7 @@ class SearchEngine:
             self._reader_lock.release()
             raise
         self._lazy_lock = threading.Lock()
-        self._report_table: _ReportTable | None = None
+        self._report_table: ReportTable | None = None
         self._sections: list[str] | None = None
         try:
             self._warm_up()
@@ -178,6 +130,7 @@ class SearchEngine:
         """
         self.report_table.facet_counter  # noqa: B018 - loads the table and its codes
         self.scorer.ordinal_to_docnum  # noqa: B018 - made on first use otherwise
+        self.report_bounds  # noqa: B018 - likewise
         self.segmenter.words("法")
 
     @classmethod
@@ -209,14 +162,35 @@ class SearchEngine:
         self._finalizer()
 
     @property
-    def report_table(self) -> _ReportTable:
+    def report_table(self) -> ReportTable:
         if self._report_table is None:
             with self._lazy_lock:
                 if self._report_table is None:
                     with open(self._reports_path, "rb") as handle:
                         rows = pickle.load(handle)  # written by the build, never by users
-                    self._report_table = _ReportTable(records_from_rows(rows))
+                    self._report_table = ReportTable(records_from_rows(rows))
         return self._report_table
+
+    @property
+    def report_bounds(self) -> np.ndarray:
+        """Where each report's passages begin in ordinal space, and where the last ends.
+
+        With `reports_in_ordinal_order`, report r's live passages are the ordinals in
+        [bounds[r], bounds[r + 1]) (removed ones in between are never matched), so a
+        query's matches per report are counted with one binary search per report
+        instead of a gather over every match. A report with no live passage has an
+        empty range.
+        """
+        if self._report_bounds is None:
+            space = len(self.report_table.records)
+            ordinals = np.flatnonzero(self.live)
+            reports = self.passage_report[ordinals]
+            first = np.full(space + 1, self.passage_count, dtype=np.int64)
+            if len(ordinals) and self.reports_in_ordinal_order:
+                starts = np.flatnonzero(np.r_[True, reports[1:] != reports[:-1]])
+                first[reports[starts]] = ordinals[starts]
+            self._report_bounds = np.minimum.accumulate(first[::-1])[::-1]
+        return self._report_bounds
 
     @property
     def reports_by_id(self) -> dict[str, ReportRecord]:

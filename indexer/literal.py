@@ -240,6 +240,7 @@ class LiteralIndex:
     def __init__(self, segments: list[LiteralSegment], live: np.ndarray) -> None:
         self.segments = segments
         self.live = live
+        self.all_live = bool(live.all())  # nothing removed: no deletions to mask out
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
         self.segment_of = np.full(len(live), -1, dtype=np.int32)
@@ -297,7 +298,8 @@ class LiteralIndex:
             # Segments of a build hold ascending ordinal ranges: sort only if they overlap.
             if any(a[-1] >= b[0] for a, b in itertools.pairwise(found)):
                 ordinals.sort()
-        ordinals = ordinals[self.live[ordinals]]
+        if not self.all_live:
+            ordinals = ordinals[self.live[ordinals]]
         if len(needle) > 2 and len(ordinals) >= self.CACHE_FROM_CANDIDATES:
             ordinals.setflags(write=False)  # shared between queries: nobody may change it
             with self._cache_lock:

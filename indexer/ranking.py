@@ -47,9 +47,15 @@ class SearchResult:
         self.interpretation = interpretation
         self.terms = terms
         self.took_ms = 0.0
-        reports_of = engine.passage_report[ordinals]
         self.total_passages = len(ordinals)
-        counts = np.bincount(reports_of, minlength=len(engine.report_table.records))
+        if engine.reports_in_ordinal_order:
+            # Per report, how many matches fall in its ordinal range: a binary search
+            # per report, where a gather and count over a million matches took 10 ms.
+            counts = np.diff(np.searchsorted(ordinals, engine.report_bounds))
+            reports_of = None
+        else:
+            reports_of = engine.passage_report[ordinals]
+            counts = np.bincount(reports_of, minlength=len(engine.report_table.records))
         self._report_counts = counts
         self.total_reports = int(np.count_nonzero(counts))
         self._order_passages(ordinals, reports_of, counts, passage_scores, sort)
@@ -58,7 +64,7 @@ class SearchResult:
     def _order_passages(
         self,
         ordinals: np.ndarray,
-        reports_of: np.ndarray,
+        reports_of: np.ndarray | None,
         counts: np.ndarray,
         scores: np.ndarray,
         sort: str,
@@ -73,6 +79,7 @@ class SearchResult:
             ends = np.cumsum(sizes)
             starts = ends - sizes
         else:
+            assert reports_of is not None
             order = np.argsort(reports_of, kind="stable")
             ordinals, reports_of, scores = ordinals[order], reports_of[order], scores[order]
             starts = (
