@@ -95,34 +95,42 @@ def run_build(sources: list[Path], index_dir: Path, *, interval: float = 0.1) ->
     command = [sys.executable, "-m", "indexer", "build", "--json", "--quiet"]
     command += [*map(str, sources), "--index", str(index_dir)]
     started = time.perf_counter()
-    child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    peak = 0
-    while child.poll() is None:
-        peak = max(peak, tree_rss(child.pid))
-        time.sleep(interval)
-    output = child.stdout.read() if child.stdout else ""
-    if child.returncode != 0:
-        raise SystemExit(f"build failed ({child.returncode}): {' '.join(command)}")
-    summary = json.loads(output)
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as output:  # a pipe could fill up
+        child = subprocess.Popen(command, cwd=ROOT, stdout=output, text=True)
+        peak_rss = peak_pss = 0
+        while child.poll() is None:
+            rss, pss = tree_memory(child.pid)
+            peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
+            time.sleep(interval)
+        if child.returncode != 0:
+            raise SystemExit(f"build failed ({child.returncode}): {' '.join(command)}")
+        output.seek(0)
+        summary = json.loads(output.read())
     summary["wall_s"] = time.perf_counter() - started
-    summary["peak_rss"] = peak
+    summary["peak_rss"] = peak_rss
+    summary["peak_pss"] = peak_pss
     return summary
 
 
-def tree_rss(pid: int) -> int:
-    """Bytes of resident memory of a process and its descendants (Linux /proc)."""
-    total, stack = 0, [pid]
+def tree_memory(pid: int) -> tuple[int, int]:
+    """Bytes of memory of a process and its descendants (Linux /proc): summed RSS, and
+    summed PSS, which counts a page shared by n processes (the writer processes are
+    forked from the build) as 1/n in each instead of whole in each."""
+    rss = pss = 0
+    stack = [pid]
     while stack:
         current = stack.pop()
         try:
-            for line in Path(f"/proc/{current}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) * 1024
+            for line in Path(f"/proc/{current}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Rss:"):
+                    rss += int(line.split()[1]) * 1024
+                elif line.startswith("Pss:"):
+                    pss += int(line.split()[1]) * 1024
             for task in Path(f"/proc/{current}/task").iterdir():
                 stack.extend(int(c) for c in (task / "children").read_text().split())
         except (OSError, ValueError):
             continue
-    return total
+    return rss, pss
 
 
 def folder_size(folder: Path) -> int:
@@ -235,6 +243,7 @@ def bench_ours(
     return {
         "build_s": round(summary["wall_s"], 1),
         "build_peak_rss_mb": round(summary["peak_rss"] / 1e6),
+        "build_peak_pss_mb": round(summary["peak_pss"] / 1e6),
         "stages_s": {k: round(v, 1) for k, v in summary["seconds"].items()},
         "open_s": round(probe["open_s"], 3),
         "query_process_rss_mb": round(probe["rss_bytes"] / 1e6),
@@ -290,12 +299,18 @@ def bench_scale(corpus: Path, factors: list[int], workdir: Path, runs: int) -> l
             "factor": factor,
             "build_s": figures["build_s"],
             "build_peak_rss_mb": figures["build_peak_rss_mb"],
+            "build_peak_pss_mb": figures["build_peak_pss_mb"],
             "index_mb": figures["index_mb"],
             "open_s": figures["open_s"],
             "query_rss_mb": figures["query_process_rss_mb"],
             "median_of_medians_ms": statistics.median(times),
             "worst_p95_ms": p95s[-1],
             "worst_cold_ms": max(q["cold_ms"] for q in figures["queries"].values()),
+            # Per query (JSON only): median, p95 and cold ms.
+            "queries": {
+                q: [f["median_ms"], f["p95_ms"], f["cold_ms"]]
+                for q, f in figures["queries"].items()
+            },
         }
         if factor == factors[-1]:
             extra = Path(sources[0]) / "zz-added.txt"
@@ -310,7 +325,8 @@ def bench_scale(corpus: Path, factors: list[int], workdir: Path, runs: int) -> l
             remove_sources([extra], folder / "index")
             row["remove_one_file_s"] = round(time.perf_counter() - started, 2)
         rows.append(row)
-        print(json.dumps(row), file=sys.stderr, flush=True)  # a long run shows each size
+        # A long run shows each size as it ends.
+        print(json.dumps(row, ensure_ascii=False), file=sys.stderr, flush=True)
         shutil.rmtree(folder, ignore_errors=True)
     return rows
 
@@ -386,7 +402,7 @@ def main() -> None:
             rows = bench_scale(args.corpus, factors, workdir, args.runs)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
-        keys = list(rows[-1])
+        keys = [key for key in rows[-1] if key != "queries"]
         print("| " + " | ".join(keys) + " |\n|" + "---|" * len(keys))
         for row in rows:
             print("| " + " | ".join(str(row.get(k, "")) for k in keys) + " |")
@@ -421,7 +437,10 @@ def main() -> None:
     print("| | ours | stock |\n|---|---|---|")
     stock_build = f"{stock['build_s']} s" if stock else "—"
     print(f"| build | {ours['build_s']} s ({ours['stages_s']}) | {stock_build} |")
-    print(f"| build peak RSS (process tree) | {ours['build_peak_rss_mb']} MB | |")
+    print(
+        f"| build peak RSS / PSS (process tree) | {ours['build_peak_rss_mb']} / "
+        f"{ours['build_peak_pss_mb']} MB | |"
+    )
     print(f"| index size | {ours['index_mb']} MB | |")
     print(f"| open index (fresh process) | {ours['open_s']} s | |")
     print(f"| query process peak RSS | {ours['query_process_rss_mb']} MB | |")
