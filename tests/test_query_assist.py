@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -109,6 +111,24 @@ def test_a_malformed_refinement_is_a_400_naming_it(client) -> None:
 def test_too_many_refinements_are_refused(client) -> None:
     response = client.get("/search", query_string={"q": "法", "within": ["a"] * 11})
     assert response.status_code == 400
+
+
+def test_export_api_and_report_pages_answer_for_the_refined_search(client, engine) -> None:
+    args = {"q": "行政复议", "within": ["应诉"]}
+    soup = page(client.get("/search", query_string=args))
+    expected = total(engine, "行政复议 应诉")
+    assert 0 < expected < total(engine, "行政复议")
+    export = soup.select_one('a[href*="export.csv"]')["href"]
+    assert args_of(export).get("within") == ["应诉"]
+    rows = list(csv.reader(io.StringIO(client.get(export).get_data(as_text=True))))
+    assert len(rows) - 1 == expected  # a header, then one row per passage
+    api = client.get("/api/search", query_string=args).get_json()
+    assert api["total_passages"] == expected
+    report = next(a["href"] for a in soup.select("a[href*='/reports/']") if "within" in a["href"])
+    shown = page(client.get(report))
+    assert "应诉" in {m.get_text() for m in shown.select("mark")}
+    back = shown.select_one("#back-to-results")["href"]
+    assert args_of(back).get("within") == ["应诉"] and args_of(back).get("q") == ["行政复议"]
 
 
 # --- Query errors --------------------------------------------------------------------------

@@ -11,12 +11,13 @@ from indexer.trends import trends as query_trends
 from .engine import get_engine
 from .links import link, permalink
 from .params import BadParameter, SearchParams, check_report_id, parse_search, parse_window
+from .query_assist import parse_refined
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 
 def _searched(route: str) -> tuple[SearchParams, SearchResult]:
-    params = parse_search(request.args)
+    params = parse_refined(request.args, parse_search)
     if not params.q and not params.filters:
         raise BadParameter("缺少查询参数 q", hint=f"例如 /api/{route}?q=行政复议")
     return params, get_engine().search(params.q, filters=params.engine_filters(), sort=params.sort)

@@ -14,6 +14,7 @@ from indexer.models import HIT_FIELDS
 from .engine import get_engine
 from .links import permalink
 from .params import BadParameter, parse_search
+from .query_assist import parse_refined
 
 bp = Blueprint("export", __name__)
 
@@ -38,7 +39,7 @@ def cell(value: object) -> object:
 @bp.get("/export.csv")
 def export_csv():
     """Stream all hits of the query as CSV (UTF-8 with BOM), one row per passage, no cap."""
-    params = parse_search(request.args)
+    params = parse_refined(request.args, parse_search)
     if not params.q and not params.filters:
         raise BadParameter("缺少查询参数 q", hint="例如 /export.csv?q=行政复议")
     # Search before streaming starts, so a bad query still gets its 400 page.

@@ -6,6 +6,7 @@ Views only: the library decides (`query_rewrite`, `suggest`); this module valida
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -68,6 +69,15 @@ def refined(params: SearchParams, within: list[str]) -> SearchParams:
     kept = {f.name: getattr(params, f.name) for f in fields(params)}
     kept["q"] = refine_query(params.q, within)
     return RefinedParams(**kept, base_q=params.q, within=tuple(within))
+
+
+def parse_refined(args: MultiDict, parse: Callable[[MultiDict], SearchParams]) -> SearchParams:
+    """Read a search state with `parse`, narrowed by its `within` refinements.
+
+    Every route that answers for a search (the API, the CSV export, a report page's
+    marks) reads it so, or a refined search's export would hold the unrefined hits.
+    """
+    return refined(parse(args), parse_within(args))
 
 
 def _url(params: SearchParams, **changes: Any) -> str:

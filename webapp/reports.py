@@ -22,6 +22,7 @@ from indexer.query_help import QUERY_HELP
 from .engine import get_engine
 from .links import permalink
 from .params import BadParameter, SearchParams, check_report_id, parse_state
+from .query_assist import parse_refined
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -74,7 +75,7 @@ def show(report_id: str):
     error: BadParameter | QueryError | None = None
     state = SearchParams()
     try:
-        state = parse_state(request.args)
+        state = parse_refined(request.args, parse_state)
         if state.q:
             highlights = engine.report_highlights(report_id, state.q)
     except (BadParameter, QueryError) as exc:
