@@ -364,6 +364,8 @@ class SimilarPassage:
     passage_id: str
     title: str
     similarity: float
+    issuer: str = ""  # with the year: tells apart reports of one title (每年的同名报告)
+    year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -416,6 +418,8 @@ class SimilarPassages:
                     passage_id=stored[t].passage.passage_id,
                     title=records[stored[t].report_ordinal].metadata.title,
                     similarity=similarity,
+                    issuer=records[stored[t].report_ordinal].metadata.issuer,
+                    year=records[stored[t].report_ordinal].metadata.year,
                 )
                 for t, similarity in targets
                 if t in stored

@@ -201,6 +201,8 @@ def test_api_lists_similar_passages_of_each_passage(planted_client):
     assert other["title"] == "某县教育局2023年法治政府建设工作报告"
     assert other["url"] == f"/reports/{ids['教育']}#p-{other['passage_id']}"
     assert other["similarity"] >= 0.8
+    assert other["year"] == 2023  # with the issuer: same-titled reports stay apart
+    assert "issuer" in other
     assert client.get(f"/api/reports/{ids['水利']}/similar").get_json()["passages"] == []
     missing = client.get("/api/reports/0000000000000000/similar")
     assert missing.status_code == 404 and "error" in missing.get_json()
@@ -211,6 +213,7 @@ def test_report_page_shows_similar_passages_beside_the_passage(planted_client):
     html = client.get(f"/reports/{ids['林业']}").get_data(as_text=True)
     assert "1 篇报告中有相近表述" in html
     assert f'href="/reports/{ids["教育"]}#p-' in html
+    assert '<span class="who">（' in html and "2023）</span>" in html
     assert "相近表述" not in client.get(f"/reports/{ids['水利']}").get_data(as_text=True)
 
 
