@@ -215,7 +215,16 @@ LICENCE_LEFTOVER = re.compile(r"false|true|\[|\]|↑|\^|。")
 def is_sentence(line: str) -> bool:
     """Tell whether a line holds a full sentence: words, then 。！？ at its end."""
     ending = line.rstrip(_CLOSING)
-    return bool(ending) and ending[-1] in _SENTENCE_END and sum(c.isalnum() for c in ending) >= 2
+    return (
+        bool(ending)
+        and ending[-1] in _SENTENCE_END
+        and _TWO_WORD_CHARACTERS.search(ending) is not None
+    )
+
+
+# Two characters that are letters or digits (`str.isalnum`: \w without the underscore),
+# found without counting every character of a long paragraph.
+_TWO_WORD_CHARACTERS = re.compile(r"[^\W_].*?[^\W_]", re.DOTALL)
 
 
 def is_clutter(line: str) -> bool:
