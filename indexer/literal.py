@@ -28,6 +28,7 @@ import mmap
 import os
 import threading
 import uuid
+import weakref
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -168,7 +169,7 @@ class LiteralSegment:
             np.load(folder / "alphabet.npy"),  # small, searched on every query
             array("gram_keys.npy"),
             array("gram_starts.npy"),
-            array("postings.npy"),
+            _PostingsFile(folder / "postings.npy"),  # type: ignore[arg-type]
             array("ordinals.npy"),
             array("byte_starts.npy"),
             array("char_lengths.npy"),
@@ -217,6 +218,43 @@ class LiteralSegment:
     def folded_passage(self, local: int) -> str:
         start, end = int(self.byte_starts[local]), int(self.byte_starts[local + 1])
         return bytes(self.folded[start:end]).decode("utf-8")
+
+
+class _PostingsFile:
+    """A saved segment's postings, read by positioned reads instead of mapped.
+
+    Mapped, every page a query had touched stayed in the process's resident memory: after
+    a load run on the laws corpus, about 150 MB of each web worker's RSS, growing with the
+    index. Read with `os.pread`, a posting list costs one system call, and its pages stay
+    in the page cache, shared by every process and evictable. Slices only, which is all
+    `LiteralSegment._postings_of` asks for.
+    """
+
+    def __init__(self, path: Path) -> None:
+        with open(path, "rb") as handle:
+            version = np.lib.format.read_magic(handle)
+            if version == (1, 0):
+                shape, _, dtype = np.lib.format.read_array_header_1_0(handle)
+            else:
+                shape, _, dtype = np.lib.format.read_array_header_2_0(handle)
+            self.offset = handle.tell()
+        self.dtype = np.dtype(dtype)
+        self.length = int(shape[0]) if shape else 0
+        self._fd = os.open(path, os.O_RDONLY)
+        weakref.finalize(self, os.close, self._fd)
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, where: slice) -> np.ndarray:
+        start, stop, _ = where.indices(self.length)
+        if stop <= start:
+            return np.empty(0, self.dtype)
+        width = self.dtype.itemsize
+        data = os.pread(self._fd, (stop - start) * width, self.offset + start * width)
+        if len(data) != (stop - start) * width:
+            raise OSError(f"postings file ended early: {self.offset + start * width}")
+        return np.frombuffer(data, dtype=self.dtype)
 
 
 def _map(path: Path) -> bytes | mmap.mmap:
