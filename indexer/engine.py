@@ -98,8 +98,13 @@ class SearchEngine:
             # A build stores each report's passages under consecutive ordinals and gives
             # later reports later ordinals, so the matches (sorted ordinals) come grouped
             # by report in report order; ranking relies on it when this holds.
-            live_reports = self.passage_report[self.live]
+            live_ordinals = np.flatnonzero(self.live)
+            live_reports = self.passage_report[live_ordinals]
             self.reports_in_ordinal_order = bool(np.all(live_reports[1:] >= live_reports[:-1]))
+            # The first live passage of each run of one report: what `report_bounds` needs.
+            runs = np.flatnonzero(np.r_[True, live_reports[1:] != live_reports[:-1]])
+            runs = runs[runs < len(live_ordinals)]
+            self._report_firsts = (live_reports[runs], live_ordinals[runs])
             self._report_bounds: np.ndarray | None = None
             self.passage_count = len(self.passage_report)  # the ordinal space, holes included
             self.section_of = np.load(ranking / "section_of.npy")
@@ -182,13 +187,10 @@ class SearchEngine:
         empty range.
         """
         if self._report_bounds is None:
-            space = len(self.report_table.records)
-            ordinals = np.flatnonzero(self.live)
-            reports = self.passage_report[ordinals]
-            first = np.full(space + 1, self.passage_count, dtype=np.int64)
-            if len(ordinals) and self.reports_in_ordinal_order:
-                starts = np.flatnonzero(np.r_[True, reports[1:] != reports[:-1]])
-                first[reports[starts]] = ordinals[starts]
+            first = np.full(len(self.report_table.records) + 1, self.passage_count, np.int64)
+            if self.reports_in_ordinal_order:
+                reports, ordinals = self._report_firsts
+                first[reports] = ordinals
             self._report_bounds = np.minimum.accumulate(first[::-1])[::-1]
         return self._report_bounds
 

@@ -56,6 +56,7 @@ from .normalize import fold
 if TYPE_CHECKING:
     from .engine import SearchEngine
     from .layout import IndexLayout
+    from .models import Passage
     from .store import ReportRecord
 
 FOLDER = "similar"
@@ -368,6 +369,18 @@ class SimilarPassage:
     year: int | None = None
 
 
+def _similar_passage(record: ReportRecord, passage: Passage, similarity: float) -> SimilarPassage:
+    meta = record.metadata
+    return SimilarPassage(
+        report_id=record.report_id,
+        passage_id=passage.passage_id,
+        title=meta.title,
+        similarity=similarity,
+        issuer=meta.issuer,
+        year=meta.year,
+    )
+
+
 @dataclass(frozen=True)
 class ReportPair:
     """Two reports and how many near-identical passages they share."""
@@ -413,14 +426,7 @@ class SimilarPassages:
         for ordinal, targets in found.items():
             passage_id = stored[ordinal].passage.passage_id
             result[passage_id] = [
-                SimilarPassage(
-                    report_id=records[stored[t].report_ordinal].report_id,
-                    passage_id=stored[t].passage.passage_id,
-                    title=records[stored[t].report_ordinal].metadata.title,
-                    similarity=similarity,
-                    issuer=records[stored[t].report_ordinal].metadata.issuer,
-                    year=records[stored[t].report_ordinal].metadata.year,
-                )
+                _similar_passage(records[stored[t].report_ordinal], stored[t].passage, similarity)
                 for t, similarity in targets
                 if t in stored
             ]

@@ -350,21 +350,9 @@ class WordScorer:
 
     def _word_scores(self, searcher: Searcher, word: str) -> np.ndarray:
         """Return one word's BM25F scores of every passage ordinal (dense)."""
+        everything = np.arange(self.passage_count)
         total = np.zeros(self.passage_count, dtype=np.float64)
-        reader = searcher.reader()
-        for field in WORD_FIELDS:
-            if (field, word) not in reader:
-                continue
-            kind = FIELD_KINDS[field]
-            docnums, weights = _postings(searcher, field, word)
-            ids = self.docnum_id[docnums]
-            lengths = self.lengths[field]
-            scores = self._bm25(field, reader, word, weights, lengths[ids])
-            per_id = np.bincount(ids, weights=scores, minlength=len(lengths) + 1)
-            if kind == PASSAGE:
-                total += per_id[: self.passage_count]
-            else:
-                total += per_id[self.section_of if kind == SECTION else self.report_of]
+        self._add_word_at(searcher, word, everything, None, total, {})
         return total
 
     def _bm25(

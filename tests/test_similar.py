@@ -48,6 +48,17 @@ def write(folder: Path, subject: str, *, planted: bool) -> Path:
     return path
 
 
+def build_planted(tmp_path: Path) -> Path:
+    """Index three reports: the planted paragraph in forestry's and education's only."""
+    corpus = tmp_path / "corpus"
+    write(corpus, "林业", planted=True)
+    write(corpus, "教育", planted=True)
+    write(corpus, "水利", planted=False)
+    index_dir = tmp_path / "index"
+    build_index([corpus], index_dir)
+    return index_dir
+
+
 def similar_by_title(index_dir: Path) -> dict[str, set[str]]:
     """Return, per report title, the titles of reports with a passage similar to one of its."""
     engine = SearchEngine.open(index_dir)
@@ -81,12 +92,7 @@ def test_folding_makes_traditional_and_full_width_copies_identical():
 
 
 def test_planted_copy_is_similar_and_unrelated_passages_are_not(tmp_path: Path):
-    corpus = tmp_path / "corpus"
-    write(corpus, "林业", planted=True)
-    write(corpus, "教育", planted=True)
-    write(corpus, "水利", planted=False)
-    index_dir = tmp_path / "index"
-    build_index([corpus], index_dir)
+    index_dir = build_planted(tmp_path)
     engine = SearchEngine.open(index_dir)
     by_title = {r.metadata.title: r for r in engine.report_summaries()}
     forestry = by_title["某县林业局2023年法治政府建设工作报告"]
@@ -180,12 +186,7 @@ def _signed(engine: SearchEngine) -> np.ndarray:
 def planted_client(tmp_path: Path):
     from webapp import create_app
 
-    corpus = tmp_path / "corpus"
-    write(corpus, "林业", planted=True)
-    write(corpus, "教育", planted=True)
-    write(corpus, "水利", planted=False)
-    index_dir = tmp_path / "index"
-    build_index([corpus], index_dir)
+    index_dir = build_planted(tmp_path)
     engine = SearchEngine.open(index_dir)
     ids = {r.metadata.title[2:4]: r.report_id for r in engine.report_summaries()}
     return create_app({"TESTING": True, "INDEX_DIR": index_dir}).test_client(), ids

@@ -212,6 +212,11 @@ LICENCE_WORDING = re.compile(
 LICENCE_LEFTOVER = re.compile(r"false|true|\[|\]|↑|\^|。")
 
 
+# Two characters that are letters or digits (`str.isalnum`: \w without the underscore),
+# found without counting every character of a long paragraph.
+_TWO_WORD_CHARACTERS = re.compile(r"[^\W_].*?[^\W_]", re.DOTALL)
+
+
 def is_sentence(line: str) -> bool:
     """Tell whether a line holds a full sentence: words, then 。！？ at its end."""
     ending = line.rstrip(_CLOSING)
@@ -220,11 +225,6 @@ def is_sentence(line: str) -> bool:
         and ending[-1] in _SENTENCE_END
         and _TWO_WORD_CHARACTERS.search(ending) is not None
     )
-
-
-# Two characters that are letters or digits (`str.isalnum`: \w without the underscore),
-# found without counting every character of a long paragraph.
-_TWO_WORD_CHARACTERS = re.compile(r"[^\W_].*?[^\W_]", re.DOTALL)
 
 
 def is_clutter(line: str) -> bool:
