@@ -1,7 +1,7 @@
 """Clutter of government portals, download sites and wikis, as it appears in the wild.
 
 Every case takes its lines from a real-shaped file: tests/data/wild (txt and html), the
-congress corpus beside the clone (../shared/corpus/congress), the bundled sample. Each
+congress reports (tests/data/congress), the bundled sample. Each
 asserts that the clutter goes AND that the report paragraphs around it stay unchanged.
 """
 
@@ -26,11 +26,12 @@ from indexer.ingest.s2_clean import (
 )
 from indexer.ingest.s3_split import split_reports
 from indexer.models import Evidence
+from tests.corpora import CONGRESS
+from tests.helpers import nonempty
 
 TESTS = Path(__file__).parent
 WILD = TESTS / "data" / "wild"
 SAMPLE = TESTS.parent / "data" / "sample" / "000_61bc35062b802780.txt"
-CONGRESS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "congress"
 
 # Where a wiki licence block starts ("本作品来自…", "这部作品在…"): the end of the body.
 LICENCE_START = re.compile(r"(本|这部)作品")
@@ -52,14 +53,7 @@ def html_flat(name: str) -> str:
 
 
 def congress_files() -> list[Path]:
-    if not CONGRESS.is_dir():
-        pytest.fail(
-            f"The congress corpus is missing: expected {CONGRESS} "
-            "(shared/corpus/congress beside the clone, as CI provides it)."
-        )
-    files = sorted(CONGRESS.glob("*.txt"))
-    assert files, f"no .txt files in {CONGRESS}"
-    return files
+    return nonempty(sorted(CONGRESS.glob("*.txt")), "congress files")
 
 
 def assert_dropped_and_neighbours_kept(

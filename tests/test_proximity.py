@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,9 +14,8 @@ from indexer.build import build_index
 from indexer.engine import SearchEngine
 from indexer.normalize import fold
 from indexer.proximity import Group, group_spans, matches, sentences
-
-LAWS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "laws"
-
+from tests.corpora import LAWS
+from tests.helpers import nonempty
 
 # --- Brute force: the definitions, written the slow and obvious way ------------------------
 
@@ -176,14 +174,12 @@ def test_near_lets_occurrences_overlap() -> None:
     assert matches("行政复议", Group(("行政复议", "复议"), 0))
 
 
-# --- On a slice of the laws corpus ----------------------------------------------------------
+# --- On the slice of the laws corpus in tests/data/laws ---------------------------------------
 
 
 @pytest.fixture(scope="module")
 def laws_engine(tmp_path_factory: pytest.TempPathFactory) -> SearchEngine:
-    files = sorted(LAWS.rglob("*.txt"))[::70][:50]
-    if not files:
-        pytest.skip("the laws corpus is not here")
+    files = nonempty(sorted(LAWS.rglob("*.txt")), "laws files")
     index_dir = tmp_path_factory.mktemp("laws") / "index"
     build_index(files, index_dir)
     return SearchEngine.open(index_dir)

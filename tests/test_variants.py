@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from indexer.build import build_index
 from indexer.engine import SearchEngine
 from indexer.normalize import fold, fold_for_words
 from indexer.query import parse_query, variants_note
-
-CONGRESS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "congress"
+from tests.corpora import CONGRESS
 
 
 @pytest.mark.parametrize(
@@ -63,7 +60,6 @@ def test_traditional_queries_find_what_simplified_ones_find_on_the_sample(
 
 @pytest.fixture(scope="module")
 def congress(tmp_path_factory: pytest.TempPathFactory) -> SearchEngine:
-    assert CONGRESS.is_dir(), f"{CONGRESS} is missing: the shared corpus sits beside the clone"
     index = tmp_path_factory.mktemp("congress") / "index"
     build_index([CONGRESS], index)
     return SearchEngine.open(index)
