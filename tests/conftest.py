@@ -46,6 +46,16 @@ def engine(sample_index: Path) -> SearchEngine:
 
 
 @pytest.fixture(scope="session")
+def real_files_engine(tmp_path_factory: pytest.TempPathFactory) -> SearchEngine:
+    """An index of every real file in the repository: the sample, congress reports, wild files."""
+    from tests.corpora import CONGRESS, WILD
+
+    index_dir = tmp_path_factory.mktemp("real-files") / "index"
+    build_index([SAMPLE_DIR, CONGRESS, WILD], index_dir)
+    return SearchEngine.open(index_dir)
+
+
+@pytest.fixture(scope="session")
 def sample_passages(engine: SearchEngine) -> list[tuple[str, str]]:
     """Every stored passage as (report_id, text), straight from the document store."""
     passages = []

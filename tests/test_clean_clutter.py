@@ -474,9 +474,13 @@ def test_wiki_footnote_notes_stay_but_their_markers_go() -> None:
     paragraphs = clean_paragraphs("\n".join(lines))
     assert lines.count("↑") == 5 and "↑" not in paragraphs
     assert "為代表大會之誤，下同。" in paragraphs
-    # The inline references "[ / 1 / ]" go; the sentence around them stays.
+    # The inline references "[ / 1 / ]" go, and the sentence they sat in is one again.
     assert "[" not in paragraphs and "]" not in paragraphs
-    assert any(p.startswith("以來的工作報告。") for p in paragraphs)
+    for joined in (
+        "現在我代表中央委員會作關於上屆代表會議以來的工作報告。",
+        "鄧同志在唐山和科烏礦工",
+    ):
+        assert any(p.startswith(joined) for p in paragraphs), joined
 
 
 # --- The bodies of reports are never touched ------------------------------------------

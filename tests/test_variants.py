@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.build import build_index
 from indexer.engine import SearchEngine
 from indexer.normalize import fold, fold_for_words
 from indexer.query import parse_query, variants_note
-from tests.corpora import CONGRESS
 
 
 @pytest.mark.parametrize(
@@ -58,15 +56,11 @@ def test_traditional_queries_find_what_simplified_ones_find_on_the_sample(
         }
 
 
-@pytest.fixture(scope="module")
-def congress(tmp_path_factory: pytest.TempPathFactory) -> SearchEngine:
-    index = tmp_path_factory.mktemp("congress") / "index"
-    build_index([CONGRESS], index)
-    return SearchEngine.open(index)
-
-
-def test_simplified_queries_find_the_traditional_congress_report(congress: SearchEngine) -> None:
+def test_simplified_queries_find_the_traditional_congress_report(
+    real_files_engine: SearchEngine,
+) -> None:
     # 01_廣州共產黨報告.txt and 03_陈独秀… are written in traditional characters.
+    congress = real_files_engine
     for simplified, traditional in [("共产党", "共產黨"), ("中央委员会", "中央委員會")]:
         found = {h.passage_id for h in congress.search(simplified).iter_hits()}
         assert found == {h.passage_id for h in congress.search(traditional).iter_hits()}

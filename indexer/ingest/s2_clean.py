@@ -3,7 +3,10 @@
 Three steps: split into lines and trim them; drop the lines a web page or a download site
 wraps a report in; rejoin paragraphs that a copy broke in the middle of a sentence.
 Nothing inside a paragraph is ever changed: a quote copied from a search result must
-still be found in the source.
+still be found in the source. Where a removed marker sat inside a sentence (a wiki's
+footnote reference "鄧同志 / [ / 4 / ] / 在唐山"), the text on both sides is one sentence
+to a reader and is joined, so a search for "鄧同志在唐山" finds it. `CleanedText.origins`
+maps each paragraph back to the source lines it was made of.
 
 Clutter is recognised on whole lines only, by anchored rules, so no rule can eat part of
 a paragraph; and a line holding a full sentence (ending in 。！？) is never dropped, with
@@ -18,7 +21,9 @@ what an info table or a page-meta line says is read by `s2_page_info`:
 * `INFO_TABLE_FIELDS`: a gov.cn info table flattened into lines (索引号, 发文机关,
   成文日期 …), removed from the text and returned as `Evidence` about the report;
 * multi-line widgets (`_widget_runs`): a breadcrumb or a font-size widget one item per line,
-  share-bar platforms on their own lines, a nav menu after 首页, wiki footnote markers;
+  share-bar platforms on their own lines, a nav menu after 首页;
+* inline markers (`_inline_markers`): a wiki footnote reference on lines of its own
+  ("[ / 4 / ]", "[4]") inside running text;
 * `LINK_LIST_HEADERS`: 相关链接/相关文章 … and the short link lines that follow (titles of
   *other* reports, which must never become titles or split points);
 * `FOOTER_LINES` and `WEAK_FOOTER_LINES`: a site footer, only in the text's trailing zone
@@ -29,7 +34,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 
 from indexer.ingest.lines import (
@@ -50,6 +55,7 @@ from indexer.ingest.s2_clutter_rules import (
     FONT_OPENER,
     FONT_PART,
     FOOTER_LINES,
+    FOOTNOTE_MARK,
     FOOTNOTE_REF,
     HOME,
     LICENCE_LEFTOVER,
@@ -93,10 +99,18 @@ SHORT_LINE_MAX = 40
 
 @dataclass(frozen=True)
 class CleanedText:
-    """A source text's report paragraphs, and what its dropped page furniture said."""
+    """A source text's report paragraphs, and what its dropped page furniture said.
+
+    `origins[k]` are the indexes (in `split_lines` of the source) of the lines paragraph k
+    was joined from, in order; `dropped` the indexes of the lines removed as clutter, of
+    which `markers` were inline markers (text on both sides of one is one sentence).
+    """
 
     paragraphs: list[str]
     evidence: tuple[Evidence, ...] = ()
+    origins: tuple[tuple[int, ...], ...] = field(default=(), compare=False)
+    dropped: frozenset[int] = field(default=frozenset(), compare=False)
+    markers: frozenset[int] = field(default=frozenset(), compare=False)
 
 
 def clean_source(text: str) -> CleanedText:
@@ -107,9 +121,16 @@ def clean_source(text: str) -> CleanedText:
     """
     lines = split_lines(text)
     dropped, evidence = _find_clutter(lines)
-    kept = [line for i, line in enumerate(lines) if i not in dropped]
+    markers = frozenset(i for i in _inline_markers(lines) if i in dropped)
     found = [ev for i, ev in sorted(evidence, key=lambda item: item[0]) if i in dropped]
-    return CleanedText(rejoin_broken(kept), tuple(dict.fromkeys(found)))
+    paragraphs, origins = _rejoin(lines, dropped, markers)
+    return CleanedText(
+        paragraphs,
+        tuple(dict.fromkeys(found)),
+        origins=origins,
+        dropped=frozenset(dropped),
+        markers=markers,
+    )
 
 
 def clean_paragraphs(text: str) -> list[str]:
@@ -145,6 +166,7 @@ def _find_clutter(lines: list[str]) -> tuple[set[int], list[tuple[int, Evidence]
         if ev is not None:
             evidence.append((i, ev))
     marked.update(_widget_runs(lines))
+    marked.update(_inline_markers(lines))
     for i, line in enumerate(lines):
         if i not in marked and is_clutter(line):
             marked.add(i)
@@ -224,10 +246,6 @@ def _widget_runs(lines: list[str]) -> Iterator[int]:
                 if not PLATFORM_LINE.fullmatch(lines[j]):
                     break
                 yield j
-        elif line == "[" and len(rest) >= 2 and lines[rest[1]] == "]":
-            # A wiki footnote reference: [ / 4 / ]
-            if FOOTNOTE_REF.fullmatch(lines[rest[0]]):
-                yield from (i, rest[0], rest[1])
         elif HOME.fullmatch(line):
             # A nav menu: 首页 / 政务公开 / 政务服务 / 互动交流
             menu = []
@@ -238,6 +256,26 @@ def _widget_runs(lines: list[str]) -> Iterator[int]:
             if len(menu) >= 2:
                 yield i
                 yield from (j for j in menu if not _heads_article(lines, j))
+
+
+def _inline_markers(lines: list[str]) -> Iterator[int]:
+    """A wiki footnote reference copied onto lines of its own: "[ / 4 / ]" or "[4]".
+
+    It sits inside running text ("鄧同志 / [ / 4 / ] / 在唐山"), so it goes and the text
+    around it is joined (`_rejoin`). The bracketed form on three lines is a reference
+    wherever it stands; "[4]" on one line only between two lines of text.
+    """
+    for i, line in enumerate(lines):
+        if line == "[" and i + 2 < len(lines) and lines[i + 2] == "]":
+            if FOOTNOTE_REF.fullmatch(lines[i + 1]):
+                yield from (i, i + 1, i + 2)
+        elif (
+            FOOTNOTE_MARK.fullmatch(line)
+            and 0 < i < len(lines) - 1
+            and lines[i - 1]
+            and lines[i + 1]
+        ):
+            yield i
 
 
 def _breadcrumb_items(lines: list[str], rest: list[int], *, first_is_item: bool) -> Iterator[int]:
@@ -398,18 +436,48 @@ def rejoin_broken(lines: list[str]) -> list[str]:
 
     Blank lines ("") are dropped here, after telling `continues` where they were.
     """
+    return _rejoin(lines, set(), frozenset())[0]
+
+
+def _rejoin(
+    lines: list[str], dropped: set[int], markers: frozenset[int]
+) -> tuple[list[str], tuple[tuple[int, ...], ...]]:
+    """Rejoin the kept lines into paragraphs; return them and the lines each came from.
+
+    A dropped line is passed over as if it were not there, but an inline marker between
+    two lines of text marks them as one sentence (`across_marker`).
+    """
     paragraphs: list[str] = []
-    blank_before = False
-    for line in lines:
-        if not line:
-            blank_before = True
+    origins: list[list[int]] = []
+    blank_before = marker_before = False
+    for i, line in enumerate(lines):
+        if i in dropped:
+            marker_before = marker_before or i in markers
             continue
-        if paragraphs and continues(paragraphs[-1], line, blank_between=blank_before):
+        if not line:
+            blank_before, marker_before = True, False
+            continue
+        if paragraphs and (
+            across_marker(paragraphs[-1], line)
+            if marker_before and not blank_before
+            else continues(paragraphs[-1], line, blank_between=blank_before)
+        ):
             paragraphs[-1] += line
+            origins[-1].append(i)
         else:
             paragraphs.append(line)
-        blank_before = False
-    return paragraphs
+            origins.append([i])
+        blank_before = marker_before = False
+    return paragraphs, tuple(tuple(lines_of) for lines_of in origins)
+
+
+def across_marker(line: str, following: str) -> bool:
+    """Tell whether text on both sides of a removed inline marker is one paragraph.
+
+    A footnote reference sits where the writer's text goes on: the two sides are joined
+    unless the first ends a sentence or is a heading, or the second is one.
+    """
+    return not (line[-1] in SENTENCE_FINAL or is_heading_line(line) or parse_heading(following))
 
 
 def continues(line: str, following: str, *, blank_between: bool = False) -> bool:

@@ -194,6 +194,8 @@ FONT_PART = re.compile(r"(大|中|小|T|[|｜]|[】\]]|\s)+")
 SHARE_LINE = re.compile(rf"分享(?:到|至)?\s*[:：]?(?:\s*(?:{_PLATFORM}|[|｜、,，]))*")
 PLATFORM_LINE = re.compile(rf"(?:\s*(?:{_PLATFORM}|[|｜、,，]))+\s*")
 FOOTNOTE_REF = re.compile(r"[\w ]{1,8}")  # "[ / 4 / ]", "[ / CPC 2 / ]"
+# A reference written on one line of its own: "[4]", "［4］", "[注1]".
+FOOTNOTE_MARK = re.compile(r"[\[［](?:注\s*)?\d{1,3}[\]］]")
 
 # --- Wiki licence blocks --------------------------------------------------------------
 
