@@ -11,11 +11,10 @@ from __future__ import annotations
 import functools
 import json
 import pickle
-import re
 import threading
 import time
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,15 +23,15 @@ import numpy as np
 from . import generations
 from .analysis import Entry, Segmenter, segmenter
 from .errors import IndexMissingError, QueryError
-from .facets import UNKNOWN
+from .filters import FilterMasks, with_filters
 from .generations import ReaderLock
+from .laws import citation_spans
 from .layout import IndexLayout
-from .literal import LiteralIndex
-from .models import Metadata, Report
+from .literal import LiteralIndex, merge_spans
+from .models import Report
 from .normalize import fold
 from .proximity import highlight_spans, highlight_terms, near_mask
 from .query import (
-    FIELDS,
     And,
     Field,
     Near,
@@ -41,8 +40,8 @@ from .query import (
     Or,
     Term,
     YearFilter,
+    cited_laws,
     explain_query,
-    parse_query,
     positive_terms,
 )
 from .ranking import SearchResult
@@ -54,9 +53,6 @@ from .word_index import WordScorer
 if TYPE_CHECKING:
     from .laws import LawLinks
     from .similar import SimilarPassages
-
-FILTER_KEYS = tuple(FIELDS)  # the query language's fields, usable as filters too
-_DEPARTMENT_SUFFIX = re.compile(r"(委员会|办公室|局|厅|委|办|部门)$")
 
 
 def _release(store: ReportStore, scorer: WordScorer, reader_lock: ReaderLock) -> None:
@@ -228,58 +224,19 @@ class SearchEngine:
 
         return LawLinks(self.report_table.live_records)
 
+    @functools.cached_property
+    def filters(self) -> FilterMasks:
+        """What field values select (`filters.py`)."""
+        return FilterMasks(
+            self.report_table,
+            self.passage_report,
+            self.section_of,
+            lambda: self.sections,
+            self.literal,
+            self.store,
+        )
+
     # matching --------------------------------------------------------------------
-
-    def _filter_mask(self, name: str, value: str) -> np.ndarray:
-        if value.strip() == UNKNOWN:
-            return self._unknown_mask(name)
-        needle = fold(value.strip())
-        table = self.report_table
-        if name == "section":
-            sections = self.sections
-            matching = np.fromiter((needle in s for s in sections), bool, len(sections))
-            return matching[self.section_of]
-        if name == "region":
-            reports = table.mask(lambda i: needle in table.region[i])
-        elif name == "dept":
-            # Department types are short labels (民政, 教育体育): match their beginning, so
-            # 教育 finds 教育体育 while 民政 does not find 人民政府; 民政局 means 民政.
-            label = _DEPARTMENT_SUFFIX.sub("", needle) or needle
-            reports = table.mask(lambda i: table.department[i].startswith(label))
-        elif name == "issuer":
-            reports = table.mask(lambda i: needle in table.issuer[i])
-        elif name == "law":
-            reports = table.mask(lambda i: any(needle in law for law in table.laws[i]))
-        else:
-            raise QueryError(f"未知字段 {name}")
-        return reports[self.passage_report]
-
-    def _unknown_mask(self, name: str) -> np.ndarray:
-        """Passages of reports stating nothing for `name` (the facets' 未识别 bucket)."""
-        if name == "section":
-            sections = self.sections
-            return np.fromiter((not s for s in sections), bool, len(sections))[self.section_of]
-        records = self.report_table.records
-        empty: dict[str, Callable[[Metadata], bool]] = {
-            "region": lambda m: not m.province,
-            "dept": lambda m: not m.department,
-            "issuer": lambda m: not m.issuer,
-            "law": lambda m: not m.laws,
-            "year": lambda m: not m.year,
-        }
-        if name not in empty:
-            raise QueryError(f"未知字段 {name}")
-        reports = self.report_table.mask(lambda i: empty[name](records[i].metadata))
-        return reports[self.passage_report]
-
-    def _year_mask(self, low: int | None, high: int | None) -> np.ndarray:
-        years = self.report_table.years
-        reports = years > 0
-        if low is not None:
-            reports &= years >= low
-        if high is not None:
-            reports &= years <= high
-        return reports[self.passage_report]
 
     def _matching(self, tree: Node) -> np.ndarray:
         """Return the sorted ordinals of the live passages matching a parsed query."""
@@ -287,11 +244,11 @@ class SearchEngine:
             # One string, the commonest query: the literal answer is already sorted and
             # live, and a mask over every passage would cost more than the lookup.
             return self.literal.passages_containing(tree.text)
-        mask = self._mask(tree)
+        mask = self._mask(tree, cite=bool(cited_laws(tree)))
         mask &= self.live  # removed passages (a NOT would bring them back)
         return np.flatnonzero(mask)
 
-    def _mask(self, node: Node) -> np.ndarray:
+    def _mask(self, node: Node, *, cite: bool = False) -> np.ndarray:
         if isinstance(node, Term):
             mask = np.zeros(self.passage_count, dtype=bool)
             mask[self.literal.passages_containing(node.text)] = True
@@ -299,20 +256,20 @@ class SearchEngine:
         if isinstance(node, Near):
             return near_mask(self.literal, self.passage_count, node)
         if isinstance(node, Field):
-            return self._filter_mask(node.name, node.value)
+            return self.filters.field(node.name, node.value, cite=cite)
         if isinstance(node, YearFilter):
-            return self._year_mask(node.low, node.high)
+            return self.filters.years(node.low, node.high)
         if isinstance(node, Not):
-            return ~self._mask(node.item)
+            return ~self._mask(node.item)  # a NOT of law: excludes the citing reports
         if isinstance(node, And):
-            mask = self._mask(node.items[0])
+            mask = self._mask(node.items[0], cite=cite)
             for item in node.items[1:]:
-                mask &= self._mask(item)
+                mask &= self._mask(item, cite=cite)
             return mask
         if isinstance(node, Or):
-            mask = self._mask(node.items[0])
+            mask = self._mask(node.items[0], cite=cite)
             for item in node.items[1:]:
-                mask |= self._mask(item)
+                mask |= self._mask(item, cite=cite)
             return mask
         raise TypeError(f"unexpected query node {node!r}")
 
@@ -334,7 +291,7 @@ class SearchEngine:
         if sort not in SORTS:
             known = "、".join(f"{name}（{label}）" for name, label in SORTS.items())
             raise QueryError(f"未知排序方式 {sort}", hint=f"可用：{known}")
-        tree = _with_filters(query, filters or {})
+        tree = with_filters(query, filters or {})
         ordinals = self._matching(tree)
         terms = positive_terms(tree)
         words = [w for term in terms for w in self.segmenter.words(term)]
@@ -349,6 +306,7 @@ class SearchEngine:
             query=query,
             interpretation=explain_query(tree),
             terms=highlight_terms(tree),
+            laws=tuple(cited_laws(tree)),
             ordinals=ordinals,
             passage_scores=passage_scores,
             sort=sort,
@@ -361,13 +319,25 @@ class SearchEngine:
     def report(self, report_id: str) -> Report:
         return self.store.report(report_id)
 
-    def report_highlights(self, report_id: str, query: str) -> dict[str, list[tuple[int, int]]]:
-        """Return, per passage id, the spans of the query's terms in that report."""
+    def report_highlights(
+        self,
+        report_id: str,
+        query: str,
+        filters: Mapping[str, Sequence[str]] | None = None,
+    ) -> dict[str, list[tuple[int, int]]]:
+        """Return, per passage id, the spans of the query's terms in that report.
+
+        With only a law: (in the query or the filters), the spans are its citations.
+        """
         report = self.store.report(report_id)
-        terms = highlight_terms(parse_query(query))
+        tree = with_filters(query, filters or {})
+        terms = highlight_terms(tree)
+        laws = cited_laws(tree)
         spans = {}
         for passage in report.passages:
             found = highlight_spans(fold(passage.text), terms)
+            if laws:
+                found = merge_spans([*found, *citation_spans(passage.text, laws)])
             if found:
                 spans[passage.passage_id] = found
         return spans
@@ -385,30 +355,3 @@ def _current_generation(index_dir: Path) -> str:
             hint="先运行 python -m indexer build SOURCE… --index DIR",
         )
     return name
-
-
-def _filter_node(name: str, value: str) -> Node:
-    """One filter value as a query node; year=未识别 is "no year stated" (no year ≥ 1)."""
-    if name != "year":
-        return Field(name, value)
-    return parse_query(f"year:{value}")
-
-
-def _with_filters(query: str, filters: Mapping[str, Sequence[str]]) -> Node:
-    """Parse the query and AND it with the filters (alternatives within a field).
-
-    A blank query with filters means "everything the filters allow", so browsing by
-    province or year needs no search term.
-    """
-    clauses: list[Node] = []
-    for name, values in filters.items():
-        if name not in FILTER_KEYS:
-            raise QueryError(f"未知筛选条件 {name}", hint=f"可用：{', '.join(FILTER_KEYS)}")
-        options = [v.strip() for v in values if v and v.strip()]
-        if not options:
-            continue
-        parsed = [_filter_node(name, v) for v in options]
-        clauses.append(parsed[0] if len(parsed) == 1 else Or(tuple(parsed)))
-    if query.strip() or not clauses:
-        clauses.insert(0, parse_query(query))  # an empty query with no filter is an error
-    return clauses[0] if len(clauses) == 1 else And(tuple(clauses))

@@ -2,8 +2,10 @@
 
 Every report is counted once per facet; a report that states no province, department or
 year is counted under `UNKNOWN` (未识别), so each of those facets adds up to the result's
-totals. `UNKNOWN` is also a filter value (`region:未识别`, `dept=未识别`, `year=未识别`)
-selecting exactly the reports of that bucket.
+totals; so do a province's cities and a city's counties (a report naming the province but
+no city counts under the province's 未识别 city). `UNKNOWN` is also a filter value
+(`region:未识别`, `dept=未识别`, `year=未识别`, the path `浙江省 未识别`) selecting exactly the
+reports of that bucket: a facet value, clicked, selects exactly the reports it counts.
 """
 
 from __future__ import annotations
@@ -39,8 +41,8 @@ Facets = dict[str, list[dict[str, Any]]]
 def region_path(*parts: str) -> str:
     """Return the region filter value naming exactly this province (city, county).
 
-    The region filter matches inside "province city county", so the joined path selects
-    that place and nothing with a similar name elsewhere.
+    A path of two or three parts matches each level exactly (`UNKNOWN` as a part: that
+    level is not stated), so it selects that place and nothing with a similar name.
     """
     return " ".join(parts)
 
@@ -67,10 +69,12 @@ class FacetCounter:
             found["department"].append((ordinal, (meta.department or UNKNOWN,)))
             found["year"].append((ordinal, (str(meta.year) if meta.year else UNKNOWN,)))
             found["law"].extend((ordinal, (law,)) for law in dict.fromkeys(meta.laws) if law)
+            # A place's lower levels add up to it: what names no lower level is 未识别 there.
+            if meta.province:
+                found["city"].append((ordinal, (meta.province, meta.city or UNKNOWN)))
             if meta.city:
-                found["city"].append((ordinal, (meta.province, meta.city)))
-            if meta.county:
-                found["county"].append((ordinal, (meta.province, meta.city, meta.county)))
+                place = (meta.province, meta.city, meta.county or UNKNOWN)
+                found["county"].append((ordinal, place))
         # name → (reports, codes, keys, ranks, unknown flags): report[i] has value codes[i].
         self._facets: dict[str, tuple[np.ndarray, ...]] = {}
         self._keys: dict[str, list[tuple[str, ...]]] = {}
@@ -79,7 +83,7 @@ class FacetCounter:
             code_of = {key: code for code, key in enumerate(keys)}
             reports = np.fromiter((o for o, _ in pairs), np.int64, len(pairs))
             codes = np.fromiter((code_of[k] for _, k in pairs), np.int64, len(pairs))
-            unknown = np.array([key == (UNKNOWN,) for key in keys], dtype=bool)
+            unknown = np.array([key[-1] == UNKNOWN for key in keys], dtype=bool)
             self._facets[name] = (reports, codes, unknown)
             self._keys[name] = keys
 

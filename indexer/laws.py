@@ -9,10 +9,11 @@ files of its own.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .ingest.s5_citations import book_spans, canonical_law_name, is_law_title
+from .normalize import fold
 from .store import ReportRecord
 
 
@@ -24,6 +25,27 @@ class Citation:
     end: int
     report_id: str
     name: str
+
+
+def law_key(name: str) -> str:
+    """What makes two spellings of a law one law: its canonical name, folded."""
+    return fold(canonical_law_name(name))
+
+
+def citation_spans(text: str, laws: Iterable[str]) -> list[tuple[int, int]]:
+    """Return the spans of the 《…》 titles in `text` citing one of `laws`, brackets included.
+
+    A citation is any spelling of the law's canonical name (《中华人民共和国行政复议法》,
+    《行政复议法（2017年修正）》 and 《行政复议法》 alike). Spans are in `text`'s characters.
+    """
+    keys = {law_key(law) for law in laws}
+    if not keys:
+        return []
+    return [
+        (match.start(), match.end())
+        for match in book_spans(text)
+        if law_key(text[match.start(1) : match.end(1)]) in keys
+    ]
 
 
 class LawLinks:

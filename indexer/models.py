@@ -84,8 +84,11 @@ class Metadata:
         source="date_source"
     )  # the date it was issued or delivered: "2024-01-15", "2024-01", ""
     date_source: str = _field()
+    # its own document number (发文字号): a page's info table, or a line of its head alone
+    doc_number: str = _field(source="doc_number_source")
+    doc_number_source: str = _field()
     laws: list[str] = _field([])  # noqa: RUF009 (a default_factory; see _field)
-    doc_numbers: list[str] = _field([])  # noqa: RUF009
+    doc_numbers: list[str] = _field([])  # noqa: RUF009 (the numbers its text quotes)
     boundary: str = _field()  # why the report was taken to start where it does in its file
 
     def as_dict(self) -> dict[str, Any]:

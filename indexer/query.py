@@ -307,6 +307,33 @@ def parse_query(text: str) -> Node:
 # --- Reading the tree back -----------------------------------------------------------------
 
 
+def cited_laws(node: Node) -> list[str]:
+    """Return the laws a query looks for citations of: `law:` fields when it has no term.
+
+    `law:行政复议法` alone asks where the law is cited, so it matches (and marks) the
+    passages citing it; beside a text term it only narrows the reports, like any field.
+
+    >>> cited_laws(parse_query("law:行政复议法 region:浙江")), cited_laws(parse_query("law:X 复议"))
+    (['行政复议法'], [])
+    """
+    if positive_terms(node):
+        return []
+    found: dict[str, None] = {}
+
+    def walk(n: Node, negated: bool) -> None:
+        if isinstance(n, Field):
+            if n.name == "law" and not negated:
+                found.setdefault(n.value)
+        elif isinstance(n, Not):
+            walk(n.item, not negated)
+        elif isinstance(n, And | Or):
+            for item in n.items:
+                walk(item, negated)
+
+    walk(node, False)
+    return list(found)
+
+
 def positive_terms(node: Node) -> list[str]:
     """Return the literal strings searched for (not under an odd number of NOTs), first seen first.
 
@@ -385,6 +412,9 @@ def explain_query(node: Node) -> str:
     '「复议」（注：「复议*」按「复议」查找：逐字查找本来就包括更长的词，不需要 *）'
     """
     said = _explain(node)
+    cited = cited_laws(node)
+    if cited:
+        said += "（只有法律条件：列出引用" + "、".join(f"《{law}》" for law in cited) + "的段落）"
     forgiven = notes(node)
     return f"{said}（注：{'；'.join(forgiven)}）" if forgiven else said
 

@@ -13,6 +13,7 @@ FIELDS: Mapping[str, str] = MappingProxyType(
         "year": "报告年份，如 year:2023、year:2021-2023、year:>=2021",
         "issuer": "发布报告的机关，如 issuer:南湖区人民政府",
         "law": "报告引用的法律法规，如 law:行政复议法",
+        "docno": "报告的发文字号，如 文号:东政〔2023〕5号（括号写法不限）",
         "section": "段落所在章节的标题，如 section:行政复议",
     }
 )
@@ -25,6 +26,7 @@ FIELD_NAMES_ZH: dict[str, tuple[str, ...]] = {
     "year": ("年份",),
     "issuer": ("发布机关", "发文单位"),
     "law": ("法律", "法规"),
+    "docno": ("文号", "发文字号"),
     "section": ("章节",),
 }
 

@@ -15,6 +15,8 @@ import numpy as np
 
 from . import sorting
 from .facets import PUBLIC_FACETS, Facets
+from .laws import citation_spans
+from .literal import merge_spans
 from .proximity import highlight_spans
 from .results import Hit, ReportGroup
 
@@ -38,6 +40,7 @@ class SearchResult:
         query: str,
         interpretation: str,
         terms: list[str],
+        laws: tuple[str, ...] = (),
         ordinals: np.ndarray,
         passage_scores: np.ndarray,
         sort: str,
@@ -46,6 +49,7 @@ class SearchResult:
         self.query = query
         self.interpretation = interpretation
         self.terms = terms
+        self.laws = laws  # law: alone marks where the law is cited (`query.cited_laws`)
         self.took_ms = 0.0
         self.total_passages = len(ordinals)
         if engine.reports_in_ordinal_order:
@@ -136,6 +140,8 @@ class SearchResult:
             report = engine.report_table.records[record.report_ordinal]
             passage = record.passage
             spans = highlight_spans(engine.literal.folded_passage(int(ordinal)), self.terms)
+            if self.laws:
+                spans = merge_spans([*spans, *citation_spans(passage.text, self.laws)])
             hits.append(
                 Hit(
                     report_id=report.report_id,

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .facets import FacetCounter
+from .ingest.s5_citations import doc_number_key
 from .models import Metadata
 from .normalize import fold
 from .store import ReportRecord
@@ -47,12 +48,25 @@ class ReportTable:
         ]
 
     @functools.cached_property
+    def places(self) -> list[tuple[str, str, str]]:
+        """Each report's (province, city, county), folded: region paths match them exactly."""
+        return [
+            (fold(r.metadata.province), fold(r.metadata.city), fold(r.metadata.county))
+            for r in self.records
+        ]
+
+    @functools.cached_property
     def department(self) -> list[str]:
         return [fold(r.metadata.department) for r in self.records]
 
     @functools.cached_property
     def issuer(self) -> list[str]:
         return [fold(r.metadata.issuer) for r in self.records]
+
+    @functools.cached_property
+    def doc_number(self) -> list[str]:
+        """Each report's own document number, folded, brackets unified (`doc_number_key`)."""
+        return [fold(doc_number_key(r.metadata.doc_number)) for r in self.records]
 
     @functools.cached_property
     def laws(self) -> list[list[str]]:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .errors import QueryError
+from .filters import with_filters
 from .normalize import fold
 from .query import Near, Term
 from .query_rewrite import quote_term
@@ -37,10 +38,8 @@ _NOT_A_CHARACTER = re.compile(r"[\s。！？!?，,；;：:、]")
 
 
 def _count(engine: SearchEngine, query: str, filters: Mapping[str, Sequence[str]]) -> int:
-    from .engine import _with_filters  # the one place filters get their meaning
-
     try:
-        tree = _with_filters(query, filters)
+        tree = with_filters(query, filters)
     except QueryError:
         return 0
     return int(np.count_nonzero(engine._mask(tree) & engine.live))

@@ -10,9 +10,10 @@ import pytest
 
 from indexer.build import build_index
 from indexer.engine import SearchEngine
-from indexer.laws import LawLinks
+from indexer.laws import LawLinks, citation_spans
 from indexer.models import Metadata
 from indexer.store import ReportRecord
+from tests.helpers import nonempty
 
 LAW_TEXT = (
     "# 中华人民共和国行政复议法\n\n"
@@ -117,7 +118,7 @@ def test_citations_link_in_passages_and_nest_with_highlights(law_engine, law_cli
 def test_a_law_report_lists_the_reports_citing_it(law_engine, law_client):
     html = law_client.get(f"/reports/{law_id(law_engine)}").get_data(as_text=True)
     assert "引用本法的报告" in html
-    for record in citers(law_engine):
+    for record in nonempty(citers(law_engine), "citing reports"):
         assert f'href="/reports/{record.report_id}"' in html
     sample = citers(law_engine)[0].report_id
     assert "引用本法的报告" not in law_client.get(f"/reports/{sample}").get_data(as_text=True)
@@ -125,7 +126,11 @@ def test_a_law_report_lists_the_reports_citing_it(law_engine, law_client):
 
 def test_a_report_without_law_in_the_corpus_has_no_citation_links(client, engine):
     cited = next(r for r in engine.report_summaries() if r.metadata.laws)
-    html = client.get(f"/reports/{cited.report_id}").get_data(as_text=True)
+    response = client.get(f"/reports/{cited.report_id}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    # It cites 《行政复议法》 (or another law) in the text, but the corpus holds no such law.
+    assert f"《{cited.metadata.laws[0]}》" in html or "《中华人民共和国" in html
     assert 'class="law-cite"' not in html
 
 
@@ -180,3 +185,53 @@ def test_linked_marks_escape_text_and_urls_and_nest():
 def test_the_law_facet_links_a_law_the_corpus_holds(law_engine, law_client):
     html = law_client.get("/search?q=行政复议").get_data(as_text=True)
     assert f'class="law-text" href="/reports/{law_id(law_engine)}"' in html
+
+
+# --- law: alone asks where a law is cited ---------------------------------------------
+
+
+def passages_citing(engine: SearchEngine, law: str) -> set[str]:
+    """Brute force: every passage with a 《…》 citation of `law`, any spelling of its name."""
+    return {
+        p.passage_id
+        for r in engine.report_summaries()
+        for p in engine.report(r.report_id).passages
+        if citation_spans(p.text, [law])
+    }
+
+
+def test_law_alone_finds_the_passages_citing_the_law_marked_at_the_citation(
+    engine: SearchEngine,
+) -> None:
+    result = engine.search("law:行政复议法")
+    expected = nonempty(passages_citing(engine, "行政复议法"), "citations of 行政复议法")
+    hits = result.hits(0, None)
+    assert {h.passage_id for h in hits} == expected
+    for hit in nonempty(hits):
+        marked = [hit.text[a:b] for a, b in hit.highlights]
+        assert marked and all(m.startswith("《") and m.endswith("》") for m in marked), marked
+        assert all("行政复议法" in m for m in marked)
+    # Any spelling of the law asks the same: 中华人民共和国…, traditional characters.
+    for spelling in ("law:中华人民共和国行政复议法", "法律:行政復議法"):
+        assert {h.passage_id for h in engine.search(spelling).iter_hits()} == expected
+
+
+def test_law_beside_a_text_query_filters_reports_as_any_field(engine: SearchEngine) -> None:
+    filtered = engine.search("法治 law:行政复议法")
+    citing = {r.report_id for r in citers(engine)}
+    groups = nonempty(filtered.groups(0, None), "reports")
+    assert {g.report_id for g in groups} <= citing
+    everywhere = engine.search("法治", filters={"law": ["行政复议法"]})
+    assert everywhere.total_passages == filtered.total_passages
+    assert everywhere.total_passages > len(passages_citing(engine, "行政复议法"))
+
+
+def test_law_chosen_as_a_filter_alone_lists_and_marks_its_citations(client, engine) -> None:
+    response = client.get("/search", query_string={"law": "行政复议法"})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert html.count("<mark>《") >= 1
+    report = next(r for r in citers(engine))
+    page = client.get(f"/reports/{report.report_id}", query_string={"law": "行政复议法"})
+    assert page.status_code == 200
+    assert "<mark>《" in page.get_data(as_text=True)

@@ -293,8 +293,12 @@ def test_year_accepts_a_year_a_range_or_a_comparison(value, low, high):
         ("地区：", "字段 region 缺少值", 3),
         ('section:""', "引号里没有内容", 8),
         ("dept:(a OR b)", "字段值不能用括号分组", 5),
-        ("foo:bar", "未知字段 foo，可用字段：region, dept, year, issuer, law, section", 0),
-        ("行政复议 Foo:bar", "未知字段 Foo，可用字段：region, dept, year, issuer, law, section", 5),
+        ("foo:bar", "未知字段 foo，可用字段：region, dept, year, issuer, law, docno, section", 0),
+        (
+            "行政复议 Foo:bar",
+            "未知字段 Foo，可用字段：region, dept, year, issuer, law, docno, section",
+            5,
+        ),
         ("year:abc", "年份写法不对：abc", 5),
         ("year:23", "年份写法不对：23", 5),
         ("year:2021-", "年份写法不对：2021-", 5),
@@ -375,7 +379,10 @@ def test_positive_terms_see_through_double_negation_and_leave_out_fields():
         ("year:2021..2023 a", "年份=2021至2023 且 「a」"),
         ("year:<2023 a", "年份≤2022 且 「a」"),
         ("year:>2020 a", "年份≥2021 且 「a」"),
-        ("issuer:x law:y section:z", "发布机关=x 且 法律=y 且 章节=z"),
+        (
+            "issuer:x law:y section:z",
+            "发布机关=x 且 法律=y 且 章节=z（只有法律条件：列出引用《y》的段落）",
+        ),
     ],
 )
 def test_describe_says_in_chinese_how_the_query_was_read(text, described):

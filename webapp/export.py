@@ -18,7 +18,7 @@ from .query_assist import parse_refined
 
 bp = Blueprint("export", __name__)
 
-COLUMNS = ["report_id", *HIT_FIELDS, "section", "text", "permalink", "citation"]
+COLUMNS = ["report_id", *HIT_FIELDS, "section", "text", "permalink", "citation", "doc_number"]
 BOM = "\ufeff"  # lets Excel recognise UTF-8 and show the Chinese correctly
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -56,6 +56,7 @@ def export_csv():
                 hit.text,
                 url,
                 hit.citation(url),
+                hit.metadata.doc_number,
             ]
             yield csv_line([cell(v) for v in values])
 

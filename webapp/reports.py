@@ -76,8 +76,9 @@ def show(report_id: str):
     state = SearchParams()
     try:
         state = parse_refined(request.args, parse_state)
-        if state.q:
-            highlights = engine.report_highlights(report_id, state.q)
+        if state.q or state.filters:
+            # law: alone marks the law's citations, whether typed or chosen as a filter.
+            highlights = engine.report_highlights(report_id, state.q, state.filters)
     except (BadParameter, QueryError) as exc:
         # The report is still worth showing; say why nothing is highlighted.
         error, status = exc, exc.status

@@ -13,7 +13,8 @@ stage  module              what
                            guard falling back to the whole body)
 1      s1_properties       what a file says of itself: headline, page title, info table,
                            docx and PDF properties → `Evidence`
-2      s2_clean            drop site clutter, rejoin paragraphs broken mid-sentence
+2      s2_clean            drop site clutter; map each paragraph to its source lines
+2      s2_rejoin           rejoin paragraphs broken mid-sentence or by a removed marker
 2      s2_clutter_rules    the clutter line rules: breadcrumbs, widgets, footers, licences
 2      s2_page_info        a page's info table and meta lines → `Evidence`
 3      s3_split            one file → its reports, each boundary with its reason
@@ -44,6 +45,7 @@ from indexer.ingest.s1_names import readable, source_name, storable
 from indexer.ingest.s1_read import read_source
 from indexer.ingest.s2_clean import clean_source
 from indexer.ingest.s3_split import split_explained
+from indexer.ingest.s5_citations import doc_number_key
 from indexer.ingest.s5_filename import file_name_evidence
 from indexer.ingest.s6_identify import make_report
 from indexer.models import Evidence, Report, Skipped, SourceText
@@ -79,6 +81,7 @@ def parse_source(source: SourceText, *, name: str | None = None) -> list[Report]
     paragraphs, page_evidence = _clean(source.text)
     chunks = [chunk for chunk in split_explained(paragraphs) if chunk.paragraphs]
     file_evidence: tuple[Evidence, ...] = ()
+    front: list[str] = []
     if len(chunks) == 1:
         file_evidence = (
             *source.evidence,
@@ -86,6 +89,7 @@ def parse_source(source: SourceText, *, name: str | None = None) -> list[Report]
             # A GBK file name is read as GB18030, not left with escapes, for its title.
             *file_name_evidence(readable(source.path.name)),
         )
+        front = front_matter(file_evidence, chunks[0].paragraphs)
     return [
         make_report(
             chunk.paragraphs,
@@ -93,8 +97,23 @@ def parse_source(source: SourceText, *, name: str | None = None) -> list[Report]
             position=position,
             evidence=file_evidence,
             boundary=chunk.reason,
+            front_matter=front,
         )
         for position, chunk in enumerate(chunks, 1)
+    ]
+
+
+def front_matter(evidence: Sequence[Evidence], paragraphs: Sequence[str]) -> list[str]:
+    """Lines of the page to keep with the report: a 发文字号 its text does not state.
+
+    An info table is page furniture, removed from the text, but its 文号 is what a
+    researcher cites and searches by: it leads the report's passages as the row it was.
+    """
+    text = doc_number_key("\n".join(paragraphs))
+    return [
+        f"发文字号：{e.value.strip()}"
+        for e in dict.fromkeys(evidence)
+        if e.field == "doc_number" and doc_number_key(e.value) not in text
     ]
 
 

@@ -38,9 +38,6 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from indexer.ingest.lines import (
-    has_closing_cue,
-    has_opening_cue,
-    is_heading_line,
     is_salutation,
     is_signature_line,
     is_title_line,
@@ -77,24 +74,11 @@ from indexer.ingest.s2_clutter_rules import (
     is_sentence,
 )
 from indexer.ingest.s2_page_info import info_table, page_meta_evidence
+from indexer.ingest.s2_rejoin import CONTINUES, SENTENCE_FINAL, SHORT_LINE_MAX, rejoin
 from indexer.models import Evidence
-
-# A line opening on a full date is an entry of its own (a chronology, a dated notice):
-# "2012年8月31日 第十一届全国人民代表大会常务委员会…第一次修正".
-_DATED_START = re.compile(r"(\d{4}|[〇○零一二三四五六七八九]{4})年\d{1,2}月\d{1,2}日")
 
 # Beyond str.isspace (which covers U+3000 and NBSP): zero-width space and BOM.
 _EDGE_SPACE = re.compile(r"^[\s\u200b\ufeff]+|[\s\u200b\ufeff]+$")
-
-# A line ending in one of these has finished its sentence (or its quotation, or its
-# parenthesis) and never continues on the next line.
-SENTENCE_FINAL = "。！？；：…”’」』）)!?;:."
-# A line ending in one of these is cut in the middle of a sentence for certain.
-MID_SENTENCE = "、，,（(《“‘—-"
-# A line starting with one of these cannot start a paragraph.
-_CONTINUES = "，,。、；;：:！!？?）)》”’」』"
-# Shorter lines without final punctuation are titles, issuers or dates, not fragments.
-SHORT_LINE_MAX = 40
 
 
 @dataclass(frozen=True)
@@ -123,7 +107,7 @@ def clean_source(text: str) -> CleanedText:
     dropped, evidence = _find_clutter(lines)
     markers = frozenset(i for i in _inline_markers(lines) if i in dropped)
     found = [ev for i, ev in sorted(evidence, key=lambda item: item[0]) if i in dropped]
-    paragraphs, origins = _rejoin(lines, dropped, markers)
+    paragraphs, origins = rejoin(lines, dropped, markers)
     return CleanedText(
         paragraphs,
         tuple(dict.fromkeys(found)),
@@ -207,7 +191,7 @@ def _licence_runs(lines: list[str]) -> Iterator[int]:
             if not (
                 LICENCE_WORDING.search(line)
                 or LICENCE_LEFTOVER.fullmatch(line)
-                or line[0] in _CONTINUES
+                or line[0] in CONTINUES
                 or previous == "↑"
                 or (previous[-1] not in SENTENCE_FINAL and len(line) <= 30)
                 or (len(line) <= 24 and not re.search(r"[。！？!?]", line))
@@ -262,7 +246,7 @@ def _inline_markers(lines: list[str]) -> Iterator[int]:
     """A wiki footnote reference copied onto lines of its own: "[ / 4 / ]" or "[4]".
 
     It sits inside running text ("鄧同志 / [ / 4 / ] / 在唐山"), so it goes and the text
-    around it is joined (`_rejoin`). The bracketed form on three lines is a reference
+    around it is joined (`s2_rejoin.rejoin`). The bracketed form on three lines is a reference
     wherever it stands; "[4]" on one line only between two lines of text.
     """
     for i, line in enumerate(lines):
@@ -426,89 +410,3 @@ def _trailing_footer(lines: list[str], marked: set[int]) -> Iterator[int]:
             yield i
         elif kind == "weak" and footer_seen:
             yield i
-
-
-# --- Rejoining broken paragraphs ------------------------------------------------------
-
-
-def rejoin_broken(lines: list[str]) -> list[str]:
-    """Merge each line broken mid-sentence with the line that continues it, adding nothing.
-
-    Blank lines ("") are dropped here, after telling `continues` where they were.
-    """
-    return _rejoin(lines, set(), frozenset())[0]
-
-
-def _rejoin(
-    lines: list[str], dropped: set[int], markers: frozenset[int]
-) -> tuple[list[str], tuple[tuple[int, ...], ...]]:
-    """Rejoin the kept lines into paragraphs; return them and the lines each came from.
-
-    A dropped line is passed over as if it were not there, but an inline marker between
-    two lines of text marks them as one sentence (`across_marker`).
-    """
-    paragraphs: list[str] = []
-    origins: list[list[int]] = []
-    blank_before = marker_before = False
-    for i, line in enumerate(lines):
-        if i in dropped:
-            marker_before = marker_before or i in markers
-            continue
-        if not line:
-            blank_before, marker_before = True, False
-            continue
-        if paragraphs and (
-            across_marker(paragraphs[-1], line)
-            if marker_before and not blank_before
-            else continues(paragraphs[-1], line, blank_between=blank_before)
-        ):
-            paragraphs[-1] += line
-            origins[-1].append(i)
-        else:
-            paragraphs.append(line)
-            origins.append([i])
-        blank_before = marker_before = False
-    return paragraphs, tuple(tuple(lines_of) for lines_of in origins)
-
-
-def across_marker(line: str, following: str) -> bool:
-    """Tell whether text on both sides of a removed inline marker is one paragraph.
-
-    A footnote reference sits where the writer's text goes on: the two sides are joined
-    unless the first ends a sentence or is a heading, or the second is one.
-    """
-    return not (line[-1] in SENTENCE_FINAL or is_heading_line(line) or parse_heading(following))
-
-
-def continues(line: str, following: str, *, blank_between: bool = False) -> bool:
-    """Tell whether `following` is the rest of the sentence `line` breaks off.
-
-    Conservative: a heading line, a line ending with sentence-final punctuation, or a
-    line followed by a heading never continues. A line ending in 、 or a comma does,
-    even across a blank line (some sites put one after every line). Otherwise (it ends
-    in a character) it continues only when no blank line separates them, it is longer
-    than a title, and the next line does not look like the start of a paragraph.
-    """
-    if line[-1] in SENTENCE_FINAL or is_heading_line(line) or parse_heading(following):
-        return False
-    if line[-1] in MID_SENTENCE:
-        return True
-    if blank_between:
-        return False
-    if following[0] in _CONTINUES:
-        return True
-    if len(line) <= SHORT_LINE_MAX or is_title_line(line) or is_salutation(line):
-        return False
-    return not starts_paragraph(following)
-
-
-def starts_paragraph(line: str) -> bool:
-    """Tell whether a line reads like the beginning of a paragraph of its own."""
-    return (
-        parse_heading(line) is not None
-        or _DATED_START.match(line) is not None
-        or is_title_line(line)
-        or is_salutation(line)
-        or has_opening_cue(line)
-        or has_closing_cue(line)
-    )

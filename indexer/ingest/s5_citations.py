@@ -156,6 +156,35 @@ _LEAD_IN = re.compile(
 )
 
 
+# Every bracket a year is written in, made one, so two spellings of a number compare equal.
+_DOC_BRACKETS = str.maketrans("[［(（【]］)）】", "〔〔〔〔〔〕〕〕〕〕")
+
+
+def doc_number_key(written: str) -> str:
+    """What makes two spellings of a document number one: brackets and spaces unified.
+
+    >>> doc_number_key("浙民法 [2023] 45号") == doc_number_key("浙民法〔2023〕45号")
+    True
+    """
+    return re.sub(r"\s+", "", written).translate(_DOC_BRACKETS)
+
+
+# A number standing alone on a line of the document's head, as under the 发文机关标志:
+# "东政〔2023〕5号", "（浙民法〔2023〕45号）".
+_HEADER_NUMBER = re.compile(
+    rf"[（(]?\s*([{_CJK}]{{1,12}}\s*[〔\[［(（【]\s*(?:19|20)\d\d\s*[〕\]］)）】]\s*第?\s*\d{{1,5}}\s*号)\s*[）)]?"
+)
+
+
+def header_doc_number(head: list[str]) -> str:
+    """The report's own document number: one standing alone on a line of its head, or ""."""
+    for line in head:
+        found = _HEADER_NUMBER.fullmatch(line.strip())
+        if found:
+            return re.sub(r"\s+", "", found.group(1))
+    return ""
+
+
 def extract_doc_numbers(text: str) -> list[str]:
     """Return official document numbers (浙民法〔2023〕45号), unique, in order of first use.
 

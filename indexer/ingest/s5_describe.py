@@ -47,7 +47,12 @@ from indexer.ingest.lines import (
     opens_with_dateline,
     parse_heading,
 )
-from indexer.ingest.s5_citations import book_spans, extract_doc_numbers, extract_laws
+from indexer.ingest.s5_citations import (
+    book_spans,
+    extract_doc_numbers,
+    extract_laws,
+    header_doc_number,
+)
 from indexer.ingest.s5_dates import find_dates, first_year
 from indexer.ingest.s5_organs import (
     DEPARTMENTS,
@@ -92,6 +97,10 @@ def describe_report(
         department_source = ""
 
     date, date_source = _date(body, signed, found)
+    doc_number, doc_number_source = header_doc_number(paragraphs[: title_end + 2]), "text"
+    if not doc_number:
+        item = found.first("doc_number")
+        doc_number, doc_number_source = (item.value.strip(), item.source) if item else ("", "")
     year, year_source = _year(
         title, title_source, body, found, date, date_source, authored(text, voice)
     )
@@ -111,6 +120,8 @@ def describe_report(
         date=date,
         date_source=date_source,
         laws=extract_laws(text),
+        doc_number=doc_number,
+        doc_number_source=doc_number_source,
         doc_numbers=extract_doc_numbers(text),
         boundary=boundary,
     )

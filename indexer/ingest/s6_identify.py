@@ -26,8 +26,13 @@ def make_report(
     position: int,
     evidence: Sequence[Evidence] = (),
     boundary: str = "",
+    front_matter: Sequence[str] = (),
 ) -> Report:
     """Build a report from its paragraphs.
+
+    `front_matter` are lines the file states about the report outside its text (a portal
+    page's "发文字号：东政〔2023〕5号" row): they lead its passages, so they are searched
+    and shown, but play no part in reading its metadata from the text.
 
     Ids come from content alone, never from paths or build order, so re-ingesting the
     same text gives the same ids and a link to a passage survives rebuilds. A paragraph
@@ -35,14 +40,16 @@ def make_report(
     paragraph longer than `s6_cut.MAX_PASSAGE_CHARS` becomes several passages, each in
     its paragraph's section; the report id is still that of its paragraphs.
     """
-    report_id = _digest("report", *paragraphs)[:REPORT_ID_LENGTH]
+    report_id = _digest("report", *front_matter, *paragraphs)[:REPORT_ID_LENGTH]
     seen: Counter[str] = Counter()
     passages: list[Passage] = []
     offset = 0
-    sections = outline(paragraphs)
+    sections = [((), False)] * len(front_matter) + outline(paragraphs)
     pieces = [
         (text, section, is_heading)
-        for paragraph, (section, is_heading) in zip(paragraphs, sections, strict=True)
+        for paragraph, (section, is_heading) in zip(
+            [*front_matter, *paragraphs], sections, strict=True
+        )
         for text in cut_paragraph(paragraph)
     ]
     for index, (text, section, is_heading) in enumerate(pieces):
