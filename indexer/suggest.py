@@ -4,8 +4,14 @@ Candidates, tried in this order and each counted exactly (the literal index, as 
 
 1. a term that occurs nowhere, with one character replaced by one the corpus has in that
    place (行政复仪 → 行政复议): read off the passages that hold the rest of the term;
-2. the longest part of such a term that occurs (行政复议办公会 → 行政复议);
+2. the longest part of such a term that occurs, cut between jieba's words
+   (行政复议办公会 → 行政复议, never 行政复 or the 20 of 2035年);
 3. the query with one of its terms or filters left out, or 同句/NEAR relaxed to 同段.
+
+A suggestion is written as the user and the corpus write it: matching folds 同 and 仝, 了
+and 瞭 together, but a suggestion never shows the folded form (邓仝志 for 邓同志). A
+replacement that leaves a function character at the term's edge (行政复议和) is a fragment,
+not a query anyone means, and is not offered.
 
 Traditional and simplified forms need no suggestion: every term is already matched in
 both scripts (`normalize.fold`). Work is bounded: a few hundred passages read per term
@@ -35,6 +41,8 @@ MAX_CANDIDATES = 40
 PASSAGES_READ = 300  # per term position, for one-character replacements
 REPLACEMENTS = 3  # per term position
 _NOT_A_CHARACTER = re.compile(r"[\s。！？!?，,；;：:、]")
+# Characters that join or qualify words: a term ending or starting with one is a fragment.
+_FUNCTION_CHARACTERS = frozenset("的了和与及或在是等并而对为以把被从向于将着过也又之其")
 
 
 def _count(engine: SearchEngine, query: str, filters: Mapping[str, Sequence[str]]) -> int:
@@ -45,9 +53,11 @@ def _count(engine: SearchEngine, query: str, filters: Mapping[str, Sequence[str]
     return int(np.count_nonzero(engine._mask(tree) & engine.live))
 
 
-def _replacements(engine: SearchEngine, term: str) -> list[str]:
-    """Return strings one character different from `term` that passages hold, commonest first."""
+def _replacements(engine: SearchEngine, written: str) -> list[str]:
+    """Return strings one character different from `written` that passages hold, commonest
+    first, in the user's writing but for the new character, as the passage writes it."""
     literal = engine.literal
+    term = fold(written)
     found: Counter[str] = Counter()
     for i in range(len(term)):
         before, after = term[:i], term[i + 1 :]
@@ -56,23 +66,42 @@ def _replacements(engine: SearchEngine, term: str) -> list[str]:
         lists = [literal.passages_containing(part) for part in (before, after) if part]
         candidates = lists[0] if len(lists) == 1 else np.intersect1d(lists[0], lists[1])
         pattern = re.compile(f"{re.escape(before)}(.){re.escape(after)}")
-        here: Counter[str] = Counter()
+        here: Counter[tuple[int, int]] = Counter()  # (ordinal, offset) of one place per text
+        seen: dict[str, tuple[int, int]] = {}
         for ordinal in candidates[:PASSAGES_READ].tolist():
             text = literal.folded_passage(ordinal)
             for m in pattern.finditer(text):
                 if not _NOT_A_CHARACTER.match(m[1]) and m[1] != term[i]:
-                    here[m[0]] += 1
-        found.update(dict(here.most_common(REPLACEMENTS)))
+                    here[seen.setdefault(m[0], (ordinal, m.start(1)))] += 1
+        places = here.most_common(REPLACEMENTS)
+        originals = engine.store.passages([ordinal for (ordinal, _), _ in places])
+        for (ordinal, offset), count in places:
+            character = originals[ordinal].passage.text[offset]  # folding keeps offsets
+            candidate = written[:i] + character + written[i + 1 :]
+            if not _is_fragment(candidate):
+                found[candidate] += count
     return [text for text, _ in found.most_common()]
 
 
-def _shorter(engine: SearchEngine, term: str) -> list[str]:
-    """Return the longest prefix and suffix of `term` (two characters or more) that occur."""
+def _is_fragment(candidate: str) -> bool:
+    return candidate[0] in _FUNCTION_CHARACTERS or candidate[-1] in _FUNCTION_CHARACTERS
+
+
+def _shorter(engine: SearchEngine, written: str) -> list[str]:
+    """Return the longest leading and trailing runs of `written`'s words that occur.
+
+    Cut between jieba's words only, and at least two characters long: a part of a word
+    (行政复 of 行政复议, 20 of 2035年) is no query.
+    """
+    cuts = [end for _, _, end in engine.segmenter.tokens(fold(written))][:-1]
     out = []
-    for part in (lambda k: term[:k], lambda k: term[-k:]):
-        for k in range(len(term) - 1, 1, -1):
-            if len(engine.literal.passages_containing(part(k))):
-                out.append(part(k))
+    for parts in (
+        [written[:end] for end in reversed(cuts)],
+        [written[end:] for end in cuts],
+    ):
+        for part in parts:
+            if len(part.strip()) >= 2 and len(engine.literal.passages_containing(part)):
+                out.append(part.strip())
                 break
     return out
 
@@ -90,9 +119,10 @@ def _candidates(engine: SearchEngine, query: str, tokens: list[Token]) -> list[s
             continue
         if _occurs(engine, node):
             continue
-        term = fold(node.text)
-        out += [_replace(query, token, quote_term(t)) for t in _replacements(engine, term)]
-        out += [_replace(query, token, quote_term(t)) for t in _shorter(engine, term)]
+        replaced = _replacements(engine, node.text)
+        # A part of a word already offered whole (行政复 beside 行政复议) says nothing more.
+        parts = [p for p in _shorter(engine, node.text) if not any(p in r for r in replaced)]
+        out += [_replace(query, token, quote_term(t)) for t in [*replaced, *parts]]
     for token in tokens:
         if token.kind == "prox" and not token.text.startswith(("同段", "PARA")):
             out.append(_replace(query, token, "同段" + token.text[-1]))

@@ -12,6 +12,7 @@ from bs4 import BeautifulSoup
 from indexer.engine import SearchEngine
 from indexer.query import MAX_DEPTH
 from indexer.suggest import suggest
+from tests.helpers import nonempty
 
 
 def page(response) -> BeautifulSoup:
@@ -46,15 +47,34 @@ def test_terms_that_never_meet_suggest_leaving_one_out(engine) -> None:
 
 def test_a_sentence_group_that_never_matches_suggests_the_same_passage(engine) -> None:
     query = "同句(行政复议 法治政府建设)"
-    if total(engine, query):
-        pytest.skip("the sample has such a sentence")
+    assert total(engine, query) == 0, "the sample has no such sentence: the premise"
     found = dict(suggest(engine, query))
     assert found.get("同段(行政复议 法治政府建设)") == total(engine, "行政复议 法治政府建设")
 
 
 def test_suggestions_keep_the_filters(engine) -> None:
-    for query, passages in suggest(engine, "行政复仪", {"region": ["贵州"]}):
+    for query, passages in nonempty(suggest(engine, "行政复仪", {"region": ["贵州"]})):
         assert passages == total(engine, query, region=["贵州"])
+
+
+@pytest.mark.parametrize(
+    ("query", "offered", "never"),
+    [
+        # Matching folds 同/仝 and 了/瞭; a suggestion is written as the user wrote it.
+        ("邓同志犯了错误", "邓同志", ["邓仝志", "犯瞭错误"]),
+        ("鄧同志犯了錯誤", "鄧同志", ["邓同志"]),
+        # A replacement leaving 和 at the edge is a fragment; a part of a word is none.
+        ("行政复议庭", "行政复议法", ["行政复议和", "行政复议龢"]),
+        ("依法治国 2035年", "依法治国", ["依法治国 20"]),
+        ("行政复仪", "行政复议", ["行政复"]),
+    ],
+)
+def test_suggestions_read_as_queries_someone_means(
+    real_files_engine: SearchEngine, query: str, offered: str, never: list[str]
+) -> None:
+    found = [text for text, _ in suggest(real_files_engine, query)]
+    assert offered in found
+    assert not set(never) & set(found), found
 
 
 def test_nothing_is_suggested_for_text_the_corpus_lacks_entirely(engine) -> None:
