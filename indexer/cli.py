@@ -291,7 +291,7 @@ def stats(index_dir: Path, as_json: bool) -> None:
 def _tally(values: Iterable[str]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for value in values:
-        key = value or "（未知）"
+        key = value or UNKNOWN
         counts[key] = counts.get(key, 0) + 1
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 

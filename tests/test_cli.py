@@ -69,6 +69,9 @@ def test_stats_counts_the_samples_reports_and_provinces_as_json_and_as_text(
     assert (stats["reports"], stats["provinces"]["贵州省"]) == (8, 2)
     plain = runner.invoke(main, ["stats", "--index", str(sample_index)])
     assert "报告 8 篇" in plain.output
+    # A report stating no year counts as 未识别, the word every other listing uses.
+    assert stats["years"]["未识别"] == 1
+    assert "未识别 1" in plain.output and "未知" not in plain.output
 
 
 def test_search_json_highlights_cover_exactly_the_query(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from click.testing import CliRunner
 from indexer.cli import main
 from indexer.query import FIELDS, parse_query
 from indexer.query_help import QUERY_EXAMPLES
+from tests.helpers import nonempty
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -131,7 +133,7 @@ def test_every_ingest_module_is_in_the_ingest_package_docstring() -> None:
     import indexer.ingest
 
     doc = indexer.ingest.__doc__ or ""
-    for path in (ROOT / "indexer" / "ingest").glob("s*_*.py"):
+    for path in nonempty(sorted((ROOT / "indexer" / "ingest").glob("s*_*.py"))):
         assert path.stem in doc, path.stem
 
 
@@ -160,3 +162,58 @@ def test_the_house_rules_of_the_layout_hold() -> None:
     private = re.compile(r"\._(read_data|data|blocklength|maxid|next_block|byteids)\b")
     readers = [p for p in indexer if private.search(p.read_text(encoding="utf-8"))]
     assert [p.name for p in readers] == ["whoosh_blocks.py"]
+
+
+# --- The README's examples are what the code prints on the sample --------------------------
+
+_TIMING = re.compile(r"\d+(?:\.\d+)? ms")
+
+
+def readme_example(name: str) -> str:
+    """The code block after `<!-- example: name -->` in the README."""
+    found = re.search(rf"<!-- example: {name} -->\n```[a-z]*\n(.*?)\n```", README, re.DOTALL)
+    assert found, f"no example {name} in the README"
+    return found.group(1)
+
+
+def shown_as(abridged: object, real: object, where: str = "") -> None:
+    """Assert the README's abridged JSON shows `real`: lists cut to their first entries,
+    strings ending in … cut to their beginning, timings any number; nothing else differs."""
+    if isinstance(abridged, dict):
+        assert isinstance(real, dict), where
+        assert list(abridged) == [k for k in real if k in abridged], where
+        for key, value in abridged.items():
+            if key != "took_ms":
+                shown_as(value, real[key], f"{where}.{key}")
+    elif isinstance(abridged, list):
+        assert isinstance(real, list) and len(abridged) <= len(real), where
+        for i, value in enumerate(abridged):
+            shown_as(value, real[i], f"{where}[{i}]")
+    elif isinstance(abridged, str) and abridged.endswith("…"):
+        assert isinstance(real, str) and real.startswith(abridged[:-1]), where
+    else:
+        assert abridged == real, where
+
+
+def test_the_readme_search_json_is_what_the_code_gives(
+    runner: CliRunner, sample_index: Path
+) -> None:
+    args = ["search", "行政复议", "--json", "--limit", "1", "--index", str(sample_index)]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    real = json.loads(result.output)
+    abridged = json.loads(readme_example("search-json"))
+    # Every key of a hit is shown, so the example documents the contract.
+    assert list(abridged["hits"][0]) == list(real["hits"][0])
+    shown_as(abridged, real)
+
+
+def test_the_readme_search_output_is_what_the_cli_prints(
+    runner: CliRunner, sample_index: Path
+) -> None:
+    result = runner.invoke(
+        main, ["search", "行政复议", "--limit", "2", "--index", str(sample_index)]
+    )
+    assert result.exit_code == 0, result.output
+    printed = _TIMING.sub("… ms", result.output.strip())
+    assert _TIMING.sub("… ms", readme_example("search-cli")) == printed

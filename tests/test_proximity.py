@@ -126,7 +126,7 @@ def test_proximity_combines_with_operators_and_filters(engine: SearchEngine) -> 
 def test_highlights_mark_only_the_occurrences_that_satisfy_the_operator(
     engine: SearchEngine,
 ) -> None:
-    for hit in engine.search("NEAR(行政复议 应诉, 5)").iter_hits():
+    for hit in nonempty(list(engine.search("NEAR(行政复议 应诉, 5)").iter_hits())):
         group = Group(("行政复议", "应诉"), 5)
         assert [list(s) for s in group_spans(fold(hit.text), group)] == hit.highlights
         marked = {hit.text[a:b] for a, b in hit.highlights}
@@ -134,7 +134,7 @@ def test_highlights_mark_only_the_occurrences_that_satisfy_the_operator(
 
 
 def test_a_plain_term_beside_a_proximity_group_is_marked_everywhere(engine: SearchEngine) -> None:
-    for hit in engine.search("同句(行政复议 应诉) 法").hits(0, 5):
+    for hit in nonempty(engine.search("同句(行政复议 应诉) 法").hits(0, 5)):
         text = fold(hit.text)
         marked = set().union(*(range(a, b) for a, b in hit.highlights))
         assert all(i in marked for i in range(len(text)) if text[i] == "法")

@@ -136,7 +136,9 @@ def test_and_requires_both_terms(engine: SearchEngine, sample_passages) -> None:
     result = engine.search("行政复议 应诉")
     expected = [t for _, t in sample_passages if "行政复议" in t and "应诉" in t]
     assert result.total_passages == len(expected) > 0
-    assert all("行政复议" in h.text and "应诉" in h.text for h in result.iter_hits())
+    assert all(
+        "行政复议" in h.text and "应诉" in h.text for h in nonempty(list(result.iter_hits()))
+    )
 
 
 def test_or_takes_either_term(engine: SearchEngine, sample_passages) -> None:
@@ -203,7 +205,7 @@ def test_dept_year_issuer_law_and_section_filters_keep_only_matching_passages(
         assert "行政复议法" in engine.report(group.report_id).metadata.laws
     in_section = engine.search("法 section:行政复议")
     assert in_section.total_passages > 0
-    assert all("行政复议" in h.section for h in in_section.iter_hits())
+    assert all("行政复议" in h.section for h in nonempty(list(in_section.iter_hits())))
 
 
 @pytest.mark.parametrize(
@@ -226,7 +228,7 @@ def test_unknown_sort_or_filter_is_a_query_error(engine: SearchEngine) -> None:
 def test_results_group_passages_under_their_report(engine: SearchEngine) -> None:
     result = engine.search("行政复议")
     seen: list[str] = []
-    for hit in result.iter_hits():
+    for hit in nonempty(list(result.iter_hits())):
         if not seen or seen[-1] != hit.report_id:
             assert hit.report_id not in seen, "a report's passages must be contiguous"
             seen.append(hit.report_id)
@@ -287,7 +289,7 @@ def test_facets_count_matching_reports(engine: SearchEngine) -> None:
     result = engine.search("行政复议")
     provinces = {f["value"]: f["reports"] for f in result.facets["province"]}
     reports_by_province: dict[str, int] = {}
-    for group in result.groups():
+    for group in nonempty(result.groups()):
         reports_by_province[group.province] = reports_by_province.get(group.province, 0) + 1
     assert provinces == reports_by_province
     undated = sum(len(g.hits) for g in result.groups(passages_per_group=None) if not g.year)
