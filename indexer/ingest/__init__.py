@@ -70,12 +70,16 @@ def ingest_path(path: Path, sources: Sequence[str | Path] = ()) -> Iterator[list
     if not is_archive(path):
         yield ingest_file(path, sources)
         return
+    # Members are named inside the archive as the build names it, even when the SOURCE
+    # is the archive itself: "bundle.zip/2023/报告.doc", never "2023/报告.doc".
+    archive = source_name(path, sources)
     try:
         for member in iter_members(path):
             if isinstance(member, Skipped):
                 yield member
             else:
-                yield _ingest(member.path, sources, _member_reader(member))
+                inside = storable(member.path.relative_to(path))
+                yield _ingest(member.path, f"{archive}/{inside}", _member_reader(member))
     except SourceError as error:
         yield Skipped(path, str(error))
     except Exception as error:  # as in _ingest: one bad archive must never abort a build
@@ -90,18 +94,16 @@ def ingest_file(path: Path, sources: Sequence[str | Path] = ()) -> list[Report] 
     and the build goes on with the next. `sources`, the build's SOURCE arguments, make
     each report's `source` relative to the one that named the file (`s1_names.source_name`).
     """
-    return _ingest(path, sources, lambda: read_source(path))
+    return _ingest(path, source_name(path, sources), lambda: read_source(path))
 
 
 def _member_reader(member: Member) -> Callable[[], SourceText]:
     return lambda: read_bytes(member.path, member.data)
 
 
-def _ingest(
-    path: Path, sources: Sequence[str | Path], read: Callable[[], SourceText]
-) -> list[Report] | Skipped:
+def _ingest(path: Path, name: str, read: Callable[[], SourceText]) -> list[Report] | Skipped:
     try:
-        return parse_source(read(), name=source_name(path, sources))
+        return parse_source(read(), name=name)
     except SourceError as error:
         return Skipped(path, str(error))
     except Exception as error:  # one bad file must never abort a build of thousands

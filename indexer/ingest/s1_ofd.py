@@ -16,9 +16,10 @@ No maintained library reads this without bringing a PDF renderer (easyofd needs 
 reportlab), so the reader is this module: lxml, with entities and network off. A page's
 text codes are put in reading order: lines by their baseline (codes within a third of the
 font size of each other share one), top to bottom, each line left to right; a wide gap in
-a line (a table's columns) becomes `CELL_GAP`. Page templates (running headers and seals
-drawn on every page) and annotations are not read. Lines broken by the layout are rejoined
-by stage 2, as a PDF's are.
+a line (a table's columns) becomes `CELL_GAP`. A line that fills the text block runs on
+into the next unindented line, across a page break too (`_paragraphs`), so a paragraph
+wrapped by the layout is one paragraph again. Page templates (running headers and seals
+drawn on every page) and annotations are not read.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from __future__ import annotations
 import io
 import posixpath
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from unicodedata import east_asian_width
 
@@ -81,12 +82,22 @@ def _document_lines(package: zipfile.ZipFile, path: str) -> Iterator[str]:
     if document is None:
         raise SourceError(f"无法读取 .ofd：找不到文档 {path}（文件已损坏）", hint=_RESAVE)
     folder = posixpath.dirname(path)
+    yield from _paragraphs(
+        list(_reading_order(list(_codes(content))))
+        for content in _page_contents(package, document, folder)
+    )
+
+
+def _page_contents(
+    package: zipfile.ZipFile, document: etree._Element, folder: str
+) -> Iterator[etree._Element]:
+    """Yield each page's content, in the document's page order."""
     for pages in _children(document, "Pages"):
         for page in _children(pages, "Page"):
             location = page.get("BaseLoc")
             content = _xml(package, _resolve(folder, location)) if location else None
             if content is not None:
-                yield from _reading_order(list(_codes(content)))
+                yield content
 
 
 def _codes(page: etree._Element) -> Iterator[_Code]:
@@ -103,7 +114,17 @@ def _codes(page: etree._Element) -> Iterator[_Code]:
             x += _advance(code.text or "", size)  # where a code without X continues
 
 
-def _reading_order(codes: list[_Code]) -> Iterator[str]:
+@dataclass
+class _Line:
+    """A line of a page: its text, where it starts and ends, its font size."""
+
+    text: str
+    left: float
+    right: float
+    size: float
+
+
+def _reading_order(codes: list[_Code]) -> Iterator[_Line]:
     """Yield a page's lines: baselines top to bottom, each line's codes left to right."""
     codes.sort(key=lambda code: (code.y, code.x))
     line: list[_Code] = []
@@ -116,7 +137,7 @@ def _reading_order(codes: list[_Code]) -> Iterator[str]:
         yield _join(line)
 
 
-def _join(line: list[_Code]) -> str:
+def _join(line: list[_Code]) -> _Line:
     """Join a line's codes; a gap wider than two characters separates table cells."""
     line.sort(key=lambda code: code.x)
     text = line[0].text
@@ -124,7 +145,44 @@ def _join(line: list[_Code]) -> str:
     for code in line[1:]:
         text += CELL_GAP + code.text if code.x - end > 2 * code.size else code.text
         end = max(end, code.x + _advance(code.text, code.size))
-    return text
+    return _Line(text, line[0].x, end, line[0].size)
+
+
+def _paragraphs(pages: Iterable[list[_Line]]) -> Iterator[str]:
+    """Yield paragraphs: a line that fills the text block runs on into an unindented next.
+
+    A paragraph's first line is indented (two characters in Chinese documents), titles
+    are centred and signatures pushed right; a line broken only because the block is full
+    reaches the block's right edge, ends in no 。！？；：, and the next line starts at the
+    left margin. Margin and edge are the document's (the leftmost start, the rightmost end
+    two lines share), so a page of short paragraphs is judged like the others, and a
+    sentence cut by a page break is one paragraph again. Table rows never run on.
+    """
+    lines = [line for page in pages for line in page]
+    if not lines:
+        return
+    margin = min(line.left for line in lines)
+    ends = sorted((line.right for line in lines), reverse=True)
+    edge = ends[1] if len(ends) > 1 else float("inf")
+    text = ""
+    runs_on = False
+    for line in lines:
+        indented = line.left > margin + line.size / 2
+        if text and runs_on and not indented and CELL_GAP not in line.text:
+            text += line.text
+        else:
+            if text:
+                yield text
+            text = line.text
+        runs_on = (
+            line.right >= edge - line.size
+            and line.text[-1] not in _PARAGRAPH_END
+            and CELL_GAP not in line.text
+        )
+    yield text
+
+
+_PARAGRAPH_END = frozenset("。！？；：!?;:")
 
 
 def _advance(text: str, size: float) -> float:
