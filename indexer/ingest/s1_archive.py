@@ -54,8 +54,8 @@ class Member:
 class _Budget:
     """What is left to unpack of one archive, shared by the archives nested in it."""
 
-    bytes: int = MAX_TOTAL_BYTES
-    members: int = MAX_MEMBERS
+    bytes: int
+    members: int
 
 
 def is_archive(path: Path) -> bool:
@@ -74,7 +74,7 @@ def iter_members(path: Path) -> Iterator[Member | Skipped]:
             f"无法读取文件: {exc.strerror or exc}", hint="请检查文件权限，或文件是否仍在下载中"
         ) from exc
     with handle:
-        yield from _members(handle, path, depth=1, budget=_Budget())
+        yield from _members(handle, path, depth=1, budget=_Budget(MAX_TOTAL_BYTES, MAX_MEMBERS))
 
 
 def _members(
