@@ -10,8 +10,7 @@ import pytest
 
 from indexer.build import build_index
 from indexer.engine import SearchEngine
-from indexer.ingest import ingest_path
-from indexer.ingest import s1_archive
+from indexer.ingest import ingest_path, s1_archive
 from indexer.models import Report, Skipped
 from tests.helpers import nonempty
 
