@@ -123,3 +123,14 @@ def test_the_web_archive_page_loses_its_portal_clutter() -> None:
     assert not isinstance(reports, type(None))
     passages = [p.text for report in reports for p in report.passages]  # type: ignore[union-attr]
     assert not any("网站标识码" in p or "首页 >" in p for p in nonempty(passages))
+
+
+def test_every_readable_suffix_is_in_the_readme_table_and_the_build_help(runner) -> None:
+    from indexer.cli import main
+
+    readme = (FORMATS.parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### Formats the build reads", 1)[1].split("\n\n**", 1)[0]
+    help_text = runner.invoke(main, ["build", "--help"]).output
+    for suffix in nonempty(sorted(SUPPORTED_SUFFIXES)):
+        assert f"`{suffix}`" in table, suffix
+        assert suffix in help_text, suffix
