@@ -89,6 +89,20 @@ def test_a_doc_that_is_no_word_file_is_skipped_before_any_converter_runs() -> No
         read("old.doc", b"just some text, renamed .doc")
 
 
+def test_a_doc_that_is_rtf_or_a_web_page_renamed_is_read_as_what_it_is(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Word's "save as web page" and RTF exports often carry a .doc name; no converter runs."""
+    monkeypatch.setattr(s1_office, "find_converter", lambda: None)
+    rtf = rb"{\rtf1\ansi\ansicpg936 \'c7\'e0\'ca\'af\'cf\'d8\par}"
+    assert read("a.doc", rtf).strip() == "青石县"
+    page = "<html><body><p>某县2020年法治政府建设工作报告</p></body></html>".encode("gbk")
+    assert "某县2020年法治政府建设工作报告" in read("b.wps", page)
+    docx_bytes = (FORMATS / "法治政府建设报告两篇.zip").read_bytes()  # a zip, not a .docx
+    with pytest.raises(SourceError, match=r"无法打开 \.docx"):
+        read("c.doc", docx_bytes)
+
+
 def test_without_libreoffice_the_reason_names_the_package(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

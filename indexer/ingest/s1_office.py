@@ -25,7 +25,10 @@ from pathlib import Path
 
 from indexer.errors import SourceError
 from indexer.ingest.s1_docx import read_docx
-from indexer.models import Evidence, FileText
+from indexer.ingest.s1_html import read_html
+from indexer.ingest.s1_mht import read_mht
+from indexer.ingest.s1_rtf import read_rtf
+from indexer.models import Evidence, FileText, Reader
 
 PACKAGE = "libreoffice-writer-nogui"
 """The Debian package that provides the converter; named in the skip reason when missing."""
@@ -38,8 +41,16 @@ _PROGRAMS = ("soffice", "libreoffice")
 
 
 def read_word_binary(data: bytes) -> FileText:
-    """Return the text of a .doc or Kingsoft .wps file, converted to .docx by LibreOffice."""
+    """Return the text of a .doc or Kingsoft .wps file, converted to .docx by LibreOffice.
+
+    Many ".doc" files on government sites are another format renamed (Word saved them as
+    web page or RTF, a CMS exported HTML under a .doc name): those are read by the reader
+    of what they are, without LibreOffice.
+    """
     if not data.startswith(_OLE_MAGIC):
+        disguised = _reader_of_disguised(data)
+        if disguised is not None:
+            return disguised(data)
         raise SourceError(
             "不是 Word 97–2003 或 WPS 文字格式的文件（文件已损坏，或扩展名与内容不符）",
             hint="请用 Word 或 WPS 打开后另存为 .docx 再试",
@@ -48,6 +59,21 @@ def read_word_binary(data: bytes) -> FileText:
     # The title property was the .doc's own; say so, not that a .docx stated it.
     relabelled = tuple(Evidence(e.field, e.value, "doc_properties") for e in evidence)
     return text, None, relabelled
+
+
+def _reader_of_disguised(data: bytes) -> Reader | None:
+    """Return the reader of what a file named .doc really is, when it is not Word binary."""
+    head = data[:2048].lstrip()
+    lowered = head.lower()
+    if head.startswith(b"PK\x03\x04"):
+        return read_docx
+    if head.startswith(b"{\\rtf"):
+        return read_rtf
+    if b"mime-version:" in lowered and b"multipart/related" in lowered:
+        return read_mht
+    if lowered.startswith((b"<html", b"<!doctype html", b"<?xml")) or b"<html" in lowered:
+        return read_html
+    return None
 
 
 def find_converter() -> str | None:

@@ -1,6 +1,10 @@
 """Turn the files and folders a user names into decoded text.
 
-This is the only module that reads a user's files: every later stage gets a SourceText.
+This is the only module that reads a user's files from disk (and `s1_archive` the files
+inside an archive): every later stage gets a SourceText. Each format has a reader of the
+one shape `models.Reader` (bytes in; text, encoding and evidence out; a SourceError saying
+why, in Chinese with what to do, when it cannot), registered by suffix in `_FORMATS` and
+`_READERS` below; the readers live in their own modules (s1_docx, s1_office, …).
 Decoding is faithful (newlines become "\\n", a BOM is dropped, markup is reduced to its
 visible text) but for control characters: vertical tab and form feed become "\\n" and
 the rest of C0 and C1 (NUL, ESC, DEL, CSI, …) but tab are removed, so nothing stored can
