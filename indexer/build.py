@@ -31,7 +31,7 @@ from tqdm import tqdm
 
 from . import generations, similar
 from .analysis import DEFAULT_DICTIONARY, Entry, read_dictionary
-from .build_summary import BuildSummary
+from .build_summary import BuildSummary, skipped_lines
 from .build_writers import (
     BATCH_CHARACTERS,
     LiteralBatch,
@@ -45,9 +45,9 @@ from .build_writers import (
 from .corrections import Correction, apply_corrections
 from .errors import SourceError
 from .generations import fault_point
-from .ingest import ingest_file
+from .ingest import ingest_path
 from .ingest.s1_names import storable
-from .ingest.s1_read import iter_source_files
+from .ingest.s1_read import SUPPORTED_LIST, iter_source_files
 from .layout import IndexLayout, looks_like_index
 from .literal import link_segments, read_segment_list, write_segment_list
 from .models import Report, Skipped
@@ -269,28 +269,32 @@ class _Update:
                 to_read, desc="读取文件", unit="file", disable=not self.progress, leave=False
             )
             for path, key, digest in bar:
-                reports = ingest_file(path, self.sources)  # never raises for a file
-                if isinstance(reports, Skipped):
-                    summary.skipped.append(reports)
-                    continue
-                if self.corrections:
-                    apply_corrections(reports, self.corrections)
-                summary.files_read += 1
-                ids = []
-                for report in reports:
-                    ids.append(report.report_id)
-                    # The same report in two files (a re-download, a copy) is stored once.
-                    if report.report_id in seen:
-                        summary.duplicates.append(
-                            (report.source, report.position, report.report_id)
-                        )
+                ids: list[str] = []
+                read = False
+                # One item per file, or per member of an archive; never raises for a file.
+                for reports in ingest_path(path, self.sources):
+                    if isinstance(reports, Skipped):
+                        summary.skipped.append(reports)
                         continue
-                    seen.add(report.report_id)
-                    if report.report_id in existing:
-                        continue  # unchanged report in a changed file: keeps its ordinal
-                    self._add(report, store, words, ranking, batch)
-                current[key] = ids
-                store.set_file(key, digest, ids)
+                    if self.corrections:
+                        apply_corrections(reports, self.corrections)
+                    summary.files_read += 1
+                    read = True
+                    for report in reports:
+                        ids.append(report.report_id)
+                        # The same report in two files (a re-download, a copy) is stored once.
+                        if report.report_id in seen:
+                            summary.duplicates.append(
+                                (report.source, report.position, report.report_id)
+                            )
+                            continue
+                        seen.add(report.report_id)
+                        if report.report_id in existing:
+                            continue  # unchanged report in a changed file: keeps its ordinal
+                        self._add(report, store, words, ranking, batch)
+                if read:  # an archive of which nothing was read is skipped, as a file is
+                    current[key] = ids
+                    store.set_file(key, digest, ids)
             batch.flush(literal_names)
             summary.seconds["read+index"] = time.perf_counter() - clock
             fault_point("after-add")
@@ -317,8 +321,8 @@ class _Update:
             summary.reports, summary.passages = store.report_count, store.passage_count
             if not summary.reports:
                 raise SourceError(
-                    "没有从输入中读到任何报告",
-                    hint="检查路径，支持 .txt .docx .html .htm .pdf",
+                    "没有从输入中读到任何报告" + skipped_lines(summary.skipped),
+                    hint=f"检查路径和上面每个文件的原因；可以读取 {SUPPORTED_LIST}",
                 )
             clock = time.perf_counter()
             log(f"共 {summary.reports} 篇报告、{summary.passages} 段")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .ingest.s1_names import storable
+from .ingest.s1_names import readable, storable
 from .models import Skipped
 
 
@@ -44,3 +44,22 @@ class BuildSummary:
             ],
             "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
         }
+
+
+SKIPPED_SHOWN = 50
+"""How many skipped files an error lists one by one before it counts the rest."""
+
+
+def skipped_lines(skipped: list[Skipped]) -> str:
+    """Return each skipped file and its reason, a line each, for an error that ends a build.
+
+    A build that read nothing fails; without this the user would not learn why each file
+    was passed over.
+    """
+    if not skipped:
+        return ""
+    lines = [f"，跳过的 {len(skipped)} 个文件及原因:"]
+    lines += [f"  {readable(item.path)}: {item.reason}" for item in skipped[:SKIPPED_SHOWN]]
+    if len(skipped) > SKIPPED_SHOWN:
+        lines.append(f"  …另有 {len(skipped) - SKIPPED_SHOWN} 个")
+    return "\n".join(lines)

@@ -124,10 +124,12 @@ def build(
     as_json: bool,
     quiet: bool,
 ) -> None:
-    """Read SOURCE files and folders (.txt .docx .html .htm .pdf) and build the index.
+    """Read SOURCE files and folders and build the index.
 
-    Folders are read recursively. Files that cannot be read are skipped and listed;
-    the exit status is 0 when the readable files were stored.
+    Reads .txt .text .docx .doc .wps .rtf .odt .html .htm .mht .mhtml .pdf .ofd .xlsx .xls, and
+    each file inside a .zip (.doc and .wps need LibreOffice). Folders are read recursively.
+    Files that cannot be read are skipped and listed with the reason; the exit status is 0
+    when the readable files were stored, 1 (with every file's reason) when none was.
     """
     from .build import build_index
     from .corrections import read_corrections, sidecars

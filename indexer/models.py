@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -22,13 +23,22 @@ class Evidence:
     source: str
 
 
+FileText = tuple[str, str | None, tuple[Evidence, ...]]
+"""What a reader makes of a file's bytes: its text, the encoding it was decoded with (text
+formats only), and what the file's own properties say (`Evidence`)."""
+
+Reader = Callable[[bytes], FileText]
+"""The interface every format's reader shares (`ingest/s1_read.py` keeps the registry): bytes
+in, text out, a `SourceError` saying why, in Chinese with what to do, when it cannot."""
+
+
 @dataclass(frozen=True)
 class SourceText:
     """The text of one source file, decoded, before any cleaning."""
 
     path: Path
     text: str
-    format: str  # "txt", "docx", "html" or "pdf"
+    format: str  # the reader's name: "txt", "docx", "html", "pdf", "doc", "xlsx", "ofd", …
     encoding: str | None = None  # for text formats: the detected encoding
     evidence: tuple[Evidence, ...] = ()  # what the file's own properties say (HTML head, …)
 

@@ -415,18 +415,18 @@ def test_folder_yields_every_good_file_and_a_skipped_for_each_bad_one(tmp_path):
     write(tmp_path, "d_report.pdf", TEXT_PDF)
     write(tmp_path, "e_garbage.txt", random.Random(1).randbytes(3000))
     write(tmp_path, "f_broken.docx", b"PK\x03\x04 this is not really a zip")
-    write(tmp_path, "g_table.xlsx", b"PK\x03\x04")
+    write(tmp_path, "g_slides.pptx", b"PK\x03\x04")
 
     items = list(read_sources([tmp_path]))
 
     assert [item.path.name for item in items] == sorted(p.name for p in tmp_path.iterdir())
     assert set(texts(items)) == {"a_report.txt", "b_report.docx", "c_page.html", "d_report.pdf"}
     bad = reasons(items)
-    assert set(bad) == {"e_garbage.txt", "f_broken.docx", "g_table.xlsx"}
+    assert set(bad) == {"e_garbage.txt", "f_broken.docx", "g_slides.pptx"}
     assert "无法解码文本" in bad["e_garbage.txt"]
     assert ".docx" in bad["f_broken.docx"]
-    assert ".xlsx" in bad["g_table.xlsx"]
-    assert all(suffix in bad["g_table.xlsx"] for suffix in SUPPORTED_SUFFIXES)
+    assert ".pptx" in bad["g_slides.pptx"]
+    assert all(suffix in bad["g_slides.pptx"] for suffix in SUPPORTED_SUFFIXES)
 
 
 def test_nested_folders_are_walked_in_sorted_order_skipping_hidden_entries(tmp_path):
@@ -463,9 +463,9 @@ def test_missing_path_is_skipped_and_the_rest_still_read(tmp_path):
 
 
 def test_unsupported_file_named_directly_is_skipped(tmp_path):
-    [item] = iter_source_files([write(tmp_path, "data.xlsx", b"PK")])
+    [item] = iter_source_files([write(tmp_path, "data.pptx", b"PK")])
     assert isinstance(item, Skipped)
-    assert ".xlsx" in item.reason and ".docx" in item.reason
+    assert ".pptx" in item.reason and ".docx" in item.reason
 
 
 def test_file_named_twice_is_read_once(tmp_path):
@@ -474,8 +474,8 @@ def test_file_named_twice_is_read_once(tmp_path):
 
 
 def test_read_source_refuses_unsupported_suffix(tmp_path):
-    with pytest.raises(SourceError, match=r"\.xlsx"):
-        read_source(write(tmp_path, "data.xlsx", b"PK"))
+    with pytest.raises(SourceError, match=r"\.pptx"):
+        read_source(write(tmp_path, "data.pptx", b"PK"))
 
 
 # --- hostile input -------------------------------------------------------------------------
@@ -499,9 +499,9 @@ def test_symlink_loops_are_skipped_not_fatal(tmp_path):
     (tmp_path / "sub" / "up").symlink_to("..")
     items = list(read_sources([tmp_path]))
     assert set(texts(items)) == {"good.txt"}
-    assert reasons(items) == {"loop.txt": "不是普通文件（not a regular file）"}
+    assert reasons(items) == {"loop.txt": "不是普通文件（设备、管道或套接字无法作为报告读取）"}
     (named,) = read_sources([tmp_path / "loop.txt"])
-    assert isinstance(named, Skipped) and "broken symlink" in named.reason
+    assert isinstance(named, Skipped) and "符号链接" in named.reason
 
 
 def test_a_file_name_that_is_not_utf8_is_read(tmp_path):

@@ -387,7 +387,7 @@ def test_csv_export_streams_every_hit_with_bom_header_and_permalinks(client, res
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert rows[0] == [
         "report_id", "title", "issuer", "province", "city", "county", "department", "year",
-        "section", "text", "permalink", "citation",
+        "section", "text", "permalink", "citation", "doc_number",
     ]  # fmt: skip
     hits = list(result.iter_hits())
     assert len(rows) - 1 == result.total_passages == len(hits)

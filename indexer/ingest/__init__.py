@@ -5,8 +5,16 @@ The modules are numbered in the order the text flows through them:
 =====  ==================  ===============================================================
 stage  module              what
 =====  ==================  ===============================================================
-1      s1_read             files and folders → decoded text (txt, docx, html, pdf);
-                           unreadable files become `Skipped`
+1      s1_read             files and folders → decoded text, by the reader of each type
+                           (the registry); unreadable files become `Skipped`
+1      s1_docx             .docx paragraphs and table rows in body order
+1      s1_office           .doc and Kingsoft .wps through LibreOffice (converted to .docx)
+1      s1_rtf              .rtf: Unicode and GBK escapes, table rows kept whole
+1      s1_odt              .odt paragraphs and table rows in body order
+1      s1_mht              .mht/.mhtml web archives: the page part, read as HTML
+1      s1_sheet            .xlsx/.xls attachment tables: rows carrying column headers
+1      s1_ofd              .ofd (GB/T 33190-2016): text objects in reading order per page
+1      s1_archive          .zip: each member a file of its own, nesting and size bounded
 1      s1_names            file names: lossless stored form, readable form, relative name
 1      s1_text             bytes → text: UTF-8, UTF-8 with BOM or GB18030, detected
 1      s1_html             a saved page's main content (readability-lxml, with a recall
@@ -37,12 +45,13 @@ touches the index. `ingest_file` runs every stage on one file and never raises f
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from indexer.errors import SourceError
+from indexer.ingest.s1_archive import Member, is_archive, iter_members
 from indexer.ingest.s1_names import readable, source_name, storable
-from indexer.ingest.s1_read import read_source
+from indexer.ingest.s1_read import read_bytes, read_source
 from indexer.ingest.s2_clean import clean_source
 from indexer.ingest.s3_split import split_explained
 from indexer.ingest.s5_citations import doc_number_key
@@ -53,6 +62,32 @@ from indexer.models import Evidence, Report, Skipped, SourceText
 log = logging.getLogger(__name__)
 
 
+def ingest_path(path: Path, sources: Sequence[str | Path] = ()) -> Iterator[list[Report] | Skipped]:
+    """Read and parse one file the build found: its reports, or each archive member's.
+
+    A plain file gives one item (`ingest_file`). An archive gives one per member, each
+    isolated as a file is: its reports, or a Skipped naming it inside the archive
+    (`bundle.zip/2023/报告.doc`); an archive that cannot be opened is one Skipped.
+    """
+    if not is_archive(path):
+        yield ingest_file(path, sources)
+        return
+    # Members are named inside the archive as the build names it, even when the SOURCE
+    # is the archive itself: "bundle.zip/2023/报告.doc", never "2023/报告.doc".
+    archive = source_name(path, sources)
+    try:
+        for member in iter_members(path):
+            if isinstance(member, Skipped):
+                yield member
+            else:
+                inside = storable(member.path.relative_to(path))
+                yield _ingest(member.path, f"{archive}/{inside}", _member_reader(member))
+    except SourceError as error:
+        yield Skipped(path, str(error))
+    except Exception as error:  # as in _ingest: one bad archive must never abort a build
+        yield _failure(path, error)
+
+
 def ingest_file(path: Path, sources: Sequence[str | Path] = ()) -> list[Report] | Skipped:
     """Read and parse one file; return its reports, or a Skipped saying why there are none.
 
@@ -61,14 +96,29 @@ def ingest_file(path: Path, sources: Sequence[str | Path] = ()) -> list[Report] 
     and the build goes on with the next. `sources`, the build's SOURCE arguments, make
     each report's `source` relative to the one that named the file (`s1_names.source_name`).
     """
+    return _ingest(path, source_name(path, sources), lambda: read_source(path))
+
+
+def _member_reader(member: Member) -> Callable[[], SourceText]:
+    return lambda: read_bytes(member.path, member.data)
+
+
+def _ingest(path: Path, name: str, read: Callable[[], SourceText]) -> list[Report] | Skipped:
     try:
-        return parse_source(read_source(path), name=source_name(path, sources))
+        return parse_source(read(), name=name)
     except SourceError as error:
         return Skipped(path, str(error))
     except Exception as error:  # one bad file must never abort a build of thousands
-        log.debug("skipping %s", readable(path), exc_info=True)
-        said = str(error)[:200].encode("utf-8", "backslashreplace").decode("utf-8")
-        return Skipped(path, f"处理文件时出错（{type(error).__name__}: {said}）")
+        return _failure(path, error)
+
+
+def _failure(path: Path, error: Exception) -> Skipped:
+    """Skip a file that broke a stage, naming the error (a bug to report, not the user's)."""
+    log.debug("skipping %s", readable(path), exc_info=True)
+    said = str(error)[:200].encode("utf-8", "backslashreplace").decode("utf-8")
+    return Skipped(
+        path, f"处理文件时出错（{type(error).__name__}: {said}），请把这个文件报告给维护者"
+    )
 
 
 def parse_source(source: SourceText, *, name: str | None = None) -> list[Report]:

@@ -134,16 +134,20 @@ class PageText:
     missing: tuple[str, ...] = ()  # the page's blocks readability's choice lacked
 
 
-def read_html(data: bytes) -> tuple[str, str, tuple[Evidence, ...]]:
-    """Return a page's report text, the encoding it was decoded with, and its evidence."""
-    markup, encoding = decode_html(data)
+def read_html(data: bytes, charset: str | None = None) -> tuple[str, str, tuple[Evidence, ...]]:
+    """Return a page's report text, the encoding it was decoded with, and its evidence.
+
+    `charset` is what the container said of the page (a web archive's MIME part); it goes
+    before the page's own declaration.
+    """
+    markup, encoding = decode_html(data, charset)
     soup = parse_html(markup)
     return page_text(markup, soup).text, encoding, html_evidence(soup)
 
 
-def decode_html(data: bytes) -> tuple[str, str]:
+def decode_html(data: bytes, charset: str | None = None) -> tuple[str, str]:
     """Decode a page, trusting its declared charset as a hint (gb2312/gbk → gb18030)."""
-    declared = EncodingDetector.find_declared_encoding(data, is_html=True)
+    declared = charset or EncodingDetector.find_declared_encoding(data, is_html=True)
     return decode_text(data, declared)
 
 

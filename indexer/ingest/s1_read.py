@@ -1,6 +1,10 @@
 """Turn the files and folders a user names into decoded text.
 
-This is the only module that reads a user's files: every later stage gets a SourceText.
+This is the only module that reads a user's files from disk (and `s1_archive` the files
+inside an archive): every later stage gets a SourceText. Each format has a reader of the
+one shape `models.Reader` (bytes in; text, encoding and evidence out; a SourceError saying
+why, in Chinese with what to do, when it cannot), registered by suffix in `_FORMATS` and
+`_READERS` below; the readers live in their own modules (s1_docx, s1_office, …).
 Decoding is faithful (newlines become "\\n", a BOM is dropped, markup is reduced to its
 visible text) but for control characters: vertical tab and form feed become "\\n" and
 the rest of C0 and C1 (NUL, ESC, DEL, CSI, …) but tab are removed, so nothing stored can
@@ -12,35 +16,46 @@ from __future__ import annotations
 import io
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-import docx
-from docx.table import Table
 from pypdf import PdfReader
 
 from indexer.errors import SourceError
-from indexer.ingest.s1_html import CELL_GAP, read_html
-from indexer.ingest.s1_properties import docx_evidence, pdf_evidence
+from indexer.ingest.s1_archive import ARCHIVE_SUFFIXES
+from indexer.ingest.s1_docx import read_docx
+from indexer.ingest.s1_html import read_html
+from indexer.ingest.s1_mht import read_mht
+from indexer.ingest.s1_odt import read_odt
+from indexer.ingest.s1_ofd import read_ofd
+from indexer.ingest.s1_office import read_word_binary
+from indexer.ingest.s1_properties import pdf_evidence
+from indexer.ingest.s1_rtf import read_rtf
+from indexer.ingest.s1_sheet import read_xls, read_xlsx
 from indexer.ingest.s1_text import decode_text
-from indexer.models import Evidence, Skipped, SourceText
+from indexer.models import FileText, Reader, Skipped, SourceText
 
-if TYPE_CHECKING:
-    from docx.document import Document as DocxDocument
-    from docx.table import _Cell
-
-SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".text", ".docx", ".html", ".htm", ".pdf"})
-
+# suffix → format name; the format's reader is in _READERS at the end of this module.
 _FORMATS = {
     ".txt": "txt",
     ".text": "txt",
     ".docx": "docx",
+    ".doc": "doc",
+    ".wps": "doc",  # Kingsoft WPS Writer: Word's binary format (s1_office)
+    ".rtf": "rtf",
+    ".odt": "odt",
     ".html": "html",
     ".htm": "html",
+    ".mht": "mht",
+    ".mhtml": "mht",
     ".pdf": "pdf",
+    ".ofd": "ofd",
+    ".xlsx": "xlsx",
+    ".xls": "xls",
 }
-_SUPPORTED_LIST = " ".join(sorted(SUPPORTED_SUFFIXES))
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset(_FORMATS) | ARCHIVE_SUFFIXES
+SUPPORTED_LIST = " ".join(sorted(SUPPORTED_SUFFIXES))
+"""The readable types as a user reads them in a message: ".doc .docx .htm …"."""
 
 # --- finding files -------------------------------------------------------------------------
 
@@ -58,9 +73,9 @@ def iter_source_files(paths: Iterable[str | Path]) -> Iterator[Path | Skipped]:
         path = Path(given)
         if not path.exists():
             if path.is_symlink():
-                yield Skipped(path, "符号链接指向不存在的目标或形成循环（broken symlink）")
+                yield Skipped(path, "符号链接指向不存在的目标或形成循环（请修正或删除这个链接）")
             else:
-                yield Skipped(path, f"不存在: {path}（找不到这个文件或文件夹 / not found）")
+                yield Skipped(path, f"不存在: {path}（找不到这个文件或文件夹，请检查路径）")
             continue
         found = _walk(path, set()) if path.is_dir() else iter([path])
         for item in found:
@@ -85,7 +100,7 @@ def _walk(folder: Path, visited: set[Path]) -> Iterator[Path | Skipped]:
         with os.scandir(folder) as entries:
             ordered = sorted(entries, key=lambda entry: entry.name)
     except OSError as exc:
-        yield Skipped(folder, f"无法读取文件夹: {exc.strerror or exc}（cannot list folder）")
+        yield Skipped(folder, f"无法读取文件夹: {exc.strerror or exc}（请检查文件夹权限）")
         return
     for entry in ordered:
         if _is_hidden(entry.name):
@@ -109,15 +124,20 @@ def _check_file(path: Path) -> Path | Skipped:
     """Return `path` if it is a regular file with a supported suffix, else say why not."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        shown = suffix or "（无扩展名）"
-        return Skipped(path, f"不支持的文件类型 {shown}（unsupported; 支持 {_SUPPORTED_LIST}）")
+        return Skipped(path, unsupported(suffix))
     # A fifo or device would block or never end when read.
     if not path.is_file():
-        return Skipped(path, "不是普通文件（not a regular file）")
+        return Skipped(path, "不是普通文件（设备、管道或套接字无法作为报告读取）")
     return path
 
 
 # --- reading files -------------------------------------------------------------------------
+
+
+def unsupported(suffix: str) -> str:
+    """The reason a file of an unreadable type is skipped, with the types that are read."""
+    shown = suffix or "（无扩展名）"
+    return f"不支持的文件类型 {shown}（可以读取 {SUPPORTED_LIST}；请另存为其中一种再试）"
 
 
 def read_source(path: str | Path) -> SourceText:
@@ -125,23 +145,32 @@ def read_source(path: str | Path) -> SourceText:
 
     Raises SourceError, with a message a user can act on, for anything that stops the file
     from being read: unsupported type, I/O error, undecodable bytes, a corrupt document,
-    a PDF without a text layer, or no text at all.
+    a PDF without a text layer, or no text at all. An archive is read by `s1_archive`,
+    member by member, each member by `read_bytes`.
     """
     path = Path(path)
-    suffix = path.suffix.lower()
-    fmt = _FORMATS.get(suffix)
-    if fmt is None:
-        raise SourceError(f"不支持的文件类型 {suffix or '（无扩展名）'}（支持 {_SUPPORTED_LIST}）")
+    if path.suffix.lower() not in _FORMATS:
+        raise SourceError(unsupported(path.suffix.lower()))
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise SourceError(f"无法读取文件: {exc.strerror or exc}（cannot read）") from exc
+        raise SourceError(
+            f"无法读取文件: {exc.strerror or exc}", hint="请检查文件权限，或文件是否仍在下载中"
+        ) from exc
+    return read_bytes(path, data)
+
+
+def read_bytes(path: Path, data: bytes) -> SourceText:
+    """Read a file's bytes by the reader of its suffix; `path` may name an archive member."""
+    fmt = _FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise SourceError(unsupported(path.suffix.lower()))
     if not data:
-        raise SourceError("文件是空的（empty file）")
+        raise SourceError("文件是空的（0 字节），请检查文件是否下载完整")
     text, encoding, evidence = _READERS[fmt](data)
     text = _remove_controls(_normalise_newlines(text))
     if not text.strip():
-        raise SourceError("文件里没有文字（no text）")
+        raise SourceError("文件里没有文字", hint="如果是扫描件或图片，需要先做文字识别（OCR）")
     return SourceText(path=path, text=text, format=fmt, encoding=encoding, evidence=evidence)
 
 
@@ -165,68 +194,14 @@ def _remove_controls(text: str) -> str:
     return _CONTROLS.sub("", text)
 
 
-_Read = tuple[str, str | None, tuple[Evidence, ...]]  # text, encoding, evidence
-
-
-def _read_text(data: bytes) -> _Read:
+def _read_text(data: bytes) -> FileText:
     return (*decode_text(data), ())
-
-
-# --- docx ----------------------------------------------------------------------------------
-
-
-def _read_docx(data: bytes) -> _Read:
-    try:
-        document = docx.Document(io.BytesIO(data))
-        paragraphs = list(_docx_paragraphs(document))
-    # python-docx raises zipfile, KeyError, lxml and its own errors for a damaged package;
-    # all of them mean the same thing to the user.
-    except Exception as exc:
-        raise SourceError(
-            "无法打开 .docx（文件已损坏，或不是 Word 2007 及以后的文档 / corrupt docx）",
-            hint="旧版 .doc 请先用 Word 另存为 .docx",
-        ) from exc
-    return "\n".join(paragraphs), None, docx_evidence(document)
-
-
-def _docx_paragraphs(container: DocxDocument | _Cell) -> Iterator[str]:
-    """Yield the text of each paragraph in body order, descending into tables."""
-    for block in container.iter_inner_content():
-        if isinstance(block, Table):
-            yield from _table_paragraphs(block)
-        else:
-            yield block.text
-
-
-def _table_paragraphs(table: Table) -> Iterator[str]:
-    """Yield each row as one line of its cells when every cell holds one paragraph.
-
-    A label and its figures (行政许可 3项) then stay in one passage. A row whose cells hold
-    several paragraphs is a layout, read cell by cell. Each merged cell is read once.
-    """
-    # row.cells repeats a merged cell once per grid column and per merged row. The set
-    # holds the lxml elements themselves: an id() could be reused once a proxy is freed.
-    seen = set()
-    for row in table.rows:
-        cells = []
-        for cell in row.cells:
-            if cell._tc in seen:
-                continue
-            seen.add(cell._tc)
-            cells.append(list(_docx_paragraphs(cell)))
-        if all(len(paragraphs) <= 1 for paragraphs in cells):
-            line = CELL_GAP.join(p for paragraphs in cells for p in paragraphs)
-            if line:
-                yield line
-        else:
-            for paragraphs in cells:
-                yield from paragraphs
 
 
 # --- pdf -----------------------------------------------------------------------------------
 
 
-def _read_pdf(data: bytes) -> _Read:
+def _read_pdf(data: bytes) -> FileText:
     reader = _open_pdf(data)
     try:
         pages = [page.extract_text() for page in reader.pages]
@@ -259,9 +234,16 @@ def _open_pdf(data: bytes) -> PdfReader:
     return reader
 
 
-_READERS: dict[str, Callable[[bytes], _Read]] = {
+_READERS: dict[str, Reader] = {
     "txt": _read_text,
-    "docx": _read_docx,
+    "docx": read_docx,
+    "doc": read_word_binary,
+    "rtf": read_rtf,
+    "odt": read_odt,
     "html": read_html,
+    "mht": read_mht,
     "pdf": _read_pdf,
+    "ofd": read_ofd,
+    "xlsx": read_xlsx,
+    "xls": read_xls,
 }
