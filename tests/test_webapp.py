@@ -20,6 +20,7 @@ from indexer.cli import _cli_link
 from indexer.errors import QueryError
 from indexer.query_help import QUERY_HELP
 from indexer.results import report_to_json
+from tests.helpers import nonempty
 from webapp import SECURITY_HEADERS, create_app
 from webapp.server import main as serve_main
 
@@ -391,11 +392,14 @@ def test_csv_export_streams_every_hit_with_bom_header_and_permalinks(client, res
     ]  # fmt: skip
     hits = list(result.iter_hits())
     assert len(rows) - 1 == result.total_passages == len(hits)
-    for row, hit in zip(rows[1:], hits, strict=True):
-        assert row[0] == hit.report_id
-        assert row[-3].lstrip("'") == hit.text
-        assert row[-2] == f"http://localhost/reports/{hit.report_id}#p-{hit.passage_id}"
-        assert row[-1] == hit.citation(row[-2])
+    column = {name: i for i, name in enumerate(rows[0])}
+    for row, hit in zip(nonempty(rows[1:]), hits, strict=True):
+        assert row[column["report_id"]] == hit.report_id
+        assert row[column["text"]].lstrip("'") == hit.text
+        permalink = row[column["permalink"]]
+        assert permalink == f"http://localhost/reports/{hit.report_id}#p-{hit.passage_id}"
+        assert row[column["citation"]] == hit.citation(permalink)
+        assert row[column["doc_number"]] == hit.metadata.doc_number
 
 
 def test_csv_export_of_a_malformed_query_is_400(client):
