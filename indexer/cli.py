@@ -261,18 +261,19 @@ def stats(index_dir: Path, as_json: bool) -> None:
     from .engine import SearchEngine
 
     engine = SearchEngine.open(index_dir)
-    reports_count, passages_count = engine.store.counts()
+    generation = engine.generation
+    reports_count, passages_count = generation.store.counts()
     records = engine.report_summaries()
     data: dict[str, Any] = {
         "index_dir": str(engine.index_dir),
-        "built_at": engine.store.meta("built_at"),
+        "built_at": generation.store.meta("built_at"),
         "reports": reports_count,
         "passages": passages_count,
-        "characters": len(engine.literal.folded_text),
+        "characters": len(generation.literal.folded_text),
         "provinces": _tally(r.metadata.province for r in records),
         "departments": _tally(r.metadata.department for r in records),
         "years": _tally(str(r.metadata.year or "") for r in records),
-        "build": engine.store.meta("summary"),
+        "build": generation.store.meta("summary"),
     }
     if as_json:
         echo(_json(data))

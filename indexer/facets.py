@@ -10,13 +10,12 @@ reports of that bucket: a facet value, clicked, selects exactly the reports it c
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 if TYPE_CHECKING:
-    from .engine import SearchEngine
     from .store import ReportRecord
 
 UNKNOWN = "未识别"
@@ -130,53 +129,3 @@ class FacetCounter:
 def in_year_order(values: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Return year facet values oldest first, 未识别 last."""
     return sorted(values, key=lambda v: (v["value"] == UNKNOWN, str(v["value"])))
-
-
-def disjunctive_facets(
-    engine: SearchEngine,
-    query: str,
-    filters: Mapping[str, Sequence[str]] | None,
-    counted: Facets,
-) -> Facets:
-    """Return facets where each filtered facet is counted without its own filter.
-
-    Values of one filter combine with OR, so a facet whose filter is active shows what
-    each further value would add: its counts come from the search without that filter
-    (and the other filters kept). `counted` is the facets of the search with every filter.
-    """
-    out = dict(counted)
-    active = {key for key, values in (filters or {}).items() if values}
-    for key in sorted(active & set(FACET_FILTERS.values())):
-        rest = {k: list(v) for k, v in (filters or {}).items() if k != key and v}
-        if not query.strip() and not rest:
-            other = _all_reports(engine)
-        else:
-            other = engine.search(query, filters=rest or None).all_facets
-        for name, filter_key in FACET_FILTERS.items():
-            if filter_key == key:
-                out[name] = other[name]
-    return out
-
-
-def _all_reports(engine: SearchEngine) -> Facets:
-    """Facets of the whole index: what a filter alone browses."""
-    table = engine.report_table
-    live = np.asarray(engine.passage_report)[engine.live]
-    counts = np.bincount(live, minlength=len(table.records))
-    return table.facet_counter.count(counts)
-
-
-def overview(engine: SearchEngine, *, laws: int = 10) -> dict[str, Any]:
-    """Return what the index holds: counts, years covered, provinces and most-cited laws."""
-    facets = _all_reports(engine)
-    years = [int(v["value"]) for v in facets["year"] if v["value"] != UNKNOWN]
-    return {
-        "reports": sum(v["reports"] for v in facets["province"]),
-        "passages": sum(v["passages"] for v in facets["province"]),
-        "years": in_year_order(facets["year"]),
-        "first_year": min(years, default=None),
-        "last_year": max(years, default=None),
-        "provinces": facets["province"],
-        "departments": facets["department"],
-        "laws": facets["law"][:laws],
-    }

@@ -17,15 +17,13 @@ import numpy as np
 
 from .errors import QueryError
 from .facets import UNKNOWN
+from .generation import Generation
 from .ingest.s5_citations import canonical_law_name, doc_number_key
 from .ingest.s5_organs import STEM_LABEL
 from .laws import citation_spans, law_key
-from .literal import LiteralIndex
 from .models import Metadata
 from .normalize import fold
 from .query import FIELDS, And, Field, Node, Or, parse_query
-from .report_table import ReportTable
-from .store import ReportStore
 
 FILTER_KEYS = tuple(FIELDS)  # the query language's fields, usable as filters too
 _DEPARTMENT_SUFFIX = re.compile(r"(委员会|办公室|局|厅|委|办|部门)$")
@@ -51,21 +49,10 @@ def department_label(value: str) -> str:
 class FilterMasks:
     """Field and year masks over the passages of one opened generation."""
 
-    def __init__(
-        self,
-        table: ReportTable,
-        passage_report: np.ndarray,
-        section_of: np.ndarray,
-        sections: Callable[[], list[str]],
-        literal: LiteralIndex,
-        store: ReportStore,
-    ) -> None:
-        self._table = table
-        self._passage_report = passage_report
-        self._section_of = section_of
-        self._sections = sections  # the folded section paths, read on first use
-        self._literal = literal
-        self._store = store
+    def __init__(self, generation: Generation) -> None:
+        self._generation = generation
+        self._table = generation.report_table
+        self._passage_report = generation.passage_report
 
     def field(self, name: str, value: str, *, cite: bool = False) -> np.ndarray:
         """Passages of the reports a field value selects (section: passages under it).
@@ -77,9 +64,9 @@ class FilterMasks:
         needle = fold(value.strip())
         table = self._table
         if name == "section":
-            sections = self._sections()
+            sections = self._generation.sections
             matching = np.fromiter((needle in s for s in sections), bool, len(sections))
-            return matching[self._section_of]
+            return matching[self._generation.section_of]
         if name == "region":
             reports = self._region_reports(needle)
         elif name == "dept":
@@ -102,8 +89,9 @@ class FilterMasks:
     def unknown(self, name: str) -> np.ndarray:
         """Passages of reports stating nothing for `name` (the facets' 未识别 bucket)."""
         if name == "section":
-            sections = self._sections()
-            return np.fromiter((not s for s in sections), bool, len(sections))[self._section_of]
+            sections = self._generation.sections
+            unstated = np.fromiter((not s for s in sections), bool, len(sections))
+            return unstated[self._generation.section_of]
         if name not in _STATES_NOTHING:
             raise QueryError(f"未知字段 {name}")
         states_nothing, records = _STATES_NOTHING[name], self._table.records
@@ -139,8 +127,8 @@ class FilterMasks:
         """Passages citing `law` in a 《…》 title, any spelling of its name."""
         mask = np.zeros(len(self._passage_report), dtype=bool)
         name = canonical_law_name(law.strip())
-        candidates = self._literal.passages_containing(name).tolist()
-        records = self._store.passages(candidates)
+        candidates = self._generation.literal.passages_containing(name).tolist()
+        records = self._generation.store.passages(candidates)
         mask[[o for o in candidates if citation_spans(records[o].passage.text, [name])]] = True
         return mask
 

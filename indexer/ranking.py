@@ -21,7 +21,7 @@ from .proximity import highlight_spans
 from .results import Hit, ReportGroup
 
 if TYPE_CHECKING:
-    from .engine import SearchEngine
+    from .generation import Generation
 
 FACET_FIELDS = PUBLIC_FACETS
 # A passage that matches literally but shares no word with the query still ranks above
@@ -36,7 +36,7 @@ class SearchResult:
     def __init__(
         self,
         *,
-        engine: SearchEngine,
+        generation: Generation,
         query: str,
         interpretation: str,
         terms: list[str],
@@ -45,21 +45,21 @@ class SearchResult:
         passage_scores: np.ndarray,
         sort: str,
     ) -> None:
-        self.engine = engine
+        self.generation = generation
         self.query = query
         self.interpretation = interpretation
         self.terms = terms
         self.laws = laws  # law: alone marks where the law is cited (`query.cited_laws`)
         self.took_ms = 0.0
         self.total_passages = len(ordinals)
-        if engine.reports_in_ordinal_order:
+        if generation.reports_in_ordinal_order:
             # Per report, how many matches fall in its ordinal range: a binary search
             # per report, where a gather and count over a million matches took 10 ms.
-            counts = np.diff(np.searchsorted(ordinals, engine.report_bounds))
+            counts = np.diff(np.searchsorted(ordinals, generation.report_bounds))
             reports_of = None
         else:
-            reports_of = engine.passage_report[ordinals]
-            counts = np.bincount(reports_of, minlength=len(engine.report_table.records))
+            reports_of = generation.passage_report[ordinals]
+            counts = np.bincount(reports_of, minlength=len(generation.report_table.records))
         self._report_counts = counts
         self.total_reports = int(np.count_nonzero(counts))
         self._order_passages(ordinals, reports_of, counts, passage_scores, sort)
@@ -77,7 +77,7 @@ class SearchResult:
         # by report, in report order (`reports_in_ordinal_order`): the groups are the
         # reports with a count, and group scores need no sort of the matches, only of the
         # groups. Passages are ordered within a group only when a page shows that group.
-        if self.engine.reports_in_ordinal_order:
+        if self.generation.reports_in_ordinal_order:
             group_reports = np.flatnonzero(counts)
             sizes = counts[group_reports]
             ends = np.cumsum(sizes)
@@ -97,7 +97,7 @@ class SearchResult:
         totals = np.add.reduceat(scores, starts) if len(starts) else np.empty(0)
         sizes = ends - starts
         group_scores = best + _REST_WEIGHT * (totals - best) + _PER_PASSAGE * sizes
-        years = self.engine.report_table.years[group_reports]
+        years = self.generation.report_table.years[group_reports]
         group_order = sorting.group_order(sort, group_reports, group_scores, sizes, years)
         self._ordinals = ordinals
         self._scores = scores
@@ -132,14 +132,14 @@ class SearchResult:
     # hits ------------------------------------------------------------------------
 
     def _hits_for(self, passage_ordinals: Sequence[int]) -> list[Hit]:
-        engine = self.engine
-        records = engine.store.passages(list(passage_ordinals))
+        generation = self.generation
+        records = generation.store.passages(list(passage_ordinals))
         hits = []
         for ordinal in passage_ordinals:
             record = records[int(ordinal)]
-            report = engine.report_table.records[record.report_ordinal]
+            report = generation.report_table.records[record.report_ordinal]
             passage = record.passage
-            spans = highlight_spans(engine.literal.folded_passage(int(ordinal)), self.terms)
+            spans = highlight_spans(generation.literal.folded_passage(int(ordinal)), self.terms)
             if self.laws:
                 spans = merge_spans([*spans, *citation_spans(passage.text, self.laws)])
             hits.append(
@@ -178,7 +178,7 @@ class SearchResult:
         hits = self._hits_for([int(o) for _, _, chosen in picked for o in chosen])
         groups, cursor = [], 0
         for report_ordinal, count, chosen in picked:
-            record = self.engine.report_table.records[report_ordinal]
+            record = self.generation.report_table.records[report_ordinal]
             groups.append(
                 ReportGroup(
                     report_id=record.report_id,
@@ -209,4 +209,4 @@ class SearchResult:
         return self._facets
 
     def _count_facets(self) -> Facets:
-        return self.engine.report_table.facet_counter.count(self._report_counts)
+        return self.generation.report_table.facet_counter.count(self._report_counts)

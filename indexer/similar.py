@@ -54,7 +54,7 @@ from .errors import NotFoundError
 from .normalize import fold
 
 if TYPE_CHECKING:
-    from .engine import SearchEngine
+    from .generation import Generation
     from .layout import IndexLayout
     from .models import Passage
     from .store import ReportRecord
@@ -393,16 +393,16 @@ class ReportPair:
 class SimilarPassages:
     """The similar-passage lookups of an opened generation (`SearchEngine.similar`)."""
 
-    def __init__(self, engine: SearchEngine, generation_root: Path) -> None:
-        self.engine = engine
-        folder = generation_root / FOLDER
+    def __init__(self, generation: Generation) -> None:
+        self.generation = generation
+        folder = generation.root / FOLDER
         self.available = _meta(folder).get("format") == FORMAT  # older: rebuild to see any
         self.classes = similar_pairs.Classes(folder if self.available else None)
         self.report_pairs_table = self.classes.report_pairs
 
     def of_passages(self, ordinals: np.ndarray) -> dict[int, list[tuple[int, float]]]:
         """Return, per given passage ordinal with any, its similar passages' ordinals."""
-        report_of = np.asarray(self.engine.passage_report)
+        report_of = np.asarray(self.generation.passage_report)
         found = {int(o): self.classes.similar_to(int(o), report_of) for o in ordinals}
         return {o: others for o, others in found.items() if others}
 
@@ -411,17 +411,17 @@ class SimilarPassages:
 
         Raises NotFoundError for a report the index does not hold.
         """
-        engine = self.engine
-        record = engine.store.report_record(report_id)
+        generation = self.generation
+        record = generation.store.report_record(report_id)
         if record is None:
             raise NotFoundError(f"没有编号为 {report_id} 的报告")
-        ordinals = np.flatnonzero(np.asarray(engine.passage_report) == record.ordinal)
+        ordinals = np.flatnonzero(np.asarray(generation.passage_report) == record.ordinal)
         found = self.of_passages(ordinals)
         if not found:
             return {}
         others = sorted({t for targets in found.values() for t, _ in targets})
-        stored = engine.store.passages(others + list(found))
-        records = engine.report_table.records
+        stored = generation.store.passages(others + list(found))
+        records = generation.report_table.records
         result: dict[str, list[SimilarPassage]] = {}
         for ordinal, targets in found.items():
             passage_id = stored[ordinal].passage.passage_id
@@ -434,7 +434,7 @@ class SimilarPassages:
 
     def report_pairs(self, limit: int = 200) -> list[ReportPair]:
         """Return the pairs of reports sharing the most near-identical passages, most first."""
-        records = self.engine.report_table.records
+        records = self.generation.report_table.records
         return [
             ReportPair(records[int(a)], records[int(b)], int(shared))
             for a, b, shared in np.asarray(self.report_pairs_table[:limit])

@@ -23,19 +23,25 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
 from .errors import QueryError
-from .filters import with_filters
+from .generation import Generation
 from .normalize import fold
 from .query import Near, Term
 from .query_rewrite import quote_term
 from .query_tokens import Token, tokenize
 
-if TYPE_CHECKING:
-    from .engine import SearchEngine
+
+class Counting(Protocol):
+    """What suggestions need of an engine: its generation, and counting a query's hits."""
+
+    generation: Generation
+
+    def count(self, query: str, filters: Mapping[str, Sequence[str]] | None = None) -> int: ...
+
 
 MAX_CANDIDATES = 40
 PASSAGES_READ = 300  # per term position, for one-character replacements
@@ -45,18 +51,17 @@ _NOT_A_CHARACTER = re.compile(r"[\s。！？!?，,；;：:、]")
 _FUNCTION_CHARACTERS = frozenset("的了和与及或在是等并而对为以把被从向于将着过也又之其")
 
 
-def _count(engine: SearchEngine, query: str, filters: Mapping[str, Sequence[str]]) -> int:
+def _count(engine: Counting, query: str, filters: Mapping[str, Sequence[str]]) -> int:
     try:
-        tree = with_filters(query, filters)
+        return engine.count(query, filters)
     except QueryError:
         return 0
-    return int(np.count_nonzero(engine._mask(tree) & engine.live))
 
 
-def _replacements(engine: SearchEngine, written: str) -> list[str]:
+def _replacements(generation: Generation, written: str) -> list[str]:
     """Return strings one character different from `written` that passages hold, commonest
     first, in the user's writing but for the new character, as the passage writes it."""
-    literal = engine.literal
+    literal = generation.literal
     term = fold(written)
     found: Counter[str] = Counter()
     for i in range(len(term)):
@@ -74,7 +79,7 @@ def _replacements(engine: SearchEngine, written: str) -> list[str]:
                 if not _NOT_A_CHARACTER.match(m[1]) and m[1] != term[i]:
                     here[seen.setdefault(m[0], (ordinal, m.start(1)))] += 1
         places = here.most_common(REPLACEMENTS)
-        originals = engine.store.passages([ordinal for (ordinal, _), _ in places])
+        originals = generation.store.passages([ordinal for (ordinal, _), _ in places])
         for (ordinal, offset), count in places:
             character = originals[ordinal].passage.text[offset]  # folding keeps offsets
             candidate = written[:i] + character + written[i + 1 :]
@@ -87,20 +92,20 @@ def _is_fragment(candidate: str) -> bool:
     return candidate[0] in _FUNCTION_CHARACTERS or candidate[-1] in _FUNCTION_CHARACTERS
 
 
-def _shorter(engine: SearchEngine, written: str) -> list[str]:
+def _shorter(generation: Generation, written: str) -> list[str]:
     """Return the longest leading and trailing runs of `written`'s words that occur.
 
     Cut between jieba's words only, and at least two characters long: a part of a word
     (行政复 of 行政复议, 20 of 2035年) is no query.
     """
-    cuts = [end for _, _, end in engine.segmenter.tokens(fold(written))][:-1]
+    cuts = [end for _, _, end in generation.segmenter.tokens(fold(written))][:-1]
     out = []
     for parts in (
         [written[:end] for end in reversed(cuts)],
         [written[end:] for end in cuts],
     ):
         for part in parts:
-            if len(part.strip()) >= 2 and len(engine.literal.passages_containing(part)):
+            if len(part.strip()) >= 2 and len(generation.literal.passages_containing(part)):
                 out.append(part.strip())
                 break
     return out
@@ -110,18 +115,18 @@ def _replace(query: str, token: Token, text: str) -> str:
     return " ".join((query[: token.pos] + text + query[token.pos + len(token.text) :]).split())
 
 
-def _candidates(engine: SearchEngine, query: str, tokens: list[Token]) -> list[str]:
+def _candidates(generation: Generation, query: str, tokens: list[Token]) -> list[str]:
     out: list[str] = []
     negated = {i + 1 for i, t in enumerate(tokens) if t.kind in ("not", "-")}
     for i, token in enumerate(tokens):
         node = token.node
         if token.kind != "node" or i in negated or not isinstance(node, Term):
             continue
-        if _occurs(engine, node):
+        if _occurs(generation, node):
             continue
-        replaced = _replacements(engine, node.text)
+        replaced = _replacements(generation, node.text)
         # A part of a word already offered whole (行政复 beside 行政复议) says nothing more.
-        parts = [p for p in _shorter(engine, node.text) if not any(p in r for r in replaced)]
+        parts = [p for p in _shorter(generation, node.text) if not any(p in r for r in replaced)]
         out += [_replace(query, token, quote_term(t)) for t in [*replaced, *parts]]
     for token in tokens:
         if token.kind == "prox" and not token.text.startswith(("同段", "PARA")):
@@ -130,15 +135,15 @@ def _candidates(engine: SearchEngine, query: str, tokens: list[Token]) -> list[s
             out.append(_replace(query, token, " ".join(map(quote_term, token.node.terms))))
     words = [t for i, t in enumerate(tokens) if t.kind == "node" and i not in negated]
     if len(words) > 1 and all(t.kind in ("node", "and", "not", "-") for t in tokens):
-        absent = [t for t in words if isinstance(t.node, Term) and not _occurs(engine, t.node)]
+        absent = [t for t in words if isinstance(t.node, Term) and not _occurs(generation, t.node)]
         if 1 < len(absent) < len(words):
             out.append(_without(tokens, absent))
         out += [_without(tokens, [token]) for token in words]
     return out
 
 
-def _occurs(engine: SearchEngine, term: Term) -> bool:
-    return bool(len(engine.literal.passages_containing(term.text)))
+def _occurs(generation: Generation, term: Term) -> bool:
+    return bool(len(generation.literal.passages_containing(term.text)))
 
 
 def _without(tokens: list[Token], dropped: list[Token]) -> str:
@@ -155,7 +160,7 @@ def _without(tokens: list[Token], dropped: list[Token]) -> str:
 
 
 def suggest(
-    engine: SearchEngine,
+    engine: Counting,
     query: str,
     filters: Mapping[str, Sequence[str]] | None = None,
     limit: int = 5,
@@ -170,7 +175,7 @@ def suggest(
         return []
     seen = {" ".join(query.split())}
     found: list[tuple[str, int]] = []
-    for candidate in _candidates(engine, query, tokens)[:MAX_CANDIDATES]:
+    for candidate in _candidates(engine.generation, query, tokens)[:MAX_CANDIDATES]:
         if candidate in seen or not candidate:
             continue
         seen.add(candidate)

@@ -178,7 +178,11 @@ class WordScorer:
     CACHE_SHARE = 1 / 32
     CACHE_WORDS = 24
 
-    def __init__(self, layout: IndexLayout, ordinal_space: int) -> None:
+    def __init__(
+        self, layout: IndexLayout, passage_report: np.ndarray, section_of: np.ndarray
+    ) -> None:
+        """`passage_report` and `section_of` are the generation's arrays (shared, not read
+        again): each passage's report (−1: removed) and section."""
         self.ix = whoosh_index.open_dir(str(layout.whoosh))
         ranking = layout.ranking
         docnum_key = np.load(ranking / "docnum_key.npy")
@@ -187,10 +191,8 @@ class WordScorer:
         self._ordinal_to_docnum: np.ndarray | None = None
         self.lengths = {f: np.load(ranking / f"length_{f}.npy", mmap_mode="r") for f in WORD_FIELDS}
         self.stats = json.loads((ranking / _STATS_FILE).read_text(encoding="utf-8"))
-        self.passage_count = ordinal_space  # the size of score arrays: every ordinal
-        # In memory, not mapped: gathering through a memmap costs more than reading it.
-        self.section_of = np.load(ranking / "section_of.npy")
-        passage_report = np.load(ranking / "passage_report.npy")
+        self.passage_count = len(passage_report)  # the size of score arrays: every ordinal
+        self.section_of = section_of
         # Removed passages point at a report slot that scores nothing.
         report_slots = len(self.lengths["title"])
         self.report_of = np.where(passage_report >= 0, passage_report, report_slots)
@@ -404,7 +406,10 @@ def write_prescored(layout: IndexLayout, ordinal_space: int, live_passages: int)
     The arrays are exactly what `WordScorer.scores` computes and caches for a frequent
     word at query time (float32), so a query ranks the same whether they exist or not.
     """
-    scorer = WordScorer(layout, ordinal_space)
+    ranking = layout.ranking
+    passage_report = np.load(ranking / "passage_report.npy")
+    assert len(passage_report) == ordinal_space
+    scorer = WordScorer(layout, passage_report, np.load(ranking / "section_of.npy"))
     folder = layout.ranking / PRESCORED_DIR
     folder.mkdir(exist_ok=True)
     try:

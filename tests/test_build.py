@@ -120,21 +120,21 @@ def test_scoring_only_the_matches_skips_blocks_but_not_scores(tmp_path: Path) ->
     corpus = tmp_path / "many.txt"
     corpus.write_text("\n".join(lines), encoding="utf-8")
     engine = SearchEngine.open(build_index([corpus], tmp_path / "index").index_dir)
-    searcher = engine.scorer.searcher()
-    words = engine.segmenter.words("2023年")
+    searcher = engine.generation.scorer.searcher()
+    words = engine.generation.segmenter.words("2023年")
     matched = np.flatnonzero(["2023年" in line for line in lines])
     assert len(matched) == 4
-    engine.scorer.CACHE_SHARE = 2.0  # no word counts as frequent: nothing is cached
-    engine.scorer._prescored = {}  # nor scored by the build (年 is in every passage)
-    full = engine.scorer.scores(searcher, words)
-    restricted = engine.scorer.scores(searcher, words, matched)
+    engine.generation.scorer.CACHE_SHARE = 2.0  # no word counts as frequent: nothing is cached
+    engine.generation.scorer._prescored = {}  # nor scored by the build (年 is in every passage)
+    full = engine.generation.scorer.scores(searcher, words)
+    restricted = engine.generation.scorer.scores(searcher, words, matched)
     assert np.allclose(restricted[matched], full[matched])
     assert np.count_nonzero(restricted) < np.count_nonzero(full)  # blocks were skipped
-    engine.scorer.CACHE_SHARE = 0.0  # every word is frequent: scored whole, then cached
-    cached = engine.scorer.scores(searcher, words, matched)
+    engine.generation.scorer.CACHE_SHARE = 0.0  # every word is frequent: scored whole, then cached
+    cached = engine.generation.scorer.scores(searcher, words, matched)
     assert np.allclose(cached[matched], full[matched], rtol=1e-6)
     assert np.array_equal(
-        engine.scorer.scores_at(searcher, words, matched), cached[matched]
+        engine.generation.scorer.scores_at(searcher, words, matched), cached[matched]
     )  # the engine's form: aligned with the matches
 
 

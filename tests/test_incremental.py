@@ -78,7 +78,7 @@ def test_adding_a_file_keeps_the_ids_of_every_other_report(corpus: Path, tmp_pat
     engine = SearchEngine.open(index_dir)
     assert engine.search("石花菜").total_reports == 1
     assert engine.search("专项整治").total_reports == 4
-    assert engine.store.counts() == (4, summary.passages)
+    assert engine.generation.store.counts() == (4, summary.passages)
 
 
 def test_a_changed_file_is_read_again_and_its_report_replaced(corpus: Path, tmp_path: Path):
@@ -136,7 +136,7 @@ def test_an_engine_opened_before_an_update_keeps_answering(corpus: Path, tmp_pat
     new = SearchEngine.open(index_dir)
     assert new is not old and new.build_id != old.build_id
     # The old generation is still held by `old`, so the build kept it.
-    assert (index_dir / old.generation).is_dir()
+    assert (index_dir / old.generation.name).is_dir()
     for _ in range(2):
         assert old.search("紫菜").total_reports == 1
         assert old.search("石花菜").total_reports == 0
@@ -144,11 +144,11 @@ def test_an_engine_opened_before_an_update_keeps_answering(corpus: Path, tmp_pat
         assert new.search("紫菜").total_reports == 0
         assert new.search("石花菜").total_reports == 1
     assert SearchEngine.open(index_dir) is new
-    old_generation = old.generation
+    old_generation = old.generation.name
     del old  # the last user is done: its files close and the next build removes it
     build_index([corpus], index_dir)
     assert not (index_dir / old_generation).exists()
-    assert leftovers(index_dir) == [new.generation]  # still in use
+    assert leftovers(index_dir) == [new.generation.name]  # still in use
 
 
 def test_an_old_engine_closes_its_files_once_replaced(corpus: Path, tmp_path: Path):
@@ -325,14 +325,14 @@ def test_a_removed_report_takes_its_title_out_of_the_word_index(corpus: Path, tm
     # or its words would keep their weight in every other report's scores.
     index_dir = tmp_path / "index"
     build_index([corpus], index_dir)
-    assert SearchEngine.open(index_dir).scorer.stats["title"]["documents"] == 3
+    assert SearchEngine.open(index_dir).generation.scorer.stats["title"]["documents"] == 3
     remove_sources([corpus / "紫菜.txt"], index_dir)
     engine = SearchEngine.open(index_dir)
-    searcher = engine.scorer.searcher()
-    assert engine.scorer.stats["title"]["documents"] == 2
+    searcher = engine.generation.scorer.searcher()
+    assert engine.generation.scorer.stats["title"]["documents"] == 2
     live_titles = {
-        int(engine.scorer.docnum_id[d])
-        for w in engine.segmenter.words("某县法治政府建设工作报告")
+        int(engine.generation.scorer.docnum_id[d])
+        for w in engine.generation.segmenter.words("某县法治政府建设工作报告")
         for d in searcher.reader().postings("title", w).all_ids()
         if not searcher.reader().is_deleted(d)
     }

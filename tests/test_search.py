@@ -334,7 +334,9 @@ def _facets_one_report_at_a_time(records, report_counts) -> dict:
 @pytest.mark.parametrize("query", ["法", "的", "行政复议", "2023年", "人民政府 -国务院"])
 def test_vectorised_facets_equal_a_tally_report_by_report(engine: SearchEngine, query: str) -> None:
     result = engine.search(query)
-    expected = _facets_one_report_at_a_time(engine.report_table.records, result._report_counts)
+    expected = _facets_one_report_at_a_time(
+        engine.generation.report_table.records, result._report_counts
+    )
     got = {
         name: [
             (
@@ -389,15 +391,15 @@ def test_scores_are_whooshs_bm25f_over_text_headings_and_titles(engine: SearchEn
 
     from indexer.schema import FIELD_KINDS, PASSAGE, REPORT, WORD_FIELDS
 
-    scorer = engine.scorer
+    scorer = engine.generation.scorer
     titles = [r.metadata.title for r in engine.report_summaries() if r.metadata.title]
     query = " ".join(["行政复议 法律顾问 2023年", *titles[:1]])
-    words = list(dict.fromkeys(engine.segmenter.words(query)))
+    words = list(dict.fromkeys(engine.generation.segmenter.words(query)))
     searcher = scorer.searcher()
     reader = searcher.reader()
     ours = scorer.scores(searcher, words)
-    expected = np.zeros(engine.passage_count)
-    live = np.flatnonzero(engine.live)
+    expected = np.zeros(engine.generation.passage_count)
+    live = np.flatnonzero(engine.generation.live)
     scored_fields = set()
     for field in WORD_FIELDS:
         kind, stats = FIELD_KINDS[field], scorer.stats[field]
@@ -410,8 +412,8 @@ def test_scores_are_whooshs_bm25f_over_text_headings_and_titles(engine: SearchEn
                 number = int(scorer.docnum_id[docnum])
                 length = float(scorer.lengths[field][number])
                 per_id[number] = bm25(idf, weight, length, stats["average_length"], 0.75, 1.2)
-            owners = {PASSAGE: live, REPORT: engine.passage_report[live]}.get(
-                kind, engine.section_of[live]
+            owners = {PASSAGE: live, REPORT: engine.generation.passage_report[live]}.get(
+                kind, engine.generation.section_of[live]
             )
             expected[live] += [per_id.get(int(owner), 0.0) for owner in owners]
             scored_fields.add(field)
@@ -423,7 +425,7 @@ def test_scores_are_whooshs_bm25f_over_text_headings_and_titles(engine: SearchEn
 def test_the_build_prescores_frequent_words_exactly_as_queries_would(
     engine: SearchEngine,
 ) -> None:
-    scorer = engine.scorer
+    scorer = engine.generation.scorer
     assert "的" in scorer._prescored  # in far more than an eighth of the sample's passages
     first = [(h.passage_id, h.highlights) for h in engine.search("的 依法").hits(0, 50)]
     saved, scorer._prescored = scorer._prescored, {}
@@ -439,14 +441,14 @@ def test_the_build_prescores_frequent_words_exactly_as_queries_would(
 def test_grouping_needs_no_sort_when_ordinals_follow_reports(engine: SearchEngine) -> None:
     # Builds keep each report's passages consecutive, so grouping reads groups off the
     # per-report counts; the general path (sort the matches by report) must agree.
-    assert engine.reports_in_ordinal_order
+    assert engine.generation.reports_in_ordinal_order
     for query in ("行政复议", "的", "法治 -行政复议"):
         fast = engine.search(query)
-        engine.reports_in_ordinal_order = False
+        engine.generation.reports_in_ordinal_order = False
         try:
             general = engine.search(query)
         finally:
-            engine.reports_in_ordinal_order = True
+            engine.generation.reports_in_ordinal_order = True
         assert fast.total_reports == general.total_reports > 0
         assert [(h.report_id, h.passage_id) for h in fast.iter_hits()] == [
             (h.report_id, h.passage_id) for h in general.iter_hits()

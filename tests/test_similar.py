@@ -155,25 +155,25 @@ def test_segments_are_hard_linked_and_rewritten_once_many_rows_are_dead(tmp_path
     index_dir = tmp_path / "index"
     build_index(paths[:2], index_dir)
     first = SearchEngine.open(index_dir)
-    first_folder = index_dir / first.generation / similar.FOLDER
+    first_folder = index_dir / first.generation.name / similar.FOLDER
     first_segments = sorted(first_folder.glob("*.signatures.npy"))
     build_index(paths, index_dir)
     second = SearchEngine.open(index_dir)
-    folder = index_dir / second.generation / similar.FOLDER
+    folder = index_dir / second.generation.name / similar.FOLDER
     assert len(list(folder.glob("*.signatures.npy"))) == 2
     linked = folder / first_segments[0].name  # the first generation is still open: kept
     assert linked.stat().st_ino == first_segments[0].stat().st_ino
     build_index(paths[2:], index_dir)  # two of three reports gone: rewritten into one
     third = SearchEngine.open(index_dir)
-    folder = index_dir / third.generation / similar.FOLDER
+    folder = index_dir / third.generation.name / similar.FOLDER
     segments = list(folder.glob("*.ordinals.npy"))
     assert len(segments) == 1
-    assert len(np.load(segments[0])) == np.count_nonzero(third.live & _signed(third))
+    assert len(np.load(segments[0])) == np.count_nonzero(third.generation.live & _signed(third))
 
 
 def _signed(engine: SearchEngine) -> np.ndarray:
-    texts = engine.store.passages(np.flatnonzero(engine.live).tolist())
-    mask = np.zeros(engine.passage_count, dtype=bool)
+    texts = engine.generation.store.passages(np.flatnonzero(engine.generation.live).tolist())
+    mask = np.zeros(engine.generation.passage_count, dtype=bool)
     for ordinal, record in texts.items():
         mask[ordinal] = len(similar.shingle_codes(record.passage.text)) > 0
     return mask
@@ -238,7 +238,7 @@ def test_an_index_built_before_similar_passages_still_serves(tmp_path: Path):
     index_dir = tmp_path / "index"
     build_index([corpus], index_dir)
     engine = SearchEngine.open(index_dir)
-    shutil.rmtree(index_dir / engine.generation / similar.FOLDER)
+    shutil.rmtree(engine.generation.root / similar.FOLDER)
     engine.close()
     SearchEngine._cache.clear()
     client = create_app({"TESTING": True, "INDEX_DIR": index_dir}).test_client()
@@ -363,8 +363,8 @@ def test_classes_equal_a_brute_force_over_every_passage_pair(tmp_path, monkeypat
     connection.close()
     monkeypatch.setattr(similar, "SEGMENT_CHARACTERS", 300)  # several segments
     similar.update(layout, None)
-    engine = SimpleNamespace(passage_report=np.asarray(reports))
-    found = similar.SimilarPassages(engine, layout.root).of_passages(np.arange(len(texts)))
+    generation = SimpleNamespace(passage_report=np.asarray(reports), root=layout.root)
+    found = similar.SimilarPassages(generation).of_passages(np.arange(len(texts)))
     expected = _brute_force(texts, reports)
     assert found == expected
     assert any(s == 1.0 for others in expected.values() for _, s in others)  # exact copies
@@ -378,5 +378,5 @@ def test_classes_equal_a_brute_force_over_every_passage_pair(tmp_path, monkeypat
         ((a, b, min(n, counts[b, a])) for (a, b), n in counts.items() if a < b),
         key=lambda r: (-r[2], r[0], r[1]),
     )
-    table = similar.SimilarPassages(engine, layout.root).report_pairs_table
+    table = similar.SimilarPassages(generation).report_pairs_table
     assert np.asarray(table).tolist() == [list(r) for r in rows]

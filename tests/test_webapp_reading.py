@@ -339,7 +339,7 @@ def test_the_home_page_says_what_the_index_holds_with_links_that_browse(client, 
     soup = page(client.get("/"))
     records = engine.report_summaries()
     assert soup.select_one("#index-reports").get_text() == str(len(records))
-    assert soup.select_one("#index-passages").get_text() == str(int(engine.live.sum()))
+    assert soup.select_one("#index-passages").get_text() == str(int(engine.generation.live.sum()))
     for key in ("year", "region", "law"):
         link = soup.select_one(f'.browse-list[data-filter="{key}"] a')
         assert link is not None, key

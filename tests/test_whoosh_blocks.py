@@ -24,7 +24,7 @@ def _one_at_a_time(matcher) -> tuple[list[int], list[float]]:
 
 @pytest.mark.parametrize("word", ["的", "政府", "行政复议", "2023"])
 def test_block_decoding_equals_whooshs_matcher(engine: SearchEngine, word: str) -> None:
-    searcher = engine.scorer.searcher()
+    searcher = engine.generation.scorer.searcher()
     blocks = 0
     for leaf, _offset in searcher.leaf_searchers():
         reader = leaf.reader()

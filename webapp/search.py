@@ -9,7 +9,6 @@ from flask import Blueprint, current_app, render_template, request, url_for
 
 from indexer.engine import SearchEngine
 from indexer.errors import QueryError, ReportSearchError
-from indexer.facets import disjunctive_facets, overview
 from indexer.query_help import QUERY_HELP
 from indexer.ranking import SearchResult
 from indexer.settings import MAX_QUERY_LENGTH, SORTS
@@ -100,7 +99,7 @@ def home():
     if request.args:
         return search()
     try:
-        summary = overview(get_engine())
+        summary = get_engine().overview()
     except ReportSearchError:  # no index yet: the page still explains how to search
         summary = None
     return render_template("search.html", params=None, overview=summary, **_context())
@@ -134,7 +133,7 @@ def search():
     groups = result.groups(
         offset=(page - 1) * size, limit=size, passages_per_group=PASSAGES_PER_REPORT
     )
-    facets = disjunctive_facets(engine, params.q, filters, result.all_facets)
+    facets = engine.disjunctive_facets(params.q, filters, result.all_facets)
 
     def url(filters: dict[str, list[str]]) -> str:
         return search_url(params, filters, page=None)
