@@ -11,9 +11,9 @@ from the body's first mention, and where nothing states it, it stays empty (the 
   [html_title], docx core properties [docx_properties], PDF metadata [pdf_metadata]; the
   file name without numbering, dates and site names [filename]. File-level evidence is
   used only when the file holds one report.
-- date (issued): a dateline under the title ("——2026年1月28日在…会议上", "（2017年10月18日）")
-  [dateline]; the signature block's date at the end [signature]; an info table's 成文日期
-  [info_table]; a date in the file name [filename].
+- date (issued): a dateline under the title ("——2026年1月28日在…会议上", "（2017年10月18日）",
+  also broken over two lines) [dateline]; the signature block's date at the end
+  [signature]; an info table's 成文日期 [info_table]; a date in the file name [filename].
 - year (the year the report is about): a year in the title [its source]; a year in the file
   name [filename]; the year the announcement names ("现将2023年…报告如下") [opening]; for a
   speech delivered to a congress (各位代表：, a dateline), the year of delivery [dateline,
@@ -41,10 +41,10 @@ from dataclasses import dataclass
 from indexer.ingest.lines import (
     ARTICLE,
     SENTENCE,
+    dateline_at,
     is_salutation,
     is_signature_line,
     is_title_line,
-    opens_with_dateline,
     parse_heading,
 )
 from indexer.ingest.s5_citations import book_spans, extract_doc_numbers, extract_laws
@@ -307,12 +307,12 @@ _REVIEW_KIND = re.compile(r"报告|总结|汇报|述职")
 
 
 def _dateline(body: list[str]) -> str:
-    """Return the date of a speech's dateline among the first lines after its title."""
-    for paragraph in body[:6]:
-        if opens_with_dateline(paragraph):
-            dates = find_dates(paragraph)
-            if dates:
-                return dates[0].iso
+    """Return the date of a speech's dateline among the first lines after its title (one
+    broken over two lines is read joined)."""
+    for i in range(min(6, len(body))):
+        dates = find_dates(dateline_at(body, i))
+        if dates:
+            return dates[0].iso
     return ""
 
 
@@ -331,7 +331,7 @@ def _date(body: list[str], signed: Signature, found: Found) -> tuple[str, str]:
 def is_speech(body: list[str]) -> bool:
     """Tell whether a report is a speech to a congress: 各位代表：, 同志们：, or a dateline."""
     head = body[:6]
-    return any(_SPEECH_SALUTATION.fullmatch(p) or opens_with_dateline(p) for p in head)
+    return any(_SPEECH_SALUTATION.fullmatch(p) or dateline_at(head, i) for i, p in enumerate(head))
 
 
 def _year(
