@@ -19,6 +19,7 @@ from indexer.ingest.s1_read import read_source
 from indexer.ingest.s3_split import split_explained
 from indexer.ingest.s5_filename import clean_file_title, file_name_evidence
 from indexer.models import Evidence, Report
+from tests.helpers import nonempty
 
 RULES = Path(__file__).resolve().parent / "data" / "rules"
 
@@ -57,13 +58,10 @@ def test_each_file_gives_its_reports_titles_years_and_dates(row: dict[str, str])
 
 
 def test_files_are_kept_whole_across_their_reports() -> None:
-    rows = manifest()
-    assert rows
-    for row in rows:
+    for row in nonempty(manifest()):
         text = read_source(RULES / row["file"]).text
-        reports = reports_of(row["file"])
-        for report in reports:
-            for passage in report.passages:
+        for report in nonempty(reports_of(row["file"])):
+            for passage in nonempty(report.passages):
                 assert passage.text in text
 
 
