@@ -91,6 +91,7 @@ def test_a_salutation_without_a_final_call_before_it_starts_nothing() -> None:
 
 def test_final_calls_and_thanks_are_told_from_plans() -> None:
     assert is_final_call("各位代表！让我们团结一心，为建设现代化新城市而努力奋斗！")
+    assert is_final_call("为全面建设社会主义现代化国家而团结奋斗！")
     assert is_final_call("谢谢大家！")
     assert not is_final_call("今后,我局将继续推进法治政府建设。")
     assert not is_final_call("让我们看看过去一年的成绩。全市生产总值增长5%。")

@@ -253,8 +253,10 @@ def has_closing_cue(paragraph: str) -> bool:
     return _CLOSING_START.match(paragraph) is not None
 
 
-# A speech ends with a call ("让我们…为…而努力奋斗！") or thanks ("谢谢大家！").
-_FINAL_CALL = re.compile(r"(?:.*[。！？!?，,])?\s*让我们[^。！？!?]*[！!]")
+# A speech ends with a call ("让我们…为…而努力奋斗！", "为…而不懈奋斗！") or thanks.
+_FINAL_CALL = re.compile(
+    r"(?:.*[。！？!?，,])?\s*(?:让我们[^。！？!?]*|为[^。！？!?]*而[^。！？!?，,]{0,6}(?:奋斗|奋进))[！!]"
+)
 _THANKS = re.compile(r"谢谢(?:大家|各位)?[！!。.]?")
 
 

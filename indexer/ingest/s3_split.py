@@ -16,11 +16,11 @@ enough: a boundary needs evidence that a report starts here or that the previous
   never a boundary by itself: long reports restart their numbering in parts and in lists.
   It starts a report at its preamble (`preamble_start`) only with a strong sign — a title,
   a salutation such as 各位代表：, a dateline or "现将…报告如下" in the preamble, or the
-  previous report's 落款 or final call — or with two weak ones among an opening in the
-  preamble ("2023年,我局…", "为…"), a closing paragraph before it ("今后,我局将继续…")
-  and a closing section reached (下一步工作打算). A restart introduced as a list ("…做好
-  以下几项工作。"), right after a part line (第二部分, 下篇) or inside an annex (附件1)
-  never does.
+  previous report's 落款 — or with two weak ones among an opening in the preamble
+  ("2023年,我局…", "为…"), a closing paragraph or final call before it ("今后,我局将继续…",
+  "让我们…奋斗！") and a closing section reached (下一步工作打算). A restart introduced as
+  a list ("…做好以下几项工作。"), right after a part line (第二部分, 下篇) or inside an
+  annex (附件1) never does.
 
 A text without numbering, or numbered 一、二、三、 once, is one report. Each report's first
 boundary reason is kept (`Chunk.reason`) so that a wrong split can be understood.
@@ -75,9 +75,9 @@ _SECOND_SENTENCE = re.compile(r"^[^。！？!?]{4,80}[。！？!?]\s*")
 class Sign:
     """A sign that a report starts or that one ended, as a boundary's reason names it.
 
-    A strong sign (a title, a salutation, a dateline, an announcement, a 落款, a final call)
-    is enough with a numbering restart; weak ones (an opening, a closing paragraph, a
-    closing section) are enough two together.
+    A strong sign (a title, a salutation, a dateline, an announcement, a 落款) is enough with
+    a numbering restart; weak ones (an opening, a closing paragraph or final call, a closing
+    section) are enough two together.
     """
 
     said: str
@@ -306,10 +306,9 @@ def _end_signs(paragraphs: list[str], before: int, current: int) -> list[Sign]:
     last = paragraphs[before - 1]
     if is_signature_line(last):
         return [Sign("以落款结束", strong=True)]
-    if is_final_call(last):
-        return [Sign(f"以结束语「{last[:12]}」结束", strong=True)]
     signs = []
-    if has_closing_cue(last):
+    # A speech's final call is weak here: a long speech rallies at the end of a part too.
+    if has_closing_cue(last) or is_final_call(last):
         signs.append(Sign(f"以结束语「{last[:12]}」结束", strong=False))
     for paragraph in reversed(paragraphs[current:before]):
         heading = parse_heading(paragraph)
