@@ -59,12 +59,14 @@ def citation(metadata: Metadata, section: str, text: str, permalink: str) -> str
 
 
 def own_doc_number(metadata: Metadata) -> str:
-    """Return the report's own 文号 for its citation, or "".
+    """Return the report's own 文号 (发文字号) for its citation, or "".
 
-    `doc_numbers` holds every number a report quotes, most of them other documents' (the
-    notices it implements): none of them is known to be its own, so none is cited.
+    Only a number the report states as its own counts: `doc_number`, read from a page's
+    info table or a line of its head where the metadata has it (issue 18). `doc_numbers`
+    holds the numbers its text quotes, most of them other documents' (the notices it
+    implements): none of them is cited as its own.
     """
-    return ""
+    return str(getattr(metadata, "doc_number", "") or "")
 
 
 def citation_gbt7714(
