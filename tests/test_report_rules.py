@@ -107,7 +107,7 @@ def test_numbering_restarting_in_an_old_report_is_no_boundary_by_itself() -> Non
     assert report.passages[-1].text.startswith("各位代表，让我们")
 
 
-def test_a_closing_section_alone_or_an_opening_alone_does_not_split() -> None:
+def test_a_closing_section_or_an_opening_alone_does_not_split_nor_one_referring_back() -> None:
     closing_section_only = [
         "一、主要工作",
         "全年共办理行政复议案件18件，纠错率12%。",
@@ -125,8 +125,17 @@ def test_a_closing_section_alone_or_an_opening_alone_does_not_split() -> None:
         "一、加强执法队伍建设",
         "全年培训执法人员320人次。",
     ]
-    for paragraphs in (closing_section_only, opening_only):
-        assert len(split_explained(paragraphs)) == 1
+    refers_back = [
+        "一、过去一年的工作",
+        "全省粮食总产量比上年增加百分之八点五。",
+        "二、明年的工作安排",
+        "明年要继续发展农业生产，全面完成国家计划。",
+        "为了完成上述任务，必须进一步加强各级人民委员会的领导。",
+        "一、加强对农业生产合作社的领导",
+        "各级人民委员会要经常深入基层，帮助合作社搞好生产。",
+    ]
+    for paragraphs in (closing_section_only, opening_only, refers_back):
+        assert len(split_explained(paragraphs)) == 1, split_explained(paragraphs)[-1].reason
 
 
 def test_a_restart_with_an_opening_after_a_closing_starts_a_report_and_says_both() -> None:
@@ -211,3 +220,4 @@ def test_captions_are_told_from_titles() -> None:
     assert not is_title_line("市长王某某作政府工作报告")
     assert is_title_line("广东省人民政府关于2025年法治政府建设情况的报告")
     assert is_title_line("2026年湖南省政府工作报告")
+    assert is_title_line("2023年市长热线工作情况报告")  # 工作, not a verb after a name

@@ -120,10 +120,11 @@ _SIGNED_AND_DATED = re.compile(rf"(\S.*?)\s+({_DATE_LINE.pattern})")
 
 # A portal's photo caption under the title: "省长赵刚作政府工作报告", "图为市长王某某作报告".
 # It says who delivered the report; it is no title, though it ends in 报告.
+# The name is that of a person: 作 right after 工 is the noun 工作 ("市长热线工作情况报告").
 _CAPTION = re.compile(
     r"(?:图为|图：|图:)?[^。！？；;!?,，:：]{0,20}?"
     r"(?:总理|主席|委员长|省长|市长|县长|区长|州长|旗长|书记|主任|局长|厅长)"
-    r"[\u4e00-\u9fff·]{1,4}(?:作|做|代表[^。！？；;!?,，:：]{1,20}作)了?"
+    r"[\u4e00-\u9fff·]{1,4}(?:(?<!工)作|做|代表[^。！？；;!?,，:：]{1,20}作)了?"
     r"[^。！？；;!?,，:：]{0,20}(?:报告|讲话)"
 )
 

@@ -17,10 +17,10 @@ enough: a boundary needs evidence that a report starts here or that the previous
   It starts a report at its preamble (`preamble_start`) only with a strong sign — a title,
   a salutation such as 各位代表：, a dateline or "现将…报告如下" in the preamble, or the
   previous report's 落款 — or with two weak ones among an opening in the preamble
-  ("2023年,我局…", "为…"), a closing paragraph or final call before it ("今后,我局将继续…",
-  "让我们…奋斗！") and a closing section reached (下一步工作打算). A restart introduced as
-  a list ("…做好以下几项工作。"), right after a part line (第二部分, 下篇) or inside an
-  annex (附件1) never does.
+  ("2023年,我局…", "为…"; not "为了完成上述任务…", which refers back), a closing
+  paragraph or final call before it ("今后,我局将继续…", "让我们…奋斗！") and a closing
+  section reached (下一步工作打算). A restart introduced as a list ("…做好以下几项工作。"),
+  right after a part line (第二部分, 下篇) or inside an annex (附件1) never does.
 
 A text without numbering, or numbered 一、二、三、 once, is one report. Each report's first
 boundary reason is kept (`Chunk.reason`) so that a wrong split can be understood.
@@ -66,6 +66,8 @@ _ANNEX = re.compile(
 )
 # "…必须做好以下几个方面的工作。": a sentence announcing the list that follows.
 _ANNOUNCES_LIST = re.compile(r"(以下|下列|如下|下面)[^。！？!?]{0,12}[。:：]$")
+# Words that refer back to what a report said before: "为了完成上述任务".
+_REFERS_BACK = re.compile(r"上述|前述|以上|上面|这些|这一|这项|这个")
 # Where an opening cue may sit: the start of a paragraph's first or second sentence
 # ("依法行政是政府工作的基本准则。2022年以来，XX局坚持…").
 _SECOND_SENTENCE = re.compile(r"^[^。！？!?]{4,80}[。！？!?]\s*")
@@ -292,7 +294,12 @@ def _start_sign(preamble: list[str]) -> Sign | None:
 
 
 def _opens_a_report(paragraph: str) -> bool:
-    """Tell whether a paragraph's first or second sentence opens like a report's opening."""
+    """Tell whether a paragraph's first or second sentence opens like a report's opening.
+
+    One that refers back ("为了完成上述任务，…") continues the report it is in.
+    """
+    if _REFERS_BACK.search(paragraph, 0, 40):
+        return False
     if has_opening_cue(paragraph):
         return True
     first = _SECOND_SENTENCE.match(paragraph)
