@@ -17,6 +17,7 @@ from whoosh import index as whoosh_index
 
 from .analysis import Entry
 from .corrections import Correction
+from .ingest.s5_issuers import DEFAULT_ALIASES
 from .layout import IndexLayout
 from .literal import LiteralSegment, merge_segments
 from .schema import PASSAGE, REPORT, SECTION
@@ -45,9 +46,12 @@ def ranking_meta(layout: IndexLayout) -> dict:
 
 
 def corrections_fingerprint(corrections: Sequence[Correction]) -> str:
-    if not corrections:
-        return ""
-    return hashlib.sha256(repr(list(corrections)).encode("utf-8")).hexdigest()
+    """What the corrections and the shipped issuer alias table say, as one hash.
+
+    Both decide stored metadata, so a change of either rebuilds every report.
+    """
+    said = repr(list(corrections)).encode("utf-8") + DEFAULT_ALIASES.read_bytes()
+    return hashlib.sha256(said).hexdigest()
 
 
 def compatible(previous: IndexLayout, entries: tuple[Entry, ...], corrections: str) -> bool:

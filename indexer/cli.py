@@ -204,7 +204,7 @@ def _log_line(message: str) -> None:
 def _report_row(record: ReportRecord) -> dict[str, object]:
     return {
         "report_id": record.report_id,
-        **record.metadata.as_dict(),
+        **record.metadata.as_json(),
         "source": record.source,
         "position": record.position,
         "passages": record.passage_count,
@@ -246,7 +246,7 @@ def reports(index_dir: Path, as_json: bool, as_csv: bool) -> None:
     for row in rows:
         place = "".join(str(row[k]) for k in ("province", "city", "county"))
         echo(
-            f"{row['report_id']}  {row['title'] or UNKNOWN}  [{row['issuer'] or UNKNOWN} | "
+            f"{row['report_id']}  {row['label']}  [{row['issuer'] or UNKNOWN} | "
             f"{place or UNKNOWN} | {row['department'] or UNKNOWN} | {row['year'] or UNKNOWN}]"
             f"  {row['passages']} 段  {readable(str(row['source']))}"
         )
@@ -340,7 +340,7 @@ def search(
             current = hit.report_id
             echo()
             echo(
-                f"{hit.title or UNKNOWN}  ({hit.issuer or UNKNOWN}, {hit.year or UNKNOWN})",
+                f"{hit.label}  ({hit.issuer or UNKNOWN}, {hit.year or UNKNOWN})",
                 bold=True,
             )
         echo(f"  [{hit.section or '（正文）'}]  {_cli_link(hit.report_id, hit.passage_id)}")

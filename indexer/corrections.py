@@ -5,13 +5,20 @@ in a source folder (found by `build`) or any CSV given with `build --metadata FI
 the format `python -m indexer reports --csv` writes, so the current values are the
 starting point:
 
-    file,position,report_id,title,issuer,province,city,county,department,year,date
-    reports/1955年报告.txt,1,,1955年政府工作报告,国务院,,,,,1955,1955-07-05
+    file,position,report_id,title,issuer,province,city,county,department,year,date,aliases
+    reports/1955年报告.txt,1,,1955年政府工作报告,国务院,,,,,1955,1955-07-05,
 
 A row names its report by `report_id`, or by `file` (the path as built, a path ending,
 or just the file name) and, for a file holding several reports, `position` (1-based).
 A non-empty cell replaces the value and marks its source "override"; a cell holding only
 "-" empties the field; an empty cell leaves the extracted value alone.
+
+The `aliases` column extends the issuer alias table (`ingest/s5_issuers.py`): a row's
+`issuer` is the canonical name of the spellings its `aliases` cell lists (`|` between
+them). Such a row may name no report, only the issuer and its spellings:
+
+    issuer,aliases
+    中国共产党中央委员会,中共中央|党中央
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from pathlib import Path, PurePath
 from typing import TextIO
 
 from .errors import SourceError
+from .ingest.s5_issuers import IssuerAliases, default_aliases, name_issuer, split_spellings
 from .models import SOURCE_OF, Metadata, Report
 
 SIDECAR_NAME = "metadata.csv"
@@ -34,7 +42,8 @@ CLEAR = "-"
 # Field → the field recording its source (province, city and county share one).
 CORRECTABLE: dict[str, str] = SOURCE_OF
 KEY_COLUMNS = ("file", "position", "report_id")
-COLUMNS = (*KEY_COLUMNS, *CORRECTABLE)
+ALIASES = "aliases"
+COLUMNS = (*KEY_COLUMNS, *CORRECTABLE, ALIASES)
 
 _DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 _REPORT_ID = re.compile(r"[0-9a-f]{16}")
@@ -49,9 +58,12 @@ class Correction:
     position: int | None = None
     report_id: str = ""
     values: dict[str, str] = field(default_factory=dict)
+    aliases: tuple[str, ...] = ()  # other spellings of values["issuer"]
 
     def names(self, report: Report) -> bool:
-        """Tell whether this row names `report`."""
+        """Tell whether this row names `report` (a row of aliases alone names none)."""
+        if not self.report_id and not self.file:
+            return False
         if self.report_id:
             return report.report_id == self.report_id
         if self.position is not None and report.position != self.position:
@@ -82,7 +94,7 @@ def parse_corrections(text: str, name: str = "metadata.csv") -> list[Correction]
         raise SourceError(
             f"{name} 有不认识的列：{'、'.join(unknown)}", hint=f"可用的列：{','.join(COLUMNS)}"
         )
-    if not any(c in columns for c in ("file", "report_id")):
+    if not any(c in columns for c in ("file", "report_id", ALIASES)):
         raise SourceError(f"{name} 缺少 file 或 report_id 列", hint=f"列：{','.join(COLUMNS)}")
     corrections = []
     for row in reader:
@@ -95,7 +107,13 @@ def parse_corrections(text: str, name: str = "metadata.csv") -> list[Correction]
 def _correction(cells: dict[str, str], line: int, name: str) -> Correction:
     where = f"{name} 第 {line} 行"
     report_id, file = cells.get("report_id", ""), cells.get("file", "")
-    if not report_id and not file:
+    aliases = tuple(split_spellings(cells.get(ALIASES, "")))
+    if aliases and cells.get("issuer", "") in ("", CLEAR):
+        raise SourceError(
+            f"{where}：aliases 列写了别名，但 issuer 列没有写它们的规范名称",
+            hint="在 issuer 列写规范名称，例如 中国共产党中央委员会,中共中央|党中央",
+        )
+    if not report_id and not file and not aliases:
         raise SourceError(
             f"{where}：没有说明是哪篇报告", hint="填写 file（和 position）或 report_id"
         )
@@ -117,17 +135,27 @@ def _correction(cells: dict[str, str], line: int, name: str) -> Correction:
         if column == "date" and value and not _DATE.fullmatch(value):
             raise SourceError(f"{where}：date「{value}」应写作 2024-01-15、2024-01 或 2024")
         values[column] = value
-    return Correction(line, file, position, report_id, values)
+    return Correction(line, file, position, report_id, values, aliases)
+
+
+def issuer_aliases(corrections: Sequence[Correction]) -> IssuerAliases:
+    """The shipped alias table extended by the rows' `aliases` cells."""
+    return default_aliases().extended(
+        (c.values["issuer"], c.aliases) for c in corrections if c.aliases
+    )
 
 
 def apply_corrections(reports: Iterable[Report], corrections: Sequence[Correction]) -> set[int]:
-    """Apply every row to the reports it names; return the line numbers of rows used."""
-    used: set[int] = set()
+    """Apply every row to the reports it names, then name every issuer with the alias table
+    the rows extend; return the line numbers of rows used (a row of aliases is always)."""
+    used = {c.line for c in corrections if c.aliases}
+    aliases = issuer_aliases(corrections)
     for report in reports:
         for correction in corrections:
             if correction.names(report):
                 _apply(report.metadata, correction.values)
                 used.add(correction.line)
+        name_issuer(report.metadata, aliases)
     return used
 
 
@@ -137,6 +165,8 @@ def _apply(metadata: Metadata, values: dict[str, str]) -> None:
             metadata.year = int(value) if value else None
         else:
             setattr(metadata, column, value)
+        if column == "issuer":
+            metadata.issuer_stated = ""  # the override is the spelling now
         setattr(metadata, CORRECTABLE[column], OVERRIDE)
 
 
@@ -155,4 +185,5 @@ def write_corrections_csv(rows: Iterable[tuple[str, int, str, Metadata]], out: T
     writer.writerow(COLUMNS)
     for source, position, report_id, metadata in rows:
         values = [getattr(metadata, column) for column in CORRECTABLE]
-        writer.writerow([source, position, report_id, *("" if v is None else v for v in values)])
+        cells = ("" if v is None else v for v in values)
+        writer.writerow([source, position, report_id, *cells, ""])  # no aliases

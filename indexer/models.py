@@ -59,6 +59,11 @@ class Heading:
     label: str  # the heading as written, e.g. "(六)依法有效化解社会矛盾纠纷"
 
 
+MADE_LABEL = "［无标题］"
+"""How a label made for a report without a title begins (`Metadata.label`)."""
+REPORT = "报告"  # the kind a label names when the text names none
+
+
 def _field(default: object = "", *, on_hits: bool = False, source: str = "") -> Any:
     """A metadata field; `on_hits` fields travel with every search hit and report group;
     `source` names the field recording where a correctable value came from."""
@@ -78,8 +83,9 @@ class Metadata:
 
     title: str = _field(on_hits=True, source="title_source")
     title_source: str = _field()  # where each value was found: see ingest/s5_describe.py
-    issuer: str = _field(on_hits=True, source="issuer_source")
+    issuer: str = _field(on_hits=True, source="issuer_source")  # canonical: s5_issuers
     issuer_source: str = _field()
+    issuer_stated: str = _field()  # the issuer as the report spelled it, when not canonical
     province: str = _field(on_hits=True, source="region_source")
     city: str = _field(on_hits=True, source="region_source")
     county: str = _field(on_hits=True, source="region_source")
@@ -97,16 +103,38 @@ class Metadata:
     # its own document number (发文字号): a page's info table, or a line of its head alone
     doc_number: str = _field(source="doc_number_source")
     doc_number_source: str = _field()
+    kind: str = _field()  # 政府工作报告, 法治政府建设年度报告, 报告, 法规: ingest/s5_kind.py
+    # Where the evidence that it was found online came from: "html" (a saved web page),
+    # "page_meta", "html_meta" (the page said where it was published); "" for a file.
+    found_online: str = _field()
     laws: list[str] = _field([])  # noqa: RUF009 (a default_factory; see _field)
     doc_numbers: list[str] = _field([])  # noqa: RUF009 (the numbers its text quotes)
     boundary: str = _field()  # why the report was taken to start where it does in its file
 
+    @property
+    def label(self) -> str:
+        """What to call the report: its title, or, where none is stated, a label made of
+        what is known (issuer, year, kind), marked as made: ［无标题］六盘水市民政局 2023年报告.
+
+        The made label is never stored as the title: `title` stays empty.
+        """
+        if self.title:
+            return self.title
+        kind = f"{self.year}年{self.kind or REPORT}" if self.year else self.kind or REPORT
+        return MADE_LABEL + " ".join(part for part in (self.issuer, kind) if part)
+
     def as_dict(self) -> dict[str, Any]:
+        """The stored fields, by name."""
         return {name: getattr(self, name) for name in METADATA_FIELDS}
 
+    def as_json(self) -> dict[str, Any]:
+        """The stored fields and the label: what JSON and listings say of a report."""
+        return {**self.as_dict(), "label": self.label}
+
     def on_hits(self) -> dict[str, Any]:
-        """The fields every hit and report group carries, in declaration order."""
-        return {name: getattr(self, name) for name in HIT_FIELDS}
+        """The fields every hit and report group carries, in declaration order, then the
+        label (`HIT_COLUMNS`)."""
+        return {**{name: getattr(self, name) for name in HIT_FIELDS}, "label": self.label}
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> Metadata:
@@ -116,6 +144,8 @@ class Metadata:
 
 METADATA_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Metadata))
 HIT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Metadata) if f.metadata["on_hits"])
+HIT_COLUMNS: tuple[str, ...] = (*HIT_FIELDS, "label")
+"""The keys of `Metadata.on_hits`: the hit fields and the label."""
 SOURCE_OF: dict[str, str] = {
     f.name: f.metadata["source"] for f in fields(Metadata) if f.metadata["source"]
 }

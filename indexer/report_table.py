@@ -61,7 +61,11 @@ class ReportTable:
 
     @functools.cached_property
     def issuer(self) -> list[str]:
-        return [fold(r.metadata.issuer) for r in self.records]
+        # The canonical name, then the spelling the report used: issuer:十三届中央委员会
+        # finds the report that wrote it, issuer:中央委员会 every spelling's.
+        return [
+            fold(f"{r.metadata.issuer}\n{r.metadata.issuer_stated}".strip()) for r in self.records
+        ]
 
     @functools.cached_property
     def doc_number(self) -> list[str]:

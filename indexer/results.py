@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .citation import citation
-from .models import HIT_FIELDS, Metadata, Report
+from .citation import citation, citation_gbt7714
+from .models import HIT_COLUMNS, Metadata, Report
 
 if TYPE_CHECKING:
     from .ranking import SearchResult
@@ -27,7 +27,7 @@ class _WithReportMetadata:
     metadata: Metadata
 
     def __getattr__(self, name: str) -> Any:
-        if name in HIT_FIELDS:
+        if name in HIT_COLUMNS:
             return getattr(self.metadata, name)
         raise AttributeError(name)
 
@@ -47,9 +47,10 @@ class Hit(_WithReportMetadata):
     def to_json(self, link: Linker, permalink: Linker | None = None) -> dict[str, object]:
         """The JSON contract's hit (README, "The JSON of /api/search").
 
-        `permalink` makes the URL quoted in the citation (an absolute one, from the web
-        app); `link` by default.
+        `permalink` makes the URLs quoted in the citations (absolute ones, from the web
+        app); `link` by default. `citation_gbt7714` cites the passage's report.
         """
+        quoted = permalink or link
         return {
             "report_id": self.report_id,
             "passage_id": self.passage_id,
@@ -59,7 +60,8 @@ class Hit(_WithReportMetadata):
             "highlights": self.highlights,
             "source": self.source,
             "url": link(self.report_id, self.passage_id),
-            "citation": self.citation((permalink or link)(self.report_id, self.passage_id)),
+            "citation": self.citation(quoted(self.report_id, self.passage_id)),
+            "citation_gbt7714": citation_gbt7714(self.metadata, quoted(self.report_id, None)),
         }
 
     def citation(self, permalink: str) -> str:
@@ -100,14 +102,22 @@ def result_to_json(
     }
 
 
-def report_to_json(report: Report, link: Linker) -> dict[str, object]:
-    """The JSON of /api/reports/<id>: metadata, source and every passage."""
+def report_to_json(
+    report: Report, link: Linker, *, permalink: Linker | None = None
+) -> dict[str, object]:
+    """The JSON of /api/reports/<id>: metadata, source, citation and every passage.
+
+    `permalink` makes the URL its GB/T 7714 citation quotes (`link` by default).
+    """
     return {
         "report_id": report.report_id,
-        **report.metadata.as_dict(),
+        **report.metadata.as_json(),
         "source": report.source,
         "position": report.position,
         "url": link(report.report_id, None),
+        "citation_gbt7714": citation_gbt7714(
+            report.metadata, (permalink or link)(report.report_id, None)
+        ),
         "passages": [
             {
                 "passage_id": p.passage_id,

@@ -367,6 +367,7 @@ class SimilarPassage:
     similarity: float
     issuer: str = ""  # with the year: tells apart reports of one title (每年的同名报告)
     year: int | None = None
+    label: str = ""  # the title, or the label made where there is none (`Metadata.label`)
 
 
 def _similar_passage(record: ReportRecord, passage: Passage, similarity: float) -> SimilarPassage:
@@ -378,6 +379,7 @@ def _similar_passage(record: ReportRecord, passage: Passage, similarity: float) 
         similarity=similarity,
         issuer=meta.issuer,
         year=meta.year,
+        label=meta.label,
     )
 
 

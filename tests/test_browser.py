@@ -229,7 +229,7 @@ def test_read_compare_and_cite_journey(browser, live_url, sample_index, width, h
     passage_id = second_match.get_attribute("id").removeprefix("p-")
     text = area.get_attribute("value")
     assert f"/reports/{most.report_id}#p-{passage_id}" in text
-    assert text.endswith("”") and "（" in text
+    assert text.endswith("”") and text.startswith(most.label)  # ［无标题］… where untitled
     copy = cite.find_element(By.CSS_SELECTOR, "button.copy-citation")
     copy.click()
     wait.until(lambda d: copy.get_attribute("data-copied") is not None)
@@ -239,6 +239,15 @@ def test_read_compare_and_cite_journey(browser, live_url, sample_index, width, h
     )
     assert selected == text
     screenshot(browser, f"{shot}-6-citation")
+
+    # The report's GB/T 7714 citation (the sample is a file: [R]) copies the same way.
+    report_cite = browser.find_element(By.CSS_SELECTOR, "details.cite-report")
+    gbt = report_cite.find_element(By.CSS_SELECTOR, "textarea.citation").get_attribute("value")
+    assert gbt.startswith(f"{most.issuer}. [") and "][R]. [出版地不详]: " in gbt
+    copy_gbt = report_cite.find_element(By.CSS_SELECTOR, "button.copy-citation")
+    scroll_click(browser, copy_gbt)
+    wait.until(lambda d: copy_gbt.get_attribute("data-copied") is not None)
+    assert copy_gbt.get_attribute("data-copied") == "true", copy_gbt.text
 
     back = browser.find_element(By.ID, "back-to-results")
     scroll_click(browser, back)

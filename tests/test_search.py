@@ -358,7 +358,8 @@ def test_search_json_has_the_documented_keys_in_order(engine: SearchEngine) -> N
     hit = data["hits"][0]
     assert list(hit) == [
         "report_id", "passage_id", "title", "issuer", "province", "city", "county",
-        "department", "year", "section", "text", "highlights", "source", "url", "citation",
+        "department", "year", "label", "section", "text", "highlights", "source", "url",
+        "citation", "citation_gbt7714",
     ]  # fmt: skip
     assert hit["url"] == f"/reports/{hit['report_id']}#p-{hit['passage_id']}"
 

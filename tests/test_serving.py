@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -208,10 +209,12 @@ def test_only_first_pages_and_successes_are_page_cached(client, app):
     assert page_key("/search", {"page": "4"}, b"q=x&page=4") is None
     assert page_key("/api/search", {"offset": "80"}, b"q=x&offset=80") is not None
     assert page_key("/api/search", {"offset": "81"}, b"q=x&offset=81") is None
+    # Keyed by day too: a report page's GB/T 7714 citation says the date it was cited.
     assert page_key("/reports/0123456789abcdef", {}, b"q=x") == (
         "",
         "/reports/0123456789abcdef",
         b"q=x",
+        date.today().isoformat(),
     )
     assert page_key("/export.csv", {}, b"q=x") is None
     pages = app.extensions["report_search_caches"].pages

@@ -218,12 +218,13 @@ def test_body_right_after_a_heading_line_stays_with_that_heading() -> None:
 全年共办理行政复议案件18件。
 二、下一步工作打算
 继续加强组织领导,增强法治政府建设意识,提高依法行政能力和水平。
+2023年,我局严格规范公正文明执法。
 一、工作成效
 全年查处违法案件45件。
 """
     reports = split_reports(paragraphs_of(text))
     assert reports[0][-1].startswith("继续加强组织领导")
-    assert reports[1][0] == "一、工作成效"
+    assert reports[1][0] == "2023年,我局严格规范公正文明执法。"
 
 
 def test_opening_paragraphs_with_opening_cues_all_go_to_the_new_report() -> None:

@@ -16,6 +16,7 @@ import pytest
 from bs4 import BeautifulSoup
 from markupsafe import escape
 
+from indexer.citation import citation_gbt7714
 from indexer.cli import _cli_link
 from indexer.errors import QueryError
 from indexer.query_help import QUERY_HELP
@@ -80,7 +81,7 @@ def test_the_query_stays_in_the_box_after_searching(client):
 def test_each_report_shows_its_metadata_count_and_best_3_passages(client, result):
     soup = page(client.get("/search", query_string={"q": QUERY}))
     for group, li in zip(result.groups(), soup.select("li.group"), strict=True):
-        assert li.select_one("h2.title").get_text(strip=True) == (group.title or "（标题未识别）")
+        assert li.select_one("h2.title").get_text(strip=True) == group.label
         meta = li.select_one(".meta").get_text()
         assert f"{group.passage_count} 段匹配" in meta
         if group.issuer:
@@ -317,7 +318,8 @@ def test_api_search_gives_the_documented_keys_totals_and_highlights(client, resu
     assert len(data["hits"]) == min(20, result.total_passages)
     hit_keys = {
         "report_id", "passage_id", "title", "issuer", "province", "city", "county",
-        "department", "year", "section", "text", "highlights", "source", "url", "citation",
+        "department", "year", "label", "section", "text", "highlights", "source", "url",
+        "citation", "citation_gbt7714",
     }  # fmt: skip
     for hit in data["hits"]:
         assert set(hit) == hit_keys
@@ -388,7 +390,7 @@ def test_csv_export_streams_every_hit_with_bom_header_and_permalinks(client, res
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert rows[0] == [
         "report_id", "title", "issuer", "province", "city", "county", "department", "year",
-        "section", "text", "permalink", "citation", "doc_number",
+        "label", "section", "text", "permalink", "citation", "doc_number", "citation_gbt7714",
     ]  # fmt: skip
     hits = list(result.iter_hits())
     assert len(rows) - 1 == result.total_passages == len(hits)
@@ -400,6 +402,9 @@ def test_csv_export_streams_every_hit_with_bom_header_and_permalinks(client, res
         assert permalink == f"http://localhost/reports/{hit.report_id}#p-{hit.passage_id}"
         assert row[column["citation"]] == hit.citation(permalink)
         assert row[column["doc_number"]] == hit.metadata.doc_number
+        assert row[column["citation_gbt7714"]] == citation_gbt7714(
+            hit.metadata, f"http://localhost/reports/{hit.report_id}"
+        )
 
 
 def test_csv_export_of_a_malformed_query_is_400(client):

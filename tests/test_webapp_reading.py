@@ -289,7 +289,7 @@ def test_every_passage_offers_its_citation_and_the_api_and_csv_carry_the_same(cl
     assert shown.replace("\n", "\r\n") in body or shown in body
     report = engine.report(hit.report_id)
     passages = [p for p in report.passages if not p.is_heading]
-    assert len(soup.select("textarea.citation")) == len(passages)
+    assert len(soup.select(".fulltext textarea.citation")) == len(passages)
 
 
 def test_a_citation_never_invents_what_the_report_does_not_state():
@@ -300,7 +300,7 @@ def test_a_citation_never_invents_what_the_report_does_not_state():
         "http://h/reports/x#p-y\n“依法办理。”"
     )
     bare = citation(Metadata(), "", "依法办理。", "http://h/r")
-    assert bare == "标题未识别（发布机关未识别，年份未识别），http://h/r\n“依法办理。”"
+    assert bare == "［无标题］报告，http://h/r\n“依法办理。”"
     assert "《" not in bare
 
 

@@ -43,6 +43,6 @@ def trends():
 
 @bp.get("/reports/<report_id>")
 def report(report_id: str):
-    """Return one report: metadata, source and passages."""
+    """Return one report: metadata, source, its GB/T 7714 citation and passages."""
     report = get_engine().report(check_report_id(report_id))
-    return jsonify(report_to_json(report, link))
+    return jsonify(report_to_json(report, link, permalink=permalink))

@@ -33,6 +33,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -259,7 +260,7 @@ def page_key(
 ) -> Hashable | None:
     """Return the page-cache key of a request, or None if its page is not a first page."""
     if path.startswith(REPORT_ROUTES):
-        return (root, path, query_string)
+        return _key(root, path, query_string)
     if path not in PAGE_ROUTES:
         return None
     if path == "/api/search":
@@ -268,9 +269,14 @@ def page_key(
             return None
     elif _small_int(args.get("page"), 1) > FIRST_PAGES:
         return None
-    # The raw query string: the same link gives the same page, byte for byte. The root
-    # the app is mounted at is in every link of the page.
-    return (root, path, query_string)
+    return _key(root, path, query_string)
+
+
+def _key(root: str, path: str, query_string: bytes) -> Hashable:
+    """The raw query string: the same link gives the same page, byte for byte. The root the
+    app is mounted at is in every link of the page; today's date is in its GB/T 7714
+    citations (their 引用日期), so a page cached yesterday is not served today."""
+    return (root, path, query_string, date.today().isoformat())
 
 
 @dataclass
@@ -297,7 +303,7 @@ class Caches:
         # The key as the app makes it from Flask's request.script_root and .query_string.
         root = environ.get("SCRIPT_NAME", "").rstrip("/")
         query_string = environ.get("QUERY_STRING", "").encode("latin-1")
-        return build_id is not None and (build_id, (root, path, query_string)) in self.pages
+        return build_id is not None and (build_id, _key(root, path, query_string)) in self.pages
 
     def stats(self) -> dict[str, dict[str, int]]:
         return {

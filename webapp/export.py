@@ -9,7 +9,8 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, request, stream_with_context
 
-from indexer.models import HIT_FIELDS
+from indexer.citation import citation_gbt7714
+from indexer.models import HIT_COLUMNS
 
 from .engine import get_engine
 from .links import permalink
@@ -18,7 +19,10 @@ from .query_assist import parse_refined
 
 bp = Blueprint("export", __name__)
 
-COLUMNS = ["report_id", *HIT_FIELDS, "section", "text", "permalink", "citation", "doc_number"]
+COLUMNS = [
+    "report_id", *HIT_COLUMNS, "section", "text", "permalink", "citation", "doc_number",
+    "citation_gbt7714",
+]  # fmt: skip
 BOM = "\ufeff"  # lets Excel recognise UTF-8 and show the Chinese correctly
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -47,8 +51,12 @@ def export_csv():
 
     def rows() -> Iterator[str]:
         yield BOM + csv_line(COLUMNS)
+        cited: dict[str, str] = {}  # one GB/T 7714 citation per report, not per passage
         for hit in result.iter_hits():
             url = permalink(hit.report_id, hit.passage_id)
+            if hit.report_id not in cited:
+                report_url = permalink(hit.report_id)
+                cited[hit.report_id] = citation_gbt7714(hit.metadata, report_url)
             values = [
                 hit.report_id,
                 *hit.metadata.on_hits().values(),
@@ -57,6 +65,7 @@ def export_csv():
                 url,
                 hit.citation(url),
                 hit.metadata.doc_number,
+                cited[hit.report_id],
             ]
             yield csv_line([cell(v) for v in values])
 

@@ -2,7 +2,8 @@
 
 The full text with every passage anchored; with ?q=… its matches marked, listed at the
 top (section path and excerpt), counted per section in the table of contents, and
-chained by 上一处 / 下一处 links (`#m-1` is the first). Every passage offers a citation.
+chained by 上一处 / 下一处 links (`#m-1` is the first). Every passage offers a citation,
+the report one in the GB/T 7714 form.
 The search state the reader came with (query, filters, sort, page) rides along, so the
 back link returns to the same results page.
 """
@@ -14,7 +15,7 @@ from typing import Any
 
 from flask import Blueprint, render_template, request, url_for
 
-from indexer.citation import citation
+from indexer.citation import citation, citation_gbt7714
 from indexer.errors import QueryError
 from indexer.models import Passage, Report
 from indexer.query_help import QUERY_HELP
@@ -100,6 +101,7 @@ def show(report_id: str):
         back=back,
         source=shown_source(report.source),
         cite=lambda p: _cite(report, p),
+        cite_report=citation_gbt7714(report.metadata, permalink(report.report_id)),
         query_help=QUERY_HELP,
         error=error,
     ), status

@@ -62,6 +62,7 @@ def _similar_json(passage: Any) -> dict[str, Any]:
         "report_id": passage.report_id,
         "passage_id": passage.passage_id,
         "title": passage.title,
+        "label": passage.label,
         "issuer": passage.issuer,
         "year": passage.year,
         "url": link(passage.report_id, passage.passage_id),

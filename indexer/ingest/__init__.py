@@ -33,6 +33,8 @@ stage  module              what
 5      s5_organs           who a report speaks for (我局, 我县) and its department type
 5      s5_places           province, city and county from the division table
 5      s5_citations        cited laws and document numbers
+5      s5_issuers          one canonical issuer name for every spelling (alias table)
+5      s5_kind             what a report is (政府工作报告, 法规, …), whether found online
 6      s6_cut              a paragraph over 2,000 characters → passages, cut at sentences
 6      s6_identify         content-derived ids → `Report`
 =====  ==================  ===============================================================
@@ -56,6 +58,7 @@ from indexer.ingest.s2_clean import clean_source
 from indexer.ingest.s3_split import split_explained
 from indexer.ingest.s5_citations import doc_number_key
 from indexer.ingest.s5_filename import file_name_evidence
+from indexer.ingest.s5_kind import web_evidence
 from indexer.ingest.s6_identify import make_report
 from indexer.models import Evidence, Report, Skipped, SourceText
 
@@ -130,10 +133,11 @@ def parse_source(source: SourceText, *, name: str | None = None) -> list[Report]
     """
     paragraphs, page_evidence = _clean(source.text)
     chunks = [chunk for chunk in split_explained(paragraphs) if chunk.paragraphs]
-    file_evidence: tuple[Evidence, ...] = ()
+    # Found online or in a file: true of every report the file holds.
+    file_evidence = web_evidence(source.format, (*source.evidence, *page_evidence))
     front: list[str] = []
     if len(chunks) == 1:
-        file_evidence = (
+        file_evidence += (
             *source.evidence,
             *page_evidence,
             # A GBK file name is read as GB18030, not left with escapes, for its title.

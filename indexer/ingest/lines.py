@@ -118,12 +118,35 @@ _ISSUER_LINE = re.compile(r"[^\s。！？；;!?,，:：、]{2,30}(政府|局|委
 _SIGNED_AND_DATED = re.compile(rf"(\S.*?)\s+({_DATE_LINE.pattern})")
 
 
+# A portal's photo caption under the title: "省长赵刚作政府工作报告", "图为市长王某某作报告".
+# It says who delivered the report; it is no title, though it ends in 报告.
+# The name is that of a person: 作 right after 工 is the noun 工作 ("市长热线工作情况报告").
+_CAPTION = re.compile(
+    r"(?:图为|图：|图:)?[^。！？；;!?,，:：]{0,20}?"
+    r"(?:总理|主席|委员长|省长|市长|县长|区长|州长|旗长|书记|主任|局长|厅长)"
+    r"[\u4e00-\u9fff·]{1,4}(?:(?<!工)作|做|代表[^。！？；;!?,，:：]{1,20}作)了?"
+    r"[^。！？；;!?,，:：]{0,20}(?:报告|讲话)"
+)
+
+
+def is_caption(paragraph: str) -> bool:
+    """Tell whether a paragraph is a caption saying who delivered the report.
+
+    >>> is_caption("省长赵刚作政府工作报告")
+    True
+    >>> is_caption("广东省人民政府关于2025年法治政府建设情况的报告")
+    False
+    """
+    return _CAPTION.fullmatch(paragraph) is not None
+
+
 def is_title_line(paragraph: str) -> bool:
-    """Tell whether a paragraph is a report's title line."""
+    """Tell whether a paragraph is a report's title line (a caption is not)."""
     return (
         parse_heading(paragraph) is None
         and _TITLE.fullmatch(paragraph) is not None
         and _TITLE_MARK.search(paragraph) is not None
+        and not is_caption(paragraph)
     )
 
 
@@ -152,9 +175,32 @@ ARTICLE = re.compile(r"第[一二三四五六七八九十百零〇]{1,5}条")
 SENTENCE = re.compile(r"[^。！？!?]{8,}[。！？!?]")
 
 
+# The first line of a dateline broken over two: "——2026年1月26日在广东省第十四届",
+# "（2026年1月26日在广东省第十四届": a dash or an open bracket, then a short run of words.
+_DATELINE_HEAD = re.compile(r"(?:[—－\-]{1,2}|[(（])\s*[^。！？；;!?,，()（）]{2,40}")
+_BROKEN_DATELINE_TAIL_MAX = 30
+
+
 def opens_with_dateline(paragraph: str) -> bool:
     """Tell whether a paragraph starts with a speech's dateline."""
     return DATELINE.match(paragraph) is not None
+
+
+def dateline_at(paragraphs: list[str], i: int) -> str:
+    """Return the dateline starting at paragraph `i`, joined if broken over two lines, or "".
+
+    A page or a copy may break "——2026年1月26日在广东省第十四届人民代表大会第五次会议上"
+    after 第十四届: the first line alone is no dateline, the two together are.
+    """
+    paragraph = paragraphs[i]
+    if opens_with_dateline(paragraph):
+        return paragraph
+    if i + 1 < len(paragraphs) and _DATELINE_HEAD.fullmatch(paragraph):
+        following = paragraphs[i + 1]
+        joined = paragraph + following
+        if len(following) <= _BROKEN_DATELINE_TAIL_MAX and is_byline(joined):
+            return joined
+    return ""
 
 
 def is_byline(paragraph: str) -> bool:
@@ -206,3 +252,21 @@ def has_opening_cue(paragraph: str) -> bool:
 def has_closing_cue(paragraph: str) -> bool:
     """Tell whether a paragraph reads like the end of a report: a plan or a summing-up."""
     return _CLOSING_START.match(paragraph) is not None
+
+
+# A speech ends with a call ("让我们…为…而努力奋斗！", "为…而不懈奋斗！") or thanks.
+_FINAL_CALL = re.compile(
+    r"(?:.*[。！？!?，,])?\s*(?:让我们[^。！？!?]*|为[^。！？!?]*而[^。！？!?，,]{0,6}(?:奋斗|奋进))[！!]"
+)
+_THANKS = re.compile(r"谢谢(?:大家|各位)?[！!。.]?")
+
+
+def is_final_call(paragraph: str) -> bool:
+    """Tell whether a paragraph is how a speech ends: a closing call or thanks.
+
+    >>> is_final_call("让我们更加紧密地团结在一起，为谱写新篇章而不懈奋斗！")
+    True
+    >>> is_final_call("今后,我局将继续推进法治政府建设。")
+    False
+    """
+    return bool(_FINAL_CALL.fullmatch(paragraph) or _THANKS.fullmatch(paragraph))

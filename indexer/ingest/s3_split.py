@@ -9,11 +9,18 @@ enough: a boundary needs evidence that a report starts here or that the previous
   date, a closing paragraph, a closing section such as 下一步工作打算) or the title is a
   report's title (报告/总结/汇报 with a year or a body) followed by a start (salutation,
   dateline, organ line, announcement, opening, first heading). Titles in a 目录 do not.
-* A **restart of top-level numbering** (a "一、" after the current report's own 一、…) starts
-  a report at its preamble (`preamble_start`) when the preamble holds a start sign (title,
-  salutation such as 各位代表：, "现将…报告如下", an opening such as "2023年,我局…") or the
-  previous report ended (see above). A restart right after a part line (第二部分, 下篇) or
-  inside an annex (附件1) never does.
+* A **speech's salutation** (各位代表：, with the dateline or speaker lines above it) right
+  after a speech's final call ("让我们…奋斗！", "谢谢大家！") starts a report: speeches are
+  pasted one after another without their titles.
+* A **restart of top-level numbering** (a "一、" after the current report's own 一、…) is
+  never a boundary by itself: long reports restart their numbering in parts and in lists.
+  It starts a report at its preamble (`preamble_start`) only with a strong sign — a title,
+  a salutation such as 各位代表：, a dateline or "现将…报告如下" in the preamble, or the
+  previous report's 落款 — or with two weak ones among an opening in the preamble
+  ("2023年,我局…", "为…"; not "为了完成上述任务…", which refers back), a closing
+  paragraph or final call before it ("今后,我局将继续…", "让我们…奋斗！") and a closing
+  section reached (下一步工作打算). A restart introduced as a list ("…做好以下几项工作。"),
+  right after a part line (第二部分, 下篇) or inside an annex (附件1) never does.
 
 A text without numbering, or numbered 一、二、三、 once, is one report. Each report's first
 boundary reason is kept (`Chunk.reason`) so that a wrong split can be understood.
@@ -28,14 +35,15 @@ from indexer.ingest.lines import (
     ARTICLE,
     SENTENCE,
     announces_report,
+    dateline_at,
     has_closing_cue,
     has_opening_cue,
     is_byline,
+    is_final_call,
     is_heading_line,
     is_salutation,
     is_signature_line,
     is_title_line,
-    opens_with_dateline,
     parse_heading,
 )
 
@@ -56,6 +64,26 @@ _CONTENTS_ENTRY_TAIL = re.compile(r"[.．…·\s]{2,}\d{1,4}$")
 _ANNEX = re.compile(
     r"(附件|附表|附录)\s*[\d一二三四五六七八九十]*\s*([:：].{0,40})?|附\s*[:：].{0,40}|名词解释"
 )
+# "…必须做好以下几个方面的工作。": a sentence announcing the list that follows.
+_ANNOUNCES_LIST = re.compile(r"(以下|下列|如下|下面)[^。！？!?]{0,12}[。:：]$")
+# Words that refer back to what a report said before: "为了完成上述任务".
+_REFERS_BACK = re.compile(r"上述|前述|以上|上面|这些|这一|这项|这个")
+# Where an opening cue may sit: the start of a paragraph's first or second sentence
+# ("依法行政是政府工作的基本准则。2022年以来，XX局坚持…").
+_SECOND_SENTENCE = re.compile(r"^[^。！？!?]{4,80}[。！？!?]\s*")
+
+
+@dataclass(frozen=True)
+class Sign:
+    """A sign that a report starts or that one ended, as a boundary's reason names it.
+
+    A strong sign (a title, a salutation, a dateline, an announcement, a 落款) is enough with
+    a numbering restart; weak ones (an opening, a closing paragraph or final call, a closing
+    section) are enough two together.
+    """
+
+    said: str
+    strong: bool
 
 
 @dataclass(frozen=True)
@@ -152,6 +180,15 @@ def report_starts(paragraphs: list[str]) -> list[tuple[int, str]]:
         ):
             starts.append((i, f"上一篇以落款结束，后接开头「{paragraph[:16]}」"))
             top_level, annexed, articles = 0, False, 0
+        elif (
+            i > current
+            and is_final_call(paragraphs[i - 1])
+            and _has_content(paragraphs[current:i])
+            and _speech_starts(paragraphs, i)
+        ):
+            said = paragraphs[i - 1][:12]
+            starts.append((i, f"上一篇以结束语「{said}」结束，后接演讲开头「{paragraph[:16]}」"))
+            top_level, annexed, articles = 0, False, 0
         elif is_title_line(paragraph) and _has_content(paragraphs[current:i]):
             reason = _title_boundary(paragraphs, i, current)
             if reason:
@@ -170,14 +207,32 @@ def report_starts(paragraphs: list[str]) -> list[tuple[int, str]]:
 
 
 def _introduces_list(paragraph: str) -> bool:
-    """Tell whether a paragraph ends by introducing a list ("…履行下列职责：").
+    """Tell whether a paragraph ends by introducing a list ("…履行下列职责：", "…做好以下
+    几项工作。").
 
     A report's announcement ("现将有关情况报告如下：") and a salutation also end with a
     colon, but they open a report rather than a list.
     """
-    return (
-        paragraph.endswith((":", "：")) and not announces_report(paragraph)
-    ) and not is_salutation(paragraph)
+    if announces_report(paragraph) or is_salutation(paragraph):
+        return False
+    return paragraph.endswith((":", "：")) or _ANNOUNCES_LIST.search(paragraph) is not None
+
+
+def _speech_starts(paragraphs: list[str], i: int) -> bool:
+    """Tell whether a speech starts at `i`: its salutation, or dateline and speaker lines
+    leading to one (各位代表：)."""
+    j = i
+    while j < min(i + 4, len(paragraphs)):
+        if is_salutation(paragraphs[j]):
+            return True
+        dateline = dateline_at(paragraphs, j)
+        if dateline and dateline != paragraphs[j]:
+            j += 2  # a dateline broken over two lines
+        elif dateline or is_byline(paragraphs[j]):
+            j += 1
+        else:
+            return False
+    return False
 
 
 def _title_boundary(paragraphs: list[str], i: int, current: int) -> str:
@@ -189,65 +244,86 @@ def _title_boundary(paragraphs: list[str], i: int, current: int) -> str:
     """
     title = paragraphs[i]
     following = _start_sign(paragraphs[i + 1 : i + 5])
-    if title in paragraphs[current:i] and not following:
+    if title in paragraphs[current:i] and following is None:
         return ""
-    ended = _ended(paragraphs, i, current)
+    ended = _end_signs(paragraphs, i, current)
     if ended:
-        return f"标题行「{title[:30]}」，且上一篇{ended}"
-    if _REPORT_TITLE.search(title) and following:
-        return f"标题行「{title[:30]}」后接{following}"
+        return f"标题行「{title[:30]}」，且上一篇{ended[0].said}"
+    if _REPORT_TITLE.search(title) and following is not None:
+        return f"标题行「{title[:30]}」后接{following.said}"
     return ""
 
 
 def _restart_boundary(paragraphs: list[str], start: int, heading: int, current: int) -> str:
-    """Return why the preamble at `start` before a restarting 一、 opens a report, or ""."""
+    """Return why the preamble at `start` before a restarting 一、 opens a report, or "".
+
+    A strong sign suffices; weak ones count only two together (`Sign`).
+    """
     sign = _start_sign(paragraphs[start:heading])
-    if sign:
-        return f"编号重新开始，前有{sign}"
-    ended = _ended(paragraphs, start, current)
-    if ended:
-        return f"编号重新开始，且上一篇{ended}"
-    return ""
+    ended = _end_signs(paragraphs, start, current)
+    if sign is not None and sign.strong:
+        return f"编号重新开始，前有{sign.said}"
+    strong_end = next((end for end in ended if end.strong), None)
+    if strong_end is not None:
+        return f"编号重新开始，且上一篇{strong_end.said}"
+    reasons = [f"前有{sign.said}"] if sign is not None else []
+    reasons += [f"上一篇{end.said}" for end in ended]
+    return f"编号重新开始，{'，且'.join(reasons)}" if len(reasons) >= 2 else ""
 
 
-def _start_sign(preamble: list[str]) -> str:
-    """Name the first sign in `preamble` that a report begins there, or ""."""
-    for paragraph in preamble:
+def _start_sign(preamble: list[str]) -> Sign | None:
+    """Return the first sign in `preamble` that a report begins there, or None."""
+    for k, paragraph in enumerate(preamble):
         if is_title_line(paragraph):
-            return "标题行"
+            return Sign("标题行", strong=True)
         if is_salutation(paragraph):
-            return f"称谓「{paragraph[:20]}」"
-        if opens_with_dateline(paragraph):
-            return "题注日期"
+            return Sign(f"称谓「{paragraph[:20]}」", strong=True)
+        if dateline_at(preamble, k):
+            return Sign("题注日期", strong=True)
         if announces_report(paragraph):
-            return "“报告如下”"
+            return Sign("“报告如下”", strong=True)
         heading = parse_heading(paragraph)
         if heading is not None and heading.level == 1:
-            return "一级标题"
-        if has_opening_cue(paragraph):
-            return f"开头语「{paragraph[:16]}」"
+            return Sign("一级标题", strong=True)
+        if _opens_a_report(paragraph):
+            return Sign(f"开头语「{paragraph[:16]}」", strong=False)
         if is_signature_line(paragraph) or is_byline(paragraph):
             continue  # an issuer, speaker or date line under a title: keep looking
         break
-    return ""
+    return None
 
 
-def _ended(paragraphs: list[str], before: int, current: int) -> str:
-    """Name the sign that the report running up to `before` has ended, or ""."""
+def _opens_a_report(paragraph: str) -> bool:
+    """Tell whether a paragraph's first or second sentence opens like a report's opening.
+
+    One that refers back ("为了完成上述任务，…") continues the report it is in.
+    """
+    if _REFERS_BACK.search(paragraph, 0, 40):
+        return False
+    if has_opening_cue(paragraph):
+        return True
+    first = _SECOND_SENTENCE.match(paragraph)
+    return first is not None and has_opening_cue(paragraph[first.end() :])
+
+
+def _end_signs(paragraphs: list[str], before: int, current: int) -> list[Sign]:
+    """Return the signs that the report running up to `before` has ended, strongest first."""
     if before <= current:
-        return ""
+        return []
     last = paragraphs[before - 1]
     if is_signature_line(last):
-        return "以落款结束"
-    if has_closing_cue(last):
-        return f"以结束语「{last[:12]}」结束"
+        return [Sign("以落款结束", strong=True)]
+    signs = []
+    # A speech's final call is weak here: a long speech rallies at the end of a part too.
+    if has_closing_cue(last) or is_final_call(last):
+        signs.append(Sign(f"以结束语「{last[:12]}」结束", strong=False))
     for paragraph in reversed(paragraphs[current:before]):
         heading = parse_heading(paragraph)
         if heading is not None and heading.level == 1:
             if _CLOSING_SECTION.search(heading.label):
-                return f"已到结尾部分「{heading.label[:16]}」"
+                signs.append(Sign(f"已到结尾部分「{heading.label[:16]}」", strong=False))
             break
-    return ""
+    return signs
 
 
 def preamble_start(paragraphs: list[str], first_heading: int, report_start: int) -> int:

@@ -113,6 +113,14 @@ def book_spans(text: str) -> Iterator[re.Match[str]]:
         masked = _BOOK_TITLE.sub(lambda m: "〈" + "＊" * (len(m.group(0)) - 2) + "〉", masked)
 
 
+def unquoted(text: str) -> str:
+    """The text with every 《…》 blanked out (same length): a cited document's words and
+    years are not the report's."""
+    for match in book_spans(text):
+        text = text[: match.start()] + " " * (match.end() - match.start()) + text[match.end() :]
+    return text
+
+
 _BOOK_TITLE = re.compile(r"《([^《》\n]{1,100})》")
 _INNER_TITLE = re.compile(r"[〈<＜]([^〈〉<>＜＞]{2,80})[〉>＞]")
 

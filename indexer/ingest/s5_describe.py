@@ -11,9 +11,9 @@ from the body's first mention, and where nothing states it, it stays empty (the 
   [html_title], docx core properties [docx_properties], PDF metadata [pdf_metadata]; the
   file name without numbering, dates and site names [filename]. File-level evidence is
   used only when the file holds one report.
-- date (issued): a dateline under the title ("——2026年1月28日在…会议上", "（2017年10月18日）")
-  [dateline]; the signature block's date at the end [signature]; an info table's 成文日期
-  [info_table]; a date in the file name [filename].
+- date (issued): a dateline under the title ("——2026年1月28日在…会议上", "（2017年10月18日）",
+  also broken over two lines) [dateline]; the signature block's date at the end
+  [signature]; an info table's 成文日期 [info_table]; a date in the file name [filename].
 - year (the year the report is about): a year in the title [its source]; a year in the file
   name [filename]; the year the announcement names ("现将2023年…报告如下") [opening]; for a
   speech delivered to a congress (各位代表：, a dateline), the year of delivery [dateline,
@@ -22,13 +22,16 @@ from the body's first mention, and where nothing states it, it stays empty (the 
   heading]; for a document that reviews no period (a law, a notice), the year of its date.
   A 2023 report issued in January 2024 has year 2023 and date 2024-01-….
 - issuer: the organ the title names (XX局关于… / XX县2023年…报告) [title]; the signature
-  block's organ [signature]; an info table's 发文机关 [info_table]; the organ the report
-  speaks as (我局 + the organ it names at its own place, 我县 + its place) [text].
+  block's organ [signature]; the organ a speech is given for (我代表…, 我受…委托) [text];
+  an info table's 发文机关 [info_table]; the organ the report speaks as (我局 + the organ it
+  names at its own place, 我县 + its place) [text]. Stored under its canonical name, the
+  spelling in `issuer_stated` (`s5_issuers`).
 - province, city, county: the division table's names of the place the report speaks for
   [text]; department: the type of the issuer [the issuer's source] or 人民政府 for a
   report that speaks as a government [text].
 
-Laws cited and document numbers come from the text (`s5_citations`).
+Laws cited and document numbers come from the text (`s5_citations`); the kind of report
+and whether it was found online from its wording and its file (`s5_kind`).
 """
 
 from __future__ import annotations
@@ -41,19 +44,21 @@ from dataclasses import dataclass
 from indexer.ingest.lines import (
     ARTICLE,
     SENTENCE,
+    dateline_at,
     is_salutation,
     is_signature_line,
     is_title_line,
-    opens_with_dateline,
     parse_heading,
 )
 from indexer.ingest.s5_citations import (
-    book_spans,
     extract_doc_numbers,
     extract_laws,
     header_doc_number,
+    unquoted,
 )
 from indexer.ingest.s5_dates import find_dates, first_year
+from indexer.ingest.s5_issuers import name_issuer
+from indexer.ingest.s5_kind import report_kind
 from indexer.ingest.s5_organs import (
     DEPARTMENTS,
     ORGAN,
@@ -62,6 +67,7 @@ from indexer.ingest.s5_organs import (
     department_of,
     find_department,
     find_voice,
+    spoken_for,
 )
 from indexer.ingest.s5_places import Region, find_places, resolve_region
 from indexer.models import Evidence, Metadata
@@ -104,7 +110,7 @@ def describe_report(
     year, year_source = _year(
         title, title_source, body, found, date, date_source, authored(text, voice)
     )
-    return Metadata(
+    described = Metadata(
         title=title,
         title_source=title_source,
         issuer=issuer,
@@ -119,12 +125,16 @@ def describe_report(
         year_source=year_source,
         date=date,
         date_source=date_source,
+        kind=report_kind(title, body, speech=is_speech(body)),
+        found_online=online.source if (online := found.first("online")) else "",
         laws=extract_laws(text),
         doc_number=doc_number,
         doc_number_source=doc_number_source,
         doc_numbers=extract_doc_numbers(text),
         boundary=boundary,
     )
+    name_issuer(described)
+    return described
 
 
 class Found:
@@ -226,12 +236,6 @@ _TITLE_ISSUER = re.compile(
 )
 
 
-# "现在，我代表省人民政府，向大会报告政府工作": a speech names whom it is given for.
-_SPEAKS_FOR = re.compile(
-    rf"我代表(?P<organ>[{_CJK}]{{0,20}}?(?:人民政府|国务院|中央委员会|常务委员会))[，,、向]"
-)
-
-
 def title_issuer(title: str) -> str:
     """Return the organ a title names before its year or 关于, or "" (关于2023年…的报告)."""
     match = _TITLE_ISSUER.match(title.strip())
@@ -257,10 +261,9 @@ def _issuer(
         return named, "title"
     if signed.issuer:
         return signed.issuer, "signature"
-    for paragraph in body[:8]:
-        spoken = _SPEAKS_FOR.search(paragraph)
-        if spoken:
-            return spoken.group("organ"), "text"
+    spoken = spoken_for(body[:8])
+    if spoken:
+        return spoken, "text"
     item = found.first("issuer")
     if item:
         return item.value.strip(), item.source
@@ -318,12 +321,12 @@ _REVIEW_KIND = re.compile(r"报告|总结|汇报|述职")
 
 
 def _dateline(body: list[str]) -> str:
-    """Return the date of a speech's dateline among the first lines after its title."""
-    for paragraph in body[:6]:
-        if opens_with_dateline(paragraph):
-            dates = find_dates(paragraph)
-            if dates:
-                return dates[0].iso
+    """Return the date of a speech's dateline among the first lines after its title (one
+    broken over two lines is read joined)."""
+    for i in range(min(6, len(body))):
+        dates = find_dates(dateline_at(body, i))
+        if dates:
+            return dates[0].iso
     return ""
 
 
@@ -342,7 +345,7 @@ def _date(body: list[str], signed: Signature, found: Found) -> tuple[str, str]:
 def is_speech(body: list[str]) -> bool:
     """Tell whether a report is a speech to a congress: 各位代表：, 同志们：, or a dateline."""
     head = body[:6]
-    return any(_SPEECH_SALUTATION.fullmatch(p) or opens_with_dateline(p) for p in head)
+    return any(_SPEECH_SALUTATION.fullmatch(p) or dateline_at(head, i) for i, p in enumerate(head))
 
 
 def _year(
@@ -376,16 +379,9 @@ def _year(
     return None, ""
 
 
-def _unquoted(text: str) -> str:
-    """The text with every 《…》 blanked out: a cited document's year is not the report's."""
-    for match in book_spans(text):
-        text = text[: match.start()] + " " * (match.end() - match.start()) + text[match.end() :]
-    return text
-
-
 def _announced_year(body: list[str]) -> int | None:
     for paragraph in body[:4]:
-        match = _ANNOUNCEMENT.search(_unquoted(paragraph))
+        match = _ANNOUNCEMENT.search(unquoted(paragraph))
         if match:
             year = first_year(match.group(0))
             if year:
@@ -403,7 +399,7 @@ def _opening_year(body: list[str], *, headings: bool) -> tuple[int | None, str]:
     if len(ARTICLE.findall("\n".join(paragraphs[:40]))) >= 3:
         return None, ""
     if paragraphs and parse_heading(paragraphs[0]) is None:
-        opening = _unquoted(paragraphs[0])
+        opening = unquoted(paragraphs[0])
         for start in _SENTENCE_START.finditer(opening):
             match = _OPENING_YEAR.match(opening, start.end())
             if match:
@@ -413,7 +409,7 @@ def _opening_year(body: list[str], *, headings: bool) -> tuple[int | None, str]:
     for paragraph in paragraphs[:40] if headings else ():
         heading = parse_heading(paragraph)
         if heading is not None and heading.level == 1:
-            year = first_year(_unquoted(heading.label)[:12])
+            year = first_year(unquoted(heading.label)[:12])
             return (year, "heading") if year else (None, "")
     return None, ""
 

@@ -10,6 +10,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from indexer.normalize import fold
+
 _CJK = "\u4e00-\u9fff"
 
 
@@ -167,3 +169,26 @@ def find_department(text: str, level: str = "", place: str = "") -> str:
         score[label] += len(topic.findall(text))
     best = score.most_common(1)
     return best[0][0] if best and best[0][1] else ""
+
+
+# "现在，我代表省人民政府，向大会报告政府工作", "我受十二届中央委员会委托，向大会作报告":
+# a speech names whom it is given for. Matched in folded text, so 中央委員會 is found too.
+_SPEAKS_FOR = re.compile(
+    rf"我(?:代表|受)(?P<organ>[{_CJK}]{{0,20}}?"
+    r"(?:人民政府|国务院|中央委员会|常务委员会|人民委员会))(?:的)?(?:委托)?[，,、向作]"
+)
+
+
+def spoken_for(paragraphs: list[str]) -> str:
+    """Return the organ a speech says it is given for, as written, or "".
+
+    >>> spoken_for(["同志们：", "我受十二届中央委员会委托，向大会作报告。"])
+    '十二届中央委员会'
+    >>> spoken_for(["現在我代表中央委員會作關於上屆代表會議以來的工作報告。"])
+    '中央委員會'
+    """
+    for paragraph in paragraphs:
+        spoken = _SPEAKS_FOR.search(fold(paragraph))  # folding keeps every offset
+        if spoken:
+            return paragraph[spoken.start("organ") : spoken.end("organ")]
+    return ""
