@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING
 
 import docx
 from docx.table import Table
-from pypdf import PdfReader
 
 from indexer.errors import SourceError
 from indexer.ingest.s1_html import CELL_GAP, read_html
-from indexer.ingest.s1_properties import docx_evidence, pdf_evidence
+from indexer.ingest.s1_pdf import read_pdf
+from indexer.ingest.s1_properties import docx_evidence
 from indexer.ingest.s1_text import decode_text
 from indexer.models import Evidence, Skipped, SourceText
 
@@ -223,45 +223,9 @@ def _table_paragraphs(table: Table) -> Iterator[str]:
                 yield from paragraphs
 
 
-# --- pdf -----------------------------------------------------------------------------------
-
-
-def _read_pdf(data: bytes) -> _Read:
-    reader = _open_pdf(data)
-    try:
-        pages = [page.extract_text() for page in reader.pages]
-    # A damaged page tree or content stream makes pypdf raise almost any error type.
-    except Exception as exc:
-        raise SourceError("无法读取 PDF 的文字（文件已损坏 / corrupt pdf）") from exc
-    if not pages:
-        raise SourceError("PDF 里没有任何页面（no pages）")
-    if not any(text.strip() for text in pages):
-        raise SourceError("PDF 没有文本层（可能是扫描件），需要先做 OCR")
-    return "\n".join(pages), None, pdf_evidence(reader)
-
-
-def _open_pdf(data: bytes) -> PdfReader:
-    """Open a PDF, unlocking it if it only has an owner password."""
-    try:
-        reader = PdfReader(io.BytesIO(data))
-    # pypdf raises PdfReadError, but also ValueError, KeyError, … for damaged files.
-    except Exception as exc:
-        raise SourceError("无法打开 PDF（文件已损坏 / corrupt pdf）") from exc
-    if reader.is_encrypted:
-        # Many PDFs are encrypted only against editing, with an empty user password.
-        try:
-            unlocked = bool(reader.decrypt(""))
-        # Decrypting AES needs an optional crypto package; without it pypdf raises.
-        except Exception:
-            unlocked = False
-        if not unlocked:
-            raise SourceError("PDF 已加密，无法读取（encrypted）", hint="请提供未加密的版本")
-    return reader
-
-
 _READERS: dict[str, Callable[[bytes], _Read]] = {
     "txt": _read_text,
     "docx": _read_docx,
     "html": read_html,
-    "pdf": _read_pdf,
+    "pdf": read_pdf,
 }

@@ -1,0 +1,148 @@
+"""PDF → text: the text layer laid out into paragraphs, or OCR of pages that have none.
+
+pypdf opens the file (damage, encryption with an empty user password) and reads its
+properties; PDFium (pypdfium2) reads each page's characters with their boxes, which
+`s1_layout` turns into paragraphs without page furniture. A page without a text layer (a
+scan) is recognised by `s1_ocr`; a document whose text came from OCR says so in its
+evidence (`text_source` "OCR"), so its reports can tell the reader.
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from collections.abc import Iterator
+
+import pypdfium2
+from pypdf import PdfReader
+
+from indexer.errors import SourceError
+from indexer.ingest.s1_layout import Line, Page, paragraphs, remove_furniture
+from indexer.ingest.s1_ocr import recognise_pages
+from indexer.ingest.s1_properties import pdf_evidence
+from indexer.models import Evidence
+
+OCR = "OCR"
+"""The `text_source` of text recognised from page images."""
+
+_Read = tuple[str, str | None, tuple[Evidence, ...]]  # text, encoding, evidence
+
+
+def read_pdf(data: bytes) -> _Read:
+    """Return a PDF's paragraphs as text, and what the file says of itself.
+
+    Pages with a text layer are read from it; if no page has one, every page is OCRed
+    (a page or two without text in a text PDF are figures or blank pages, not scans).
+    """
+    reader = _open_pdf(data)
+    evidence = pdf_evidence(reader)
+    document = _open_pdfium(data)
+    try:
+        pages = list(_text_pages(document))
+        if not pages:
+            raise SourceError("PDF 里没有任何页面（no pages）")
+        if not any(page.lines for page in pages):
+            pages = recognise_pages(data, document)
+            evidence = (*evidence, Evidence("text_source", OCR, "ocr"))
+    finally:
+        document.close()
+    text = "\n".join(paragraphs(remove_furniture(pages)))
+    return text, None, evidence
+
+
+def _open_pdf(data: bytes) -> PdfReader:
+    """Open a PDF, unlocking it if it only has an owner password."""
+    try:
+        reader = PdfReader(io.BytesIO(data))
+    # pypdf raises PdfReadError, but also ValueError, KeyError, … for damaged files.
+    except Exception as exc:
+        raise SourceError("无法打开 PDF（文件已损坏 / corrupt pdf）") from exc
+    if reader.is_encrypted:
+        # Many PDFs are encrypted only against editing, with an empty user password.
+        try:
+            unlocked = bool(reader.decrypt(""))
+        # Decrypting AES needs an optional crypto package; without it pypdf raises.
+        except Exception:
+            unlocked = False
+        if not unlocked:
+            raise SourceError("PDF 已加密，无法读取（encrypted）", hint="请提供未加密的版本")
+    return reader
+
+
+def _open_pdfium(data: bytes) -> pypdfium2.PdfDocument:
+    try:
+        # An empty password opens files encrypted only against editing, as pypdf did.
+        return pypdfium2.PdfDocument(data, password="")
+    except pypdfium2.PdfiumError as exc:
+        raise SourceError("无法读取 PDF 的文字（文件已损坏 / corrupt pdf）") from exc
+
+
+def _text_pages(document: pypdfium2.PdfDocument) -> Iterator[Page]:
+    for index in range(len(document)):
+        try:
+            page = document[index]
+            width, height = page.get_size()
+            text_page = page.get_textpage()
+            lines = _page_lines(text_page, height)
+        except pypdfium2.PdfiumError as exc:
+            raise SourceError(
+                f"无法读取 PDF 第 {index + 1} 页的文字（文件已损坏 / corrupt pdf）"
+            ) from exc
+        yield Page(tuple(lines), width, height)
+
+
+def _page_lines(text_page: pypdfium2.PdfTextPage, height: float) -> list[Line]:
+    """The page's text lines, each with the box of its characters (y downwards).
+
+    PDFium marks the line breaks and the spaces it infers from gaps as generated; a
+    generated space beside a Chinese character is the layout's spacing between Chinese
+    and Latin text (2023 年), not a space the writer typed, and is dropped.
+    """
+    text = text_page.get_text_range()
+    lines: list[Line] = []
+    chars: list[tuple[str, tuple[float, float, float, float]]] = []
+
+    def close_line() -> None:
+        kept = [(char, box) for n, (char, box) in enumerate(chars) if not _spacing(chars, n)]
+        visible = [box for char, box in kept if box and not char.isspace()]
+        line = "".join(char for char, _ in kept).strip()
+        if line and visible:
+            left = min(box[0] for box in visible)
+            right = max(box[2] for box in visible)
+            top = height - max(box[3] for box in visible)
+            bottom = height - min(box[1] for box in visible)
+            lines.append(Line(line, left, top, right, bottom))
+        chars.clear()
+
+    # get_text_range gives one character per index but for characters outside the
+    # Basic Multilingual Plane, which take two; count_chars counts UTF-16 units.
+    index = 0
+    for char in text:
+        units = 2 if ord(char) > 0xFFFF else 1
+        if char in "\r\n":
+            close_line()  # does nothing for the \n of \r\n
+        else:
+            generated = char == " " and _is_generated(text_page, index)
+            box = () if generated else text_page.get_charbox(index, loose=True)
+            chars.append((char, box))
+        index += units
+    close_line()
+    return lines
+
+
+def _is_generated(text_page: pypdfium2.PdfTextPage, index: int) -> bool:
+    return bool(pypdfium2.raw.FPDFText_IsGenerated(text_page.raw, index))
+
+
+def _spacing(chars: list, n: int) -> bool:
+    """Tell whether the generated space at `n` stands beside a Chinese character."""
+    char, box = chars[n]
+    if char != " " or box != ():
+        return False
+    before = chars[n - 1][0] if n > 0 else ""
+    after = chars[n + 1][0] if n + 1 < len(chars) else ""
+    return _is_wide(before) or _is_wide(after)
+
+
+def _is_wide(char: str) -> bool:
+    return bool(char) and unicodedata.east_asian_width(char) in ("W", "F")
