@@ -46,9 +46,10 @@ from .corrections import Correction, apply_corrections
 from .errors import SourceError
 from .generations import fault_point
 from .ingest import ingest_file
-from .ingest.s1_names import storable
+from .ingest.s1_names import readable, storable
+from .ingest.s1_ocr import OcrSession, prune_cache, using
 from .ingest.s1_read import iter_source_files
-from .layout import IndexLayout, looks_like_index
+from .layout import IndexLayout, looks_like_index, ocr_cache
 from .literal import link_segments, read_segment_list, write_segment_list
 from .models import Report, Skipped
 from .progress import stage
@@ -220,6 +221,7 @@ class _Update:
             shutil.rmtree(layout.root, ignore_errors=True)
             raise
         generations.clean_up(self.root)
+        prune_cache(ocr_cache(self.root), self.indexed)  # keeps entries of files indexed
         fault_point("after-cleanup")
         summary.seconds["total"] = time.perf_counter() - started
         return summary
@@ -268,8 +270,11 @@ class _Update:
             bar = tqdm(
                 to_read, desc="读取文件", unit="file", disable=not self.progress, leave=False
             )
+            ocr = OcrSession(ocr_cache(self.root), show=self.progress, log=log)
             for path, key, digest in bar:
-                reports = ingest_file(path, self.sources)  # never raises for a file
+                ocr.name = readable(path.name)
+                with using(ocr):  # a scan's OCR: cached by hash, progress per page
+                    reports = ingest_file(path, self.sources)  # never raises for a file
                 if isinstance(reports, Skipped):
                     summary.skipped.append(reports)
                     continue
@@ -291,6 +296,7 @@ class _Update:
                     self._add(report, store, words, ranking, batch)
                 current[key] = ids
                 store.set_file(key, digest, ids)
+            summary.ocr_pages, summary.ocr_cached = ocr.pages_recognised, ocr.files_from_cache
             batch.flush(literal_names)
             summary.seconds["read+index"] = time.perf_counter() - clock
             fault_point("after-add")
@@ -346,6 +352,7 @@ class _Update:
 
         store.set_meta("built_at", dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
         store.set_meta("summary", summary.as_dict())
+        self.indexed = {digest for digest, _ in store.files().values()}
         store.close()
         # Report metadata as one pickle of plain values: the engine reads it in
         # milliseconds where 3,000 rows of JSON took 80 ms on the first query.

@@ -87,6 +87,7 @@ class Metadata:
     laws: list[str] = _field([])  # noqa: RUF009 (a default_factory; see _field)
     doc_numbers: list[str] = _field([])  # noqa: RUF009
     boundary: str = _field()  # why the report was taken to start where it does in its file
+    text_source: str = _field()  # "OCR" when the text was recognised from page images
 
     def as_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in METADATA_FIELDS}

@@ -7,6 +7,12 @@ stage  module              what
 =====  ==================  ===============================================================
 1      s1_read             files and folders → decoded text (txt, docx, html, pdf);
                            unreadable files become `Skipped`
+1      s1_pdf              a PDF's text layer (PDFium characters and boxes), or OCR of
+                           a scan, → paragraphs
+1      s1_layout           laid-out lines → paragraphs by indent, margins and gaps; running
+                           titles and page numbers removed by evidence across pages
+1      s1_ocr              scanned pages → lines with boxes (RapidOCR, PP-OCRv4), cached
+                           by the file's sha256 in the index folder
 1      s1_names            file names: lossless stored form, readable form, relative name
 1      s1_text             bytes → text: UTF-8, UTF-8 with BOM or GB18030, detected
 1      s1_html             a saved page's main content (readability-lxml, with a recall
@@ -86,7 +92,7 @@ def parse_source(source: SourceText, *, name: str | None = None) -> list[Report]
             # A GBK file name is read as GB18030, not left with escapes, for its title.
             *file_name_evidence(readable(source.path.name)),
         )
-    return [
+    reports = [
         make_report(
             chunk.paragraphs,
             source=storable(source.path) if name is None else name,
@@ -96,6 +102,12 @@ def parse_source(source: SourceText, *, name: str | None = None) -> list[Report]
         )
         for position, chunk in enumerate(chunks, 1)
     ]
+    # How the text was obtained holds for every report of the file, one or many.
+    for item in source.evidence:
+        if item.field == "text_source":
+            for report in reports:
+                report.metadata.text_source = item.value
+    return reports
 
 
 def _clean(text: str) -> tuple[list[str], tuple[Evidence, ...]]:

@@ -138,14 +138,17 @@ def furniture(pages: Sequence[Page]) -> set[_Place]:
 
 
 def _edge_lines(page: Page) -> Iterable[tuple[int, str]]:
-    """The first and last `EDGE_LINES` lines of a page (by position), as (index, edge)."""
+    """The first `EDGE_LINES` lines of a page's upper half and the last of its lower half.
+
+    Halves, not ranks: on a page of two lines the second is its foot, not its top.
+    """
     order = sorted(range(len(page.lines)), key=lambda i: page.lines[i].top)
-    top, foot = order[:EDGE_LINES], order[-EDGE_LINES:]
-    for i in top:
+    upper = [i for i in order if _relative_centre(page, page.lines[i]) < 0.5]
+    lower = [i for i in order if _relative_centre(page, page.lines[i]) >= 0.5]
+    for i in upper[:EDGE_LINES]:
         yield i, "top"
-    for i in foot:
-        if i not in top:
-            yield i, "foot"
+    for i in lower[-EDGE_LINES:]:
+        yield i, "foot"
 
 
 def page_number(text: str) -> int | None:
@@ -179,12 +182,18 @@ def _page_numbers(pages: Sequence[Page], edges: list[_Edge]) -> set[_Place]:
 
 
 def _running_lines(pages: Sequence[Page], edges: list[_Edge]) -> set[_Place]:
-    """Edge lines repeated (digits aside) in the same place on enough of the pages."""
+    """Edge lines repeated (digits aside) in the same place on enough of the pages.
+
+    A line that is only a page number is not one: it goes when it counts up
+    (`_page_numbers`), and a number repeated at every foot is as likely a table's.
+    """
     if len(pages) < 2:
         return set()
     groups: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
     for p, i, edge in edges:
-        groups[edge, _shape(pages[p].lines[i].text)].append((p, i))
+        text = pages[p].lines[i].text
+        if page_number(text) is None:  # page numbers count up, or are body text
+            groups[edge, _shape(text)].append((p, i))
     found: set[_Place] = set()
     needed = max(2, RUNNING_SHARE * len(pages))
     for places in groups.values():

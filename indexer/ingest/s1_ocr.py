@@ -23,6 +23,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -41,6 +42,9 @@ DPI = 200
 ENGINE = "rapidocr-onnxruntime 1.4.4 PP-OCRv4 ch"
 """Names the recogniser and its settings in each cache entry: another engine re-OCRs."""
 MIN_SCORE = 0.5  # RapidOCR's own default: boxes recognised with less confidence are noise
+# The round zero of a year in Chinese numerals (二〇二二年) is read as a Latin 0 or O.
+_CHINESE_YEAR = re.compile(r"(?<![0-9A-Za-z])[〇○一二三四五六七八九0oOο]{4}(?=年)")
+_ZEROS = str.maketrans("0oOο", "〇〇〇〇")
 
 
 @dataclass
@@ -121,10 +125,12 @@ def _rendered(document: pypdfium2.PdfDocument) -> Iterator[Any]:
 def _engine() -> Any:
     try:
         from rapidocr_onnxruntime import RapidOCR
-    except ImportError as exc:  # the package is a pinned requirement; a broken venv
+    # A pinned requirement, so this is a broken install: the package, or a shared library
+    # opencv-python loads (libGL, GLib), is missing; the error names which.
+    except ImportError as exc:
         raise SourceError(
-            "扫描件需要 OCR，但没有安装 rapidocr-onnxruntime",
-            hint="运行 scripts/setup 或 pip install -r requirements.txt",
+            f"扫描件需要 OCR，但 OCR 组件无法加载（{exc}）",
+            hint="运行 scripts/setup 安装依赖；缺 libGL 时 apt-get install libgl1 libglib2.0-0",
         ) from exc
     return RapidOCR(text_score=MIN_SCORE)
 
@@ -132,8 +138,21 @@ def _engine() -> Any:
 def _recognise(image: Any) -> Page:
     height, width = image.shape[:2]
     result, _ = _engine()(image)
-    boxes = [(text, [tuple(map(float, point)) for point in quad]) for quad, text, _ in result or []]
+    boxes = [
+        (_round_zeros(text), [(float(x), float(y)) for x, y in quad])
+        for quad, text, _ in result or []
+    ]
     return Page(tuple(_straightened(boxes, width, height)), float(width), float(height))
+
+
+def _round_zeros(text: str) -> str:
+    """二0二二年 → 二〇二二年: a year in Chinese numerals with a zero read as Latin."""
+
+    def fix(match: re.Match[str]) -> str:
+        year = match.group()
+        return year.translate(_ZEROS) if re.search(r"[一二三四五六七八九]", year) else year
+
+    return _CHINESE_YEAR.sub(fix, text)
 
 
 def _straightened(

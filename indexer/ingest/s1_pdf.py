@@ -47,6 +47,11 @@ def read_pdf(data: bytes) -> _Read:
     finally:
         document.close()
     text = "\n".join(paragraphs(remove_furniture(pages)))
+    if not text.strip() and evidence and evidence[-1].field == "text_source":
+        raise SourceError(
+            "PDF 没有文本层（扫描件），OCR 也没有识别出文字",
+            hint="页面可能是空白或只有图形；如是文字扫描件，请提高扫描分辨率后重试",
+        )
     return text, None, evidence
 
 
@@ -100,7 +105,7 @@ def _page_lines(text_page: pypdfium2.PdfTextPage, height: float) -> list[Line]:
     """
     text = text_page.get_text_range()
     lines: list[Line] = []
-    chars: list[tuple[str, tuple[float, float, float, float]]] = []
+    chars: list[tuple[str, tuple[float, ...]]] = []  # a generated space has no box: ()
 
     def close_line() -> None:
         kept = [(char, box) for n, (char, box) in enumerate(chars) if not _spacing(chars, n)]
@@ -134,7 +139,7 @@ def _is_generated(text_page: pypdfium2.PdfTextPage, index: int) -> bool:
     return bool(pypdfium2.raw.FPDFText_IsGenerated(text_page.raw, index))
 
 
-def _spacing(chars: list, n: int) -> bool:
+def _spacing(chars: list[tuple[str, tuple[float, ...]]], n: int) -> bool:
     """Tell whether the generated space at `n` stands beside a Chinese character."""
     char, box = chars[n]
     if char != " " or box != ():

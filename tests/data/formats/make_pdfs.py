@@ -159,9 +159,7 @@ def scan(pdf: Path, target: Path, *, noisy: bool = False) -> None:
             image = image.filter(ImageFilter.GaussianBlur(0.8))
         pages.append(image)
     quality = 35 if noisy else 75
-    pages[0].save(
-        target, save_all=True, append_images=pages[1:], resolution=DPI, quality=quality
-    )
+    pages[0].save(target, save_all=True, append_images=pages[1:], resolution=DPI, quality=quality)
 
 
 def nanhu_lines() -> list[str]:
