@@ -11,7 +11,9 @@ from helpers import nonempty
 
 from indexer.build import build_index
 from indexer.engine import SearchEngine
+from indexer.errors import SourceError
 from indexer.ingest import s1_ocr
+from indexer.ingest.s1_read import read_source
 from indexer.layout import ocr_cache
 
 # Each build here recognises one page (seconds of CPU): behind the marker CI still runs.
@@ -106,3 +108,11 @@ def test_report_page_and_json_say_the_text_came_from_ocr(scanned_index):
     assert data["title"] == xiuwen_paragraphs()[0]
     page = client.get(f"/reports/{report.report_id}").get_data(as_text=True)
     assert 'id="text-source"' in page and "OCR 识别" in page
+
+
+def test_a_scan_of_a_blank_page_is_skipped_saying_ocr_found_nothing(tmp_path):
+    from PIL import Image
+
+    Image.new("L", (400, 560), 255).save(tmp_path / "blank.pdf", resolution=50)
+    with pytest.raises(SourceError, match=r"^PDF 没有文本层（扫描件），OCR 也没有识别出文字"):
+        read_source(tmp_path / "blank.pdf")

@@ -32,7 +32,8 @@ def read_pdf(data: bytes) -> _Read:
     """Return a PDF's paragraphs as text, and what the file says of itself.
 
     Pages with a text layer are read from it; if no page has one, every page is OCRed
-    (a page or two without text in a text PDF are figures or blank pages, not scans).
+    (a page or two without text in a text PDF are figures or blank pages, not scans). A
+    PDF of neither text nor images (vector drawings, blank pages) has nothing to OCR.
     """
     reader = _open_pdf(data)
     evidence = pdf_evidence(reader)
@@ -42,6 +43,11 @@ def read_pdf(data: bytes) -> _Read:
         if not pages:
             raise SourceError("PDF 里没有任何页面（no pages）")
         if not any(page.lines for page in pages):
+            if not any(_has_image(document[i]) for i in range(len(document))):
+                raise SourceError(
+                    "PDF 没有文本层，也没有可做 OCR 的扫描图像（空白页或只有图形）",
+                    hint="如果页面上看得到文字，请另存为带文字的 PDF 或扫描成图像后再试",
+                )
             pages = recognise_pages(data, document)
             evidence = (*evidence, Evidence("text_source", OCR, "ocr"))
     finally:
@@ -94,6 +100,12 @@ def _text_pages(document: pypdfium2.PdfDocument) -> Iterator[Page]:
                 f"无法读取 PDF 第 {index + 1} 页的文字（文件已损坏 / corrupt pdf）"
             ) from exc
         yield Page(tuple(lines), width, height)
+
+
+def _has_image(page: pypdfium2.PdfPage) -> bool:
+    """Tell whether a page draws an image (a scan), also inside a form XObject."""
+    images = page.get_objects(filter=(pypdfium2.raw.FPDF_PAGEOBJ_IMAGE,), max_depth=3)
+    return next(iter(images), None) is not None
 
 
 def _page_lines(text_page: pypdfium2.PdfTextPage, height: float) -> list[Line]:
