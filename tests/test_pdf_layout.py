@@ -89,9 +89,9 @@ CHAR, PITCH, LEFT, WIDTH, HEIGHT = 16.0, 28.0, 80.0, 28, 842.0
 BODY = nanhu_paragraphs()[5:]  # the body's paragraphs, each laid out over full lines
 
 
-def laid_out(paragraph: str, top: float) -> list[Line]:
+def laid_out(paragraph: str, top: float, *, indent: bool = True) -> list[Line]:
     """A paragraph as a word processor sets it: indented by two, full lines, a short last."""
-    lines, rest, first = [], paragraph, True
+    lines, rest, first = [], paragraph, indent
     while rest:
         room = WIDTH - 2 if first else WIDTH
         text, rest = rest[:room], rest[room:]
@@ -196,6 +196,17 @@ def test_a_sentence_broken_by_a_page_is_joined_and_an_indented_next_page_is_not(
     assert paragraphs(remove_furniture(broken)) == [paragraph]
     two = [page(body_page([BODY[1]]), foot="— 1 —"), page(body_page([BODY[2]]), foot="— 2 —")]
     assert paragraphs(remove_furniture(two)) == [BODY[1], BODY[2]]
+
+
+def test_a_paragraph_broken_by_a_page_after_a_full_stop_is_joined_too():
+    """Justified text: a full line ending 。 and a flush-left line go on with one paragraph."""
+    paragraph = BODY[0]
+    cut = paragraph.index("。") + 1
+    right = LEFT + WIDTH * CHAR
+    first = Line(paragraph[:cut], LEFT + 2 * CHAR, 100.0, right, 100.0 + CHAR)
+    rest = laid_out(paragraph[cut:], 100.0, indent=False)
+    pages = [page([first], foot="— 1 —"), page(rest, foot="— 2 —")]
+    assert paragraphs(remove_furniture(pages)) == [paragraph]
 
 
 # --- OCR boxes --------------------------------------------------------------------------------

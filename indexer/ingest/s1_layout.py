@@ -285,9 +285,9 @@ def _continues(previous: Line, line: Line, measure: _Measure, *, new_page: bool)
     It does when `previous` ran to the right margin and `line` starts at the left margin
     (justified body text), or when both are centred, larger than the body and `previous`
     was full (a title broken over two lines). A gap wider than the usual one by half a
-    line ends the paragraph, and so does a change of size. Within a page a line ending a
-    sentence at the margin and followed by a flush-left line is continued (the indent, not
-    the full stop, marks a new paragraph); across a page break it is not.
+    line ends the paragraph, and so does a change of size; a page break does neither. A
+    full line ending a sentence, followed by a flush-left line, is continued too, within a
+    page or across one: the indent, not the full stop, marks a new paragraph.
     """
     char = max(min(previous.height, line.height), 1e-6)
     if not new_page and line.top - previous.bottom > measure.gap + 0.5 * char:
@@ -298,7 +298,7 @@ def _continues(previous: Line, line: Line, measure: _Measure, *, new_page: bool)
     if not full:
         return False
     if line.left <= measure.left + 0.8 * char:
-        return not (new_page and previous.text[-1:] in SENTENCE_FINAL)
+        return True
     # A title broken over lines: larger than the body, centred, the first line full.
     return (
         abs(previous.middle - measure.centre) < char

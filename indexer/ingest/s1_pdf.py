@@ -152,13 +152,24 @@ def _is_generated(text_page: pypdfium2.PdfTextPage, index: int) -> bool:
 
 
 def _spacing(chars: list[tuple[str, tuple[float, ...]]], n: int) -> bool:
-    """Tell whether the generated space at `n` stands beside a Chinese character."""
+    """Tell whether the generated space at `n` is the layout's spacing beside Chinese text.
+
+    It is between a Chinese character and a Latin letter or digit (2023 年: word processors
+    space the two scripts apart) when the gap is under half a character; a wider gap
+    separates table cells or columns, and a space between two Chinese characters was
+    typed (第四节 单位犯罪): both stay.
+    """
     char, box = chars[n]
-    if char != " " or box != ():
+    if char != " " or box != () or not 0 < n < len(chars) - 1:
         return False
-    before = chars[n - 1][0] if n > 0 else ""
-    after = chars[n + 1][0] if n + 1 < len(chars) else ""
-    return _is_wide(before) or _is_wide(after)
+    (before, left), (after, right) = chars[n - 1], chars[n + 1]
+    mixed = (_is_wide(before) and after.isascii() and after.isalnum()) or (
+        _is_wide(after) and before.isascii() and before.isalnum()
+    )
+    if not mixed or not left or not right:
+        return False
+    size = max(left[3] - left[1], right[3] - right[1])
+    return right[0] - left[2] < 0.5 * size
 
 
 def _is_wide(char: str) -> bool:
