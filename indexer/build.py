@@ -46,9 +46,10 @@ from .corrections import Correction, apply_corrections
 from .errors import SourceError
 from .generations import fault_point
 from .ingest import ingest_path
-from .ingest.s1_names import storable
+from .ingest.s1_names import readable, storable
+from .ingest.s1_ocr import OcrSession, prune_cache, using
 from .ingest.s1_read import SUPPORTED_LIST, iter_source_files
-from .layout import IndexLayout, looks_like_index
+from .layout import IndexLayout, looks_like_index, ocr_cache
 from .literal import link_segments, read_segment_list, write_segment_list
 from .models import Report, Skipped
 from .progress import stage
@@ -220,6 +221,7 @@ class _Update:
             shutil.rmtree(layout.root, ignore_errors=True)
             raise
         generations.clean_up(self.root)
+        prune_cache(ocr_cache(self.root), self.indexed)  # keeps entries of files indexed
         fault_point("after-cleanup")
         summary.seconds["total"] = time.perf_counter() - started
         return summary
@@ -268,33 +270,38 @@ class _Update:
             bar = tqdm(
                 to_read, desc="读取文件", unit="file", disable=not self.progress, leave=False
             )
+            ocr = OcrSession(ocr_cache(self.root), show=self.progress, log=log)
             for path, key, digest in bar:
                 ids: list[str] = []
                 read = False
+                ocr.name = readable(path.name)
                 # One item per file, or per member of an archive; never raises for a file.
-                for reports in ingest_path(path, self.sources):
-                    if isinstance(reports, Skipped):
-                        summary.skipped.append(reports)
-                        continue
-                    if self.corrections:
-                        apply_corrections(reports, self.corrections)
-                    summary.files_read += 1
-                    read = True
-                    for report in reports:
-                        ids.append(report.report_id)
-                        # The same report in two files (a re-download, a copy) is stored once.
-                        if report.report_id in seen:
-                            summary.duplicates.append(
-                                (report.source, report.position, report.report_id)
-                            )
+                # A scan's OCR is cached by hash and shows progress per page.
+                with using(ocr):
+                    for reports in ingest_path(path, self.sources):
+                        if isinstance(reports, Skipped):
+                            summary.skipped.append(reports)
                             continue
-                        seen.add(report.report_id)
-                        if report.report_id in existing:
-                            continue  # unchanged report in a changed file: keeps its ordinal
-                        self._add(report, store, words, ranking, batch)
+                        if self.corrections:
+                            apply_corrections(reports, self.corrections)
+                        summary.files_read += 1
+                        read = True
+                        for report in reports:
+                            ids.append(report.report_id)
+                            # The same report in two files (a copy) is stored once.
+                            if report.report_id in seen:
+                                summary.duplicates.append(
+                                    (report.source, report.position, report.report_id)
+                                )
+                                continue
+                            seen.add(report.report_id)
+                            if report.report_id in existing:
+                                continue  # unchanged report in a changed file: keeps its ordinal
+                            self._add(report, store, words, ranking, batch)
                 if read:  # an archive of which nothing was read is skipped, as a file is
                     current[key] = ids
                     store.set_file(key, digest, ids)
+            summary.ocr_pages, summary.ocr_cached = ocr.pages_recognised, ocr.files_from_cache
             batch.flush(literal_names)
             summary.seconds["read+index"] = time.perf_counter() - clock
             fault_point("after-add")
@@ -350,6 +357,7 @@ class _Update:
 
         store.set_meta("built_at", dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
         store.set_meta("summary", summary.as_dict())
+        self.indexed = {digest for digest, _ in store.files().values()}
         store.close()
         # Report metadata as one pickle of plain values: the engine reads it in
         # milliseconds where 3,000 rows of JSON took 80 ms on the first query.

@@ -22,6 +22,8 @@ class BuildSummary:
     reports_added: int = 0
     reports_removed: int = 0
     generation: str = ""
+    ocr_pages: int = 0  # pages of scanned PDFs recognised by OCR in this build
+    ocr_cached: int = 0  # scanned files whose OCR was read from the cache instead
     skipped: list[Skipped] = field(default_factory=list)
     duplicates: list[tuple[str, int, str]] = field(default_factory=list)  # source, position, id
     seconds: dict[str, float] = field(default_factory=dict)
@@ -37,6 +39,8 @@ class BuildSummary:
             "passages": self.passages,
             "reports_added": self.reports_added,
             "reports_removed": self.reports_removed,
+            "ocr_pages": self.ocr_pages,
+            "ocr_cached": self.ocr_cached,
             "skipped": [{"path": storable(s.path), "reason": s.reason} for s in self.skipped],
             "duplicates": [
                 {"source": source, "position": position, "report_id": report_id}

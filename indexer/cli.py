@@ -154,6 +154,8 @@ def build(
         f"读取文件 {summary.files_read} 个，报告 {summary.reports} 篇，段落 {summary.passages} 段，"
         f"用时 {summary.seconds.get('total', 0):.1f} 秒"
     )
+    if summary.ocr_pages or summary.ocr_cached:
+        echo(f"扫描件 OCR: 识别 {summary.ocr_pages} 页，{summary.ocr_cached} 个文件用了缓存的结果")
     if summary.duplicates:
         echo(f"重复报告 {len(summary.duplicates)} 篇（只保存一次）:")
         for source, position, report_id in summary.duplicates:

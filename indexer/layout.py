@@ -1,7 +1,8 @@
 """The index folder's layout: which file holds what. Every path into an index is built here.
 
 An index folder holds numbered generations behind a `CURRENT` pointer
-(`generations.py`). One generation holds:
+(`generations.py`), and `ocr-cache/`, scanned files' OCR by content hash. One generation
+holds:
 - `store.sqlite`: the document store (text as written, metadata, source files' hashes);
 - `whoosh/`: Whoosh documents of words: one per passage (its text), one per distinct
   section heading path and one per report (its title), told apart by a key column;
@@ -21,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import generations
+
+OCR_CACHE = "ocr-cache"
 
 
 @dataclass(frozen=True)
@@ -59,11 +62,20 @@ class IndexLayout:
         return self.build_id.exists() and self.store.exists() and self.whoosh.exists()
 
 
+def ocr_cache(index_dir: Path) -> Path:
+    """The folder of OCR results by file hash, beside the generations (`ingest/s1_ocr.py`).
+
+    Outside every generation, so a new generation neither copies nor links it and a
+    rebuild from scratch still finds it; builds delete the entries of files gone.
+    """
+    return index_dir / OCR_CACHE
+
+
 def looks_like_index(index_dir: Path) -> bool:
     """Tell whether a folder holds (part of) an index, as opposed to anything else."""
     if not index_dir.is_dir():
         return False
     names = {p.name for p in index_dir.iterdir()}
-    ours = {generations.CURRENT, generations.LOCK, generations.BUILD_ID}
+    ours = {generations.CURRENT, generations.LOCK, generations.BUILD_ID, OCR_CACHE}
     ours.update(generations.LEGACY_PARTS)
     return bool(names & ours) or any(generations.generation_number(n) for n in names)

@@ -110,6 +110,7 @@ class Metadata:
     laws: list[str] = _field([])  # noqa: RUF009 (a default_factory; see _field)
     doc_numbers: list[str] = _field([])  # noqa: RUF009 (the numbers its text quotes)
     boundary: str = _field()  # why the report was taken to start where it does in its file
+    text_source: str = _field()  # "OCR" when the text was recognised from page images
 
     @property
     def label(self) -> str:

@@ -15,6 +15,12 @@ stage  module              what
 1      s1_sheet            .xlsx/.xls attachment tables: rows carrying column headers
 1      s1_ofd              .ofd (GB/T 33190-2016): text objects in reading order per page
 1      s1_archive          .zip: each member a file of its own, nesting and size bounded
+1      s1_pdf              a PDF's text layer (PDFium characters and boxes), or OCR of
+                           a scan, → paragraphs
+1      s1_layout           laid-out lines → paragraphs by indent, margins and gaps; running
+                           titles and page numbers removed by evidence across pages
+1      s1_ocr              scanned pages → lines with boxes (RapidOCR, PP-OCRv4), cached
+                           by the file's sha256 in the index folder
 1      s1_names            file names: lossless stored form, readable form, relative name
 1      s1_text             bytes → text: UTF-8, UTF-8 with BOM or GB18030, detected
 1      s1_html             a saved page's main content (readability-lxml, with a recall
@@ -144,7 +150,7 @@ def parse_source(source: SourceText, *, name: str | None = None) -> list[Report]
             *file_name_evidence(readable(source.path.name)),
         )
         front = front_matter(file_evidence, chunks[0].paragraphs)
-    return [
+    reports = [
         make_report(
             chunk.paragraphs,
             source=storable(source.path) if name is None else name,
@@ -155,6 +161,12 @@ def parse_source(source: SourceText, *, name: str | None = None) -> list[Report]
         )
         for position, chunk in enumerate(chunks, 1)
     ]
+    # How the text was obtained holds for every report of the file, one or many.
+    for item in source.evidence:
+        if item.field == "text_source":
+            for report in reports:
+                report.metadata.text_source = item.value
+    return reports
 
 
 def front_matter(evidence: Sequence[Evidence], paragraphs: Sequence[str]) -> list[str]:

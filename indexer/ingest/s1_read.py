@@ -13,13 +13,10 @@ reach a terminal as a command. Cleaning the text is a later stage's job.
 
 from __future__ import annotations
 
-import io
 import os
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-
-from pypdf import PdfReader
 
 from indexer.errors import SourceError
 from indexer.ingest.s1_archive import ARCHIVE_SUFFIXES
@@ -29,7 +26,7 @@ from indexer.ingest.s1_mht import read_mht
 from indexer.ingest.s1_odt import read_odt
 from indexer.ingest.s1_ofd import read_ofd
 from indexer.ingest.s1_office import read_word_binary
-from indexer.ingest.s1_properties import pdf_evidence
+from indexer.ingest.s1_pdf import read_pdf
 from indexer.ingest.s1_rtf import read_rtf
 from indexer.ingest.s1_sheet import read_xls, read_xlsx
 from indexer.ingest.s1_text import decode_text
@@ -198,42 +195,6 @@ def _read_text(data: bytes) -> FileText:
     return (*decode_text(data), ())
 
 
-# --- pdf -----------------------------------------------------------------------------------
-
-
-def _read_pdf(data: bytes) -> FileText:
-    reader = _open_pdf(data)
-    try:
-        pages = [page.extract_text() for page in reader.pages]
-    # A damaged page tree or content stream makes pypdf raise almost any error type.
-    except Exception as exc:
-        raise SourceError("无法读取 PDF 的文字（文件已损坏 / corrupt pdf）") from exc
-    if not pages:
-        raise SourceError("PDF 里没有任何页面（no pages）")
-    if not any(text.strip() for text in pages):
-        raise SourceError("PDF 没有文本层（可能是扫描件），需要先做 OCR")
-    return "\n".join(pages), None, pdf_evidence(reader)
-
-
-def _open_pdf(data: bytes) -> PdfReader:
-    """Open a PDF, unlocking it if it only has an owner password."""
-    try:
-        reader = PdfReader(io.BytesIO(data))
-    # pypdf raises PdfReadError, but also ValueError, KeyError, … for damaged files.
-    except Exception as exc:
-        raise SourceError("无法打开 PDF（文件已损坏 / corrupt pdf）") from exc
-    if reader.is_encrypted:
-        # Many PDFs are encrypted only against editing, with an empty user password.
-        try:
-            unlocked = bool(reader.decrypt(""))
-        # Decrypting AES needs an optional crypto package; without it pypdf raises.
-        except Exception:
-            unlocked = False
-        if not unlocked:
-            raise SourceError("PDF 已加密，无法读取（encrypted）", hint="请提供未加密的版本")
-    return reader
-
-
 _READERS: dict[str, Reader] = {
     "txt": _read_text,
     "docx": read_docx,
@@ -242,7 +203,7 @@ _READERS: dict[str, Reader] = {
     "odt": read_odt,
     "html": read_html,
     "mht": read_mht,
-    "pdf": _read_pdf,
+    "pdf": read_pdf,
     "ofd": read_ofd,
     "xlsx": read_xlsx,
     "xls": read_xls,
