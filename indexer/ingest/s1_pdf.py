@@ -41,7 +41,7 @@ def read_pdf(data: bytes) -> _Read:
     try:
         pages = list(_text_pages(document))
         if not pages:
-            raise SourceError("PDF 里没有任何页面（no pages）")
+            raise SourceError("PDF 里没有任何页面：文件可能已损坏")
         if not any(page.lines for page in pages):
             if not any(_has_image(document[i]) for i in range(len(document))):
                 raise SourceError(
@@ -67,7 +67,7 @@ def _open_pdf(data: bytes) -> PdfReader:
         reader = PdfReader(io.BytesIO(data))
     # pypdf raises PdfReadError, but also ValueError, KeyError, … for damaged files.
     except Exception as exc:
-        raise SourceError("无法打开 PDF（文件已损坏 / corrupt pdf）") from exc
+        raise SourceError("无法打开 PDF：文件已损坏") from exc
     if reader.is_encrypted:
         # Many PDFs are encrypted only against editing, with an empty user password.
         try:
@@ -76,7 +76,9 @@ def _open_pdf(data: bytes) -> PdfReader:
         except Exception:
             unlocked = False
         if not unlocked:
-            raise SourceError("PDF 已加密，无法读取（encrypted）", hint="请提供未加密的版本")
+            raise SourceError(
+                "PDF 已加密，无法读取", hint="请提供未加密的版本，或用原软件去掉打开密码后再放进来"
+            )
     return reader
 
 
@@ -85,7 +87,7 @@ def _open_pdfium(data: bytes) -> pypdfium2.PdfDocument:
         # An empty password opens files encrypted only against editing, as pypdf did.
         return pypdfium2.PdfDocument(data, password="")
     except pypdfium2.PdfiumError as exc:
-        raise SourceError("无法读取 PDF 的文字（文件已损坏 / corrupt pdf）") from exc
+        raise SourceError("无法读取 PDF 的文字：文件已损坏") from exc
 
 
 def _text_pages(document: pypdfium2.PdfDocument) -> Iterator[Page]:
@@ -96,9 +98,7 @@ def _text_pages(document: pypdfium2.PdfDocument) -> Iterator[Page]:
             text_page = page.get_textpage()
             lines = _page_lines(text_page, height)
         except pypdfium2.PdfiumError as exc:
-            raise SourceError(
-                f"无法读取 PDF 第 {index + 1} 页的文字（文件已损坏 / corrupt pdf）"
-            ) from exc
+            raise SourceError(f"无法读取 PDF 第 {index + 1} 页的文字：文件已损坏") from exc
         yield Page(tuple(lines), width, height)
 
 
