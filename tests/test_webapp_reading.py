@@ -11,9 +11,11 @@ import pytest
 from bs4 import BeautifulSoup
 
 from indexer.citation import citation
+from indexer.engine import SearchEngine
 from indexer.facets import UNKNOWN
 from indexer.models import Metadata
 from indexer.settings import SORTS
+from tests.helpers import GBK_FILE_NAME, GBK_FOLDER, nonempty
 from webapp import create_app
 from webapp.reports import shown_source
 
@@ -311,6 +313,23 @@ def test_the_source_shown_is_never_a_server_path(client, engine):
     group = engine.search(QUERY).groups()[0]
     soup = page(client.get(f"/reports/{group.report_id}"))
     assert not soup.select_one(".metadata .source").get_text().startswith("/")
+
+
+def test_a_gbk_file_name_is_shown_decoded_on_the_report_page(gbk_named_index):
+    engine = SearchEngine.open(gbk_named_index)
+    (summary,) = engine.report_summaries()
+    stored = engine.report(summary.report_id).source
+    assert "\\x" in stored  # the index keeps the name losslessly, escapes and all
+    client = create_app({"TESTING": True, "INDEX_DIR": gbk_named_index}).test_client()
+    for path in (f"/reports/{summary.report_id}", f"/reports/{summary.report_id}?q=行政复议"):
+        soup = page(client.get(path))
+        shown = soup.select_one(".metadata .source").get_text()
+        assert shown.startswith(f"{GBK_FOLDER}/{GBK_FILE_NAME}（"), shown
+        assert "\\x" not in soup.get_text()
+    # The JSON keeps the stored form: the one that finds the file again (README).
+    assert client.get(f"/api/reports/{summary.report_id}").get_json()["source"] == stored
+    hits = client.get("/api/search?q=行政复议").get_json()["hits"]
+    assert {hit["source"] for hit in nonempty(hits)} == {stored}
 
 
 def test_a_print_stylesheet_hides_navigation_and_keeps_marks():
