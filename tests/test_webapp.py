@@ -182,7 +182,7 @@ def test_an_empty_result_says_which_filter_removed_everything(client, result):
     soup = page(response)
     assert soup.select_one("#total-reports").get_text() == "0"
     words = text_of(soup)
-    assert f"不加「地区=西藏」时有 {result.total_reports} 篇报告" in words
+    assert f"不加「地区：西藏」时有 {result.total_reports} 篇报告" in words
     assert "查询被理解为" in words
     retry = soup.select_one(".diagnosis a")
     assert parse_qs(urlsplit(retry["href"]).query) == {"q": [QUERY]}

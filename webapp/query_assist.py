@@ -34,7 +34,10 @@ def parse_within(args: MultiDict) -> list[str]:
         if not value:
             continue
         if len(value) > MAX_QUERY_LENGTH:
-            raise BadParameter("在结果中检索的条件太长", hint=f"最多 {MAX_QUERY_LENGTH} 个字符")
+            raise BadParameter(
+                f"在结果中检索的条件太长（{len(value)} 个字符）",
+                hint=f"最多 {MAX_QUERY_LENGTH} 个字符，请缩短",
+            )
         within.append(value)
     if len(within) > MAX_WITHIN:
         raise BadParameter(
