@@ -9,6 +9,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -393,3 +394,24 @@ def test_python_m_webapp_serves_with_gunicorn_workers(sample_index):
         finally:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)
+
+
+def test_a_busy_port_is_named_in_chinese_with_how_to_choose_another(sample_index):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "webapp", "--index", str(sample_index), "--port", str(port)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+    assert done.returncode == 2
+    assert f"端口 {port} 已被占用" in done.stderr, done.stderr
+    suggested = re.search(r"scripts/run --port (\d+)", done.stderr)
+    assert suggested is not None and int(suggested[1]) != port, done.stderr
+    assert "Connection in use" not in done.stdout + done.stderr
+    assert "正在提供检索服务" not in done.stdout

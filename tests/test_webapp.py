@@ -480,6 +480,6 @@ def test_config_layers_environment_then_test_config(monkeypatch, tmp_path, sampl
 
 
 def test_serving_without_an_index_tells_how_to_build_it(tmp_path, capsys):
-    assert serve_main(["--index", str(tmp_path / "none")]) != 0
+    assert serve_main(["--index", str(tmp_path / "none"), "--port", "0"]) != 0
     err = capsys.readouterr().err
     assert "python -m indexer build" in err

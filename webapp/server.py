@@ -31,6 +31,7 @@ from indexer.errors import IndexMissingError, ReportSearchError
 
 from . import DEFAULT_INDEX_DIR, SECURITY_HEADERS, create_app
 from .admission import Admission
+from .ports import listen_problem
 
 
 def serving_app(app: Flask) -> Admission:
@@ -193,12 +194,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.workers < 1 or args.threads < 1:
         parser.error("--workers 和 --threads 至少为 1")
+    if not 0 <= args.port <= 65535:
+        parser.error("--port 应在 0–65535 之间")
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Check that the index exists and load it, then serve until interrupted."""
+    """Check the port and the index and load it, then serve until interrupted."""
     args = parse_args(argv)
+    problem = listen_problem(args.host, args.port)
+    if problem is not None:
+        message, hint = problem
+        print(f"错误：{message}。\n{hint}。", file=sys.stderr)
+        return 2
     overrides: dict[str, object] = {"BIND_HOST": args.host}
     if args.index:
         overrides["INDEX_DIR"] = args.index
