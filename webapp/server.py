@@ -32,6 +32,7 @@ from indexer.errors import IndexMissingError, ReportSearchError
 from . import DEFAULT_INDEX_DIR, SECURITY_HEADERS, create_app
 from .admission import Admission
 from .ports import listen_problem
+from .worker import RawUTF8Worker
 
 
 def serving_app(app: Flask) -> Admission:
@@ -146,7 +147,8 @@ def gunicorn_options(args: argparse.Namespace, on_ready=None) -> dict[str, objec
     options: dict[str, object] = {
         "bind": f"{host}:{args.port}",
         "workers": args.workers,
-        "worker_class": "gthread",
+        "worker_class": RawUTF8Worker,  # gthread, taking raw UTF-8 in the request line
+        "http_parser": "python",  # the parser RawUTF8Worker extends (worker.py)
         "threads": args.threads,
         "preload_app": True,
         "worker_connections": WORKER_CONNECTIONS,
