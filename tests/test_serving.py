@@ -21,7 +21,7 @@ from gunicorn.workers.gthread import ThreadWorker
 
 from indexer.build import build_index
 from webapp import create_app
-from webapp.admission import Admission
+from webapp.admission import Admission, Turns
 from webapp.cache import (
     CachedEngine,
     CachedPage,
@@ -305,18 +305,73 @@ def test_a_request_that_computes_too_long_gets_504():
     app.release.set()
 
 
-def test_cheap_requests_and_exports_skip_the_queue_exports_are_limited():
+def test_cheap_requests_and_exports_skip_the_compute_queue():
     app = Blocking()
     gate = Admission(app, active=1, queue=0, exports=1, cheap=lambda e: e["PATH_INFO"] == "/fast")
     assert _call(gate, "/fast")[0] == "200 OK"  # queue=0 refuses anything queued, not this
     assert _call(gate, "/search")[0].startswith("503")
-    export, export_out = _in_thread(gate, "/export.csv")
-    assert app.entered.acquire(timeout=5)
-    assert _call(gate, "/export.csv")[0].startswith("503")  # one export streams already
     app.release.set()
-    export.join(5)
-    assert export_out["result"][0] == "200 OK"
+    assert _call(gate, "/export.csv")[0] == "200 OK"
     assert gate.streaming == 0
+
+
+def _wait_for(condition, seconds: float = 5) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert condition()
+
+
+def test_an_export_waits_for_its_turn_and_is_refused_only_when_the_line_is_full():
+    app = Blocking()
+    gate = Admission(app, active=1, exports=1, export_queue=1, export_timeout=10)
+    first, first_out = _in_thread(gate, "/export.csv")
+    assert app.entered.acquire(timeout=5)  # streaming
+    second, second_out = _in_thread(gate, "/export.csv")
+    _wait_for(lambda: gate.exports.waiting == 1)
+    started = time.monotonic()
+    status, headers, body = _call(gate, "/export.csv")  # the line (1) is full
+    assert time.monotonic() - started < 1
+    assert status.startswith("503") and headers["Retry-After"]
+    assert "繁忙" in body.decode()
+    app.release.set()
+    first.join(5)
+    second.join(5)
+    assert first_out["result"][0] == second_out["result"][0] == "200 OK"
+    assert gate.streaming == 0 and gate.exports.waiting == 0 and gate.refused == 1
+
+
+def test_an_export_that_waits_past_the_timeout_gets_503():
+    app = Blocking()
+    gate = Admission(app, active=1, exports=1, export_queue=5, export_timeout=0.2)
+    first, _ = _in_thread(gate, "/export.csv")
+    assert app.entered.acquire(timeout=5)
+    started = time.monotonic()
+    assert _call(gate, "/export.csv")[0].startswith("503")
+    assert 0.2 <= time.monotonic() - started < 2
+    app.release.set()
+    first.join(5)
+    assert gate.streaming == 0 and gate.exports.waiting == 0
+
+
+def test_turns_are_handed_over_in_arrival_order():
+    turns = Turns(slots=1, queue=10, timeout=5)
+    assert turns.enter()
+    order: list[int] = []
+    threads = []
+    for n in range(4):
+        thread = threading.Thread(target=lambda n=n: turns.enter() and order.append(n))
+        thread.start()
+        threads.append(thread)
+        _wait_for(lambda n=n: turns.waiting == n + 1)
+    for _ in range(4):
+        turns.leave()
+        _wait_for(lambda: len(order) + turns.waiting == 4)
+    for thread in threads:
+        thread.join(5)
+    assert order == [0, 1, 2, 3]
+    turns.leave()
+    assert turns.holding == 0 and turns.waiting == 0
 
 
 # Server and load script ------------------------------------------------------------
@@ -366,7 +421,10 @@ def test_a_short_load_run_against_a_background_server(sample_index, capsys):
     assert 0 < summary["requests"] <= 200
     assert summary["errors"] == 0 and summary["requests_per_second"] > 0
     assert summary["p50_ms"] <= summary["p95_ms"] <= summary["p99_ms"] <= summary["max_ms"]
-    assert {"html", "api"} <= set(summary["by_kind"])
+    assert set(summary["by_kind"]) == {"html", "api", "report", "export"}
+    for kind, figures in summary["by_kind"].items():
+        assert figures["requests"] > 0 and figures["errors"] == 0, kind
+        assert figures["p50_ms"] <= figures["p95_ms"] <= figures["p99_ms"], kind
 
 
 @pytest.fixture(scope="module")

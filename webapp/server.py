@@ -46,6 +46,8 @@ def serving_app(app: Flask) -> Admission:
         request_timeout=float(config["REQUEST_TIMEOUT"]),
         retry_after=int(config["RETRY_AFTER"]),
         exports=int(config["MAX_EXPORTS"]),
+        export_queue=int(config["EXPORT_QUEUE"]),
+        export_timeout=float(config["EXPORT_TIMEOUT"]),
         headers=SECURITY_HEADERS,
         cheap=app.extensions["report_search_caches"].has_page,
     )
