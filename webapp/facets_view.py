@@ -201,5 +201,7 @@ def facet_view(params: SearchParams, facets: Facets, url: Url) -> list[dict[str,
             known = [int(v["value"]) for v in every if str(v["value"]).isdigit()]
             facet["years"] = sorted(set(known))
             facet["year_from"], facet["year_to"] = _year_form(params.filters.get("year", []))
+            # The form replaces the year filter and keeps the rest, refinements included.
+            facet["hidden"] = params.form_fields(filters=params.without("year"), page=None)
         out.append(facet)
     return out

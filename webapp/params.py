@@ -65,6 +65,17 @@ class SearchParams:
         args.update(changes)
         return {k: v for k, v in args.items() if v not in (None, "", [])}
 
+    def form_fields(
+        self, *, filters: dict[str, list[str]] | None = None, **changes: object
+    ) -> list[tuple[str, str]]:
+        """The hidden (name, value) inputs of a form that keeps this search (`url_args`)."""
+        args = self.url_args(filters=filters, **changes)
+        return [
+            (name, str(value))
+            for name, values in args.items()
+            for value in (values if isinstance(values, list) else [values])
+        ]
+
     def query_args(self) -> dict[str, Any]:
         """The url_for arguments of the query alone (q, filters, sort): exports, the API."""
         return self.url_args(page=None, size=None)

@@ -115,8 +115,7 @@ def result_context(
         for query, passages in suggest(engine, params.q, params.engine_filters()):
             href = _url(params, q=query, within=None, page=None)
             suggestions.append({"query": query, "passages": passages, "href": href})
-    state = params.url_args(q=None, within=None, page=None)  # what the form must keep
-    hidden = [(k, v) for k, vs in state.items() for v in (vs if isinstance(vs, list) else [vs])]
+    hidden = params.form_fields(q=None, within=None, page=None)  # what the form must keep
     return {
         "within_view": {
             "hidden": hidden,
