@@ -104,22 +104,22 @@ class SearchParams:
 
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")
-_FULL_WIDTH = str.maketrans("０１２３４５６７８９＋－", "0123456789+-")
 _LONGEST_INTEGER = 20  # digits read; a longer one is out of every range here
 
 
 def parse_int(args: MultiDict, name: str, default: int, low: int, high: int) -> int:
-    """Read the integer parameter `name` (full-width digits too), `default` when absent.
+    """Read the integer parameter `name`, `default` when absent.
 
     The message tells a value that is no integer from an integer out of range, and gives
     the range either way.
     """
-    raw = args.get(name, "").translate(_FULL_WIDTH).strip()
+    raw = args.get(name, "").strip()
     if not raw:
         return default
     hint = f"改为 {low}–{high} 之间的整数"
     if not _INTEGER.fullmatch(raw):
-        raise BadParameter(f"参数 {name} 应是整数，收到的是「{raw[:20]}」", hint=hint)
+        kind = "用半角数字写的整数" if raw.isdigit() else "整数"  # １２ is digits, not ASCII
+        raise BadParameter(f"参数 {name} 应是{kind}，收到的是「{raw[:20]}」", hint=hint)
     if len(raw) > _LONGEST_INTEGER or not low <= int(raw) <= high:
         raise BadParameter(
             f"参数 {name} 超出范围：应在 {low}–{high} 之间，收到的是「{raw[:20]}」", hint=hint
