@@ -116,7 +116,7 @@ def test_search_filter_by_facet_and_open_a_passage(browser, live_url, sample_ind
     guizhou = engine.search(QUERY, filters={"region": [province]})
     assert 0 < guizhou.total_reports < everything.total_reports
     assert group_ids(browser) == [g.report_id for g in guizhou.groups()]
-    for meta in browser.find_elements(By.CSS_SELECTOR, "li.group .meta"):
+    for meta in nonempty(browser.find_elements(By.CSS_SELECTOR, "li.group .meta")):
         assert "贵州" in meta.text
     screenshot(browser, f"{width}-3-filtered")
 
