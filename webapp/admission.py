@@ -117,7 +117,7 @@ class Admission:
         request_timeout: float = 30.0,
         retry_after: int = 2,
         exports: int = 2,
-        export_queue: int = 32,
+        export_queue: int = 24,
         export_timeout: float = 20.0,
         headers: Mapping[str, str] | None = None,
         cheap: Callable[[dict], bool] | None = None,

@@ -101,7 +101,8 @@ class BackgroundServer:
         self.stop()
 
 
-DEFAULT_THREADS = 96  # per worker: above MAX_QUEUE, so the queue bound is what refuses
+DEFAULT_THREADS = 96  # per worker: above 1 + MAX_QUEUE + MAX_EXPORTS + EXPORT_QUEUE (93),
+# so the bounds of the lines are what refuse, not a lack of threads
 WORKER_CONNECTIONS = 256  # open connections per worker, kept-alive ones included
 BACKLOG = 256  # connections the kernel queues before accepting
 KEEPALIVE = 2  # seconds an idle connection is kept open
