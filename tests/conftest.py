@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from click.testing import CliRunner
 
 from indexer.build import build_index
 from indexer.engine import SearchEngine
+from tests.helpers import GBK_FILE_NAME, GBK_FOLDER, PLAIN_REPORT
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = ROOT / "data" / "sample"
@@ -63,6 +65,18 @@ def sample_passages(engine: SearchEngine) -> list[tuple[str, str]]:
         report = engine.report(record.report_id)
         passages.extend((report.report_id, p.text) for p in report.passages)
     return passages
+
+
+@pytest.fixture(scope="session")
+def gbk_named_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index of one report without headings, in a GBK-named file under gbkname/."""
+    root = tmp_path_factory.mktemp("gbk-named")
+    folder = root / "corpus" / GBK_FOLDER
+    folder.mkdir(parents=True)
+    with open(os.path.join(os.fsencode(folder), GBK_FILE_NAME.encode("gbk")), "wb") as handle:
+        handle.write(PLAIN_REPORT.encode("gbk"))
+    build_index([root / "corpus"], root / "index")
+    return root / "index"
 
 
 @pytest.fixture()

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from indexer.engine import SearchEngine
+from tests.helpers import nonempty
 from webapp import create_app
 from webapp.server import BackgroundServer
 
@@ -115,7 +116,7 @@ def test_search_filter_by_facet_and_open_a_passage(browser, live_url, sample_ind
     guizhou = engine.search(QUERY, filters={"region": [province]})
     assert 0 < guizhou.total_reports < everything.total_reports
     assert group_ids(browser) == [g.report_id for g in guizhou.groups()]
-    for meta in browser.find_elements(By.CSS_SELECTOR, "li.group .meta"):
+    for meta in nonempty(browser.find_elements(By.CSS_SELECTOR, "li.group .meta")):
         assert "贵州" in meta.text
     screenshot(browser, f"{width}-3-filtered")
 
@@ -257,3 +258,59 @@ def test_read_compare_and_cite_journey(browser, live_url, sample_index, width, h
     assert [c.get_attribute("data-value") for c in chips] == [first, second]
     assert browser.find_element(By.ID, "q").get_attribute("value") == QUERY
     screenshot(browser, f"{shot}-7-back")
+
+
+@pytest.fixture(scope="module")
+def plain_url(gbk_named_index):
+    with BackgroundServer(create_app({"INDEX_DIR": gbk_named_index})) as server:
+        yield server.url
+
+
+def test_a_report_without_headings_uses_the_whole_reading_width(
+    browser, plain_url, gbk_named_index
+):
+    (summary,) = SearchEngine.open(gbk_named_index).report_summaries()
+    browser.set_window_size(1280, 900)
+    browser.get(f"{plain_url}/reports/{summary.report_id}")
+    article = WebDriverWait(browser, WAIT).until(
+        ec.visibility_of_element_located((By.CSS_SELECTOR, "article.fulltext"))
+    )
+    assert not browser.find_elements(By.CSS_SELECTOR, "nav.toc")
+    root_px = browser.execute_script(
+        "return parseFloat(getComputedStyle(document.documentElement).fontSize)"
+    )
+    # The reading width is the text's max-width (46rem), not the empty contents column (16rem).
+    assert article.size["width"] >= 40 * root_px, article.size
+    screenshot(browser, "1280-plain-report")
+
+
+def after_content(driver, element) -> str:
+    """The `content` of an element's ::after: "none" when no rule gives it one."""
+    return driver.execute_script(
+        "return getComputedStyle(arguments[0], '::after').content", element
+    )
+
+
+def test_only_the_chosen_place_looks_chosen_not_its_nested_cities(browser, live_url, engine):
+    province = "浙江省"
+    result = engine.search(QUERY, filters={"region": [province]})
+    assert result.total_reports > 0, "the sample has 行政复议 in 浙江省"
+    browser.set_window_size(1280, 900)
+    browser.get(f"{live_url}/search?q={QUERY}&region={province}")
+    chosen = WebDriverWait(browser, WAIT).until(
+        ec.presence_of_element_located(
+            (By.CSS_SELECTOR, f'aside.facets li.active > a[data-value="{province}"]')
+        )
+    )
+    assert after_content(browser, chosen.find_element(By.CLASS_NAME, "label")) == '" ×"'
+    cities = nonempty(
+        browser.find_elements(
+            By.CSS_SELECTOR, "aside.facets li.active ul.drill li:not(.active) > a"
+        )
+    )
+    chosen_background = chosen.value_of_css_property("background-color")
+    for city in cities:
+        label = city.find_element(By.CLASS_NAME, "label")
+        assert after_content(browser, label) == "none", label.text
+        assert city.value_of_css_property("background-color") != chosen_background, label.text
+    screenshot(browser, "1280-chosen-province")

@@ -1,4 +1,5 @@
-"""Serving under load: host check, public links, caches, admission gate, server, load script."""
+"""Serving under load: host check, public links, caches, server, load script (the admission
+gate: test_admission.py)."""
 
 from __future__ import annotations
 
@@ -9,18 +10,18 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
-import threading
 import time
 from datetime import date
 from pathlib import Path
 
 import pytest
+from gunicorn.workers.gthread import ThreadWorker
 
 from indexer.build import build_index
 from webapp import create_app
-from webapp.admission import Admission
 from webapp.cache import (
     CachedEngine,
     CachedPage,
@@ -223,103 +224,6 @@ def test_only_first_pages_and_successes_are_page_cached(client, app):
     assert pages.hits == 0
 
 
-# Admission gate --------------------------------------------------------------------
-
-
-class Blocking:
-    """A WSGI app whose requests wait for `release` (or answer at once for /fast)."""
-
-    def __init__(self) -> None:
-        self.release = threading.Event()
-        self.entered = threading.Semaphore(0)
-
-    def __call__(self, environ, start_response):
-        if environ["PATH_INFO"] != "/fast":
-            self.entered.release()
-            self.release.wait(5)
-        start_response("200 OK", [("Content-Type", "text/plain")])
-        return [b"done"]
-
-
-def _call(gate, path="/search"):
-    seen = {}
-
-    def start_response(status, headers, exc_info=None):
-        seen["status"], seen["headers"] = status, dict(headers)
-
-    result = gate({"PATH_INFO": path, "REQUEST_METHOD": "GET"}, start_response)
-    try:
-        body = b"".join(result)
-    finally:
-        if hasattr(result, "close"):
-            result.close()  # as a server does
-    return seen["status"], seen["headers"], body
-
-
-def _in_thread(gate, path="/search"):
-    out = {}
-    thread = threading.Thread(target=lambda: out.update(result=_call(gate, path)))
-    thread.start()
-    return thread, out
-
-
-def test_a_full_queue_gets_503_with_retry_after_at_once():
-    app = Blocking()
-    gate = Admission(app, active=1, queue=1, queue_timeout=5, retry_after=7)
-    busy, busy_out = _in_thread(gate)
-    assert app.entered.acquire(timeout=5)  # computing
-    queued, queued_out = _in_thread(gate)
-    deadline = time.monotonic() + 5
-    while gate.waiting < 1 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    started = time.monotonic()
-    status, headers, body = _call(gate, "/api/search")
-    assert time.monotonic() - started < 1
-    assert status.startswith("503")
-    assert headers["Retry-After"] == "7"
-    assert "繁忙" in json.loads(body)["error"]
-    app.release.set()
-    busy.join(5)
-    queued.join(5)
-    assert busy_out["result"][0] == queued_out["result"][0] == "200 OK"
-    assert gate.waiting == 0 and gate.refused == 1
-
-
-def test_a_request_that_waits_too_long_gets_503_and_never_runs():
-    app = Blocking()
-    gate = Admission(app, active=1, queue=5, queue_timeout=0.2)
-    busy, _ = _in_thread(gate)
-    assert app.entered.acquire(timeout=5)
-    status, headers, body = _call(gate)
-    assert status.startswith("503") and "Retry-After" in headers
-    assert "繁忙" in body.decode()
-    app.release.set()
-    busy.join(5)
-    assert gate.waiting == 0
-
-
-def test_a_request_that_computes_too_long_gets_504():
-    app = Blocking()
-    gate = Admission(app, active=1, queue=5, request_timeout=0.2)
-    status, _, _ = _call(gate)
-    assert status.startswith("504")
-    app.release.set()
-
-
-def test_cheap_requests_and_exports_skip_the_queue_exports_are_limited():
-    app = Blocking()
-    gate = Admission(app, active=1, queue=0, exports=1, cheap=lambda e: e["PATH_INFO"] == "/fast")
-    assert _call(gate, "/fast")[0] == "200 OK"  # queue=0 refuses anything queued, not this
-    assert _call(gate, "/search")[0].startswith("503")
-    export, export_out = _in_thread(gate, "/export.csv")
-    assert app.entered.acquire(timeout=5)
-    assert _call(gate, "/export.csv")[0].startswith("503")  # one export streams already
-    app.release.set()
-    export.join(5)
-    assert export_out["result"][0] == "200 OK"
-    assert gate.streaming == 0
-
-
 # Server and load script ------------------------------------------------------------
 
 
@@ -327,7 +231,7 @@ def test_command_line_defaults_run_gthread_workers_with_preload():
     args = parse_args(["--port", "0", "--workers", "3", "--threads", "8"])
     options = gunicorn_options(args)
     assert options["workers"] == 3 and options["threads"] == 8
-    assert options["worker_class"] == "gthread" and options["preload_app"] is True
+    assert issubclass(options["worker_class"], ThreadWorker) and options["preload_app"] is True
     assert options["bind"] == "127.0.0.1:0" and options["timeout"] > 0
     assert parse_args([]).workers >= 1
     assert gunicorn_options(parse_args(["--host", "::1"]))["bind"] == "[::1]:5000"
@@ -367,10 +271,15 @@ def test_a_short_load_run_against_a_background_server(sample_index, capsys):
     assert 0 < summary["requests"] <= 200
     assert summary["errors"] == 0 and summary["requests_per_second"] > 0
     assert summary["p50_ms"] <= summary["p95_ms"] <= summary["p99_ms"] <= summary["max_ms"]
-    assert {"html", "api"} <= set(summary["by_kind"])
+    assert set(summary["by_kind"]) == {"html", "api", "report", "export"}
+    for kind, figures in summary["by_kind"].items():
+        assert figures["requests"] > 0 and figures["errors"] == 0, kind
+        assert figures["p50_ms"] <= figures["p95_ms"] <= figures["p99_ms"], kind
 
 
-def test_python_m_webapp_serves_with_gunicorn_workers(sample_index):
+@pytest.fixture(scope="module")
+def served(sample_index):
+    """`python -m webapp` on a free port with 2 workers: (its first line, its URL)."""
     command = [sys.executable, "-m", "webapp", "--index", str(sample_index), "--port", "0"]
     with subprocess.Popen(
         [*command, "--workers", "2", "--threads", "4"],
@@ -382,17 +291,75 @@ def test_python_m_webapp_serves_with_gunicorn_workers(sample_index):
     ) as process:
         try:
             line = process.stdout.readline()  # type: ignore[union-attr]
-            assert "正在提供检索服务" in line and "2 个进程" in line, line
-            url = re.search(r"http://[^/\s]+", line).group(0)  # type: ignore[union-attr]
-            assert load.main(["--url", url, "--clients", "4", "--duration", "1"]) == 0
-            connection = http.client.HTTPConnection(*load.loopback_target(url), timeout=10)
-            try:
-                connection.request(
-                    "GET", "/api/search?q=%E6%B3%95", headers={"Host": "evil.example"}
-                )
-                assert connection.getresponse().status == 400
-            finally:
-                connection.close()
+            found = re.search(r"http://[^/\s]+", line)
+            assert found is not None, line
+            yield line, found.group(0)
         finally:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)
+
+
+def test_python_m_webapp_serves_with_gunicorn_workers(served):
+    line, url = served
+    assert "正在提供检索服务" in line and "2 个进程" in line, line
+    assert load.main(["--url", url, "--clients", "4", "--duration", "1"]) == 0
+    connection = http.client.HTTPConnection(*load.loopback_target(url), timeout=10)
+    try:
+        connection.request("GET", "/api/search?q=%E6%B3%95", headers={"Host": "evil.example"})
+        assert connection.getresponse().status == 400
+    finally:
+        connection.close()
+
+
+def raw_get(url: str, target: bytes) -> tuple[int, bytes]:
+    """Send `GET target` with its bytes as they are (as curl does); return (status, body)."""
+    host, port = load.loopback_target(url)
+    with socket.create_connection((host, port), timeout=10) as connection:
+        connection.sendall(
+            b"GET " + target + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        )
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return int(head.split(b" ", 2)[1]), body
+
+
+def test_raw_utf8_in_the_request_line_is_read_as_percent_encoded(served, engine):
+    _, url = served
+    query = "行政复议"
+    expected = engine.search(query)
+    status, body = raw_get(url, b"/api/search?q=" + query.encode())
+    assert status == 200, body[:300]
+    data = json.loads(body)
+    assert data["query"] == query
+    assert (data["total_reports"], data["total_passages"]) == (
+        expected.total_reports,
+        expected.total_passages,
+    )
+    status, body = raw_get(url, f"/search?q={query}&region=浙江".encode())
+    assert status == 200
+    assert f'value="{query}"'.encode() in body
+    # gunicorn's own checks still stand: a control character in the target is refused.
+    assert raw_get(url, b"/api/search?q=\x01")[0] == 400
+
+
+def test_a_busy_port_is_named_in_chinese_with_how_to_choose_another(sample_index):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "webapp", "--index", str(sample_index), "--port", str(port)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+    assert done.returncode == 2
+    assert f"端口 {port} 已被占用" in done.stderr, done.stderr
+    suggested = re.search(r"scripts/run --port (\d+)", done.stderr)
+    assert suggested is not None and int(suggested[1]) != port, done.stderr
+    assert "Connection in use" not in done.stdout + done.stderr
+    assert "正在提供检索服务" not in done.stdout

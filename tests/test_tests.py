@@ -17,12 +17,24 @@ TESTS = Path(__file__).resolve().parent
 SELECTING = {"select", "find_all", "iter_hits", "hits", "groups", "suggest", "glob", "rglob"}
 
 
+def _is_nonempty(node: ast.expr) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "nonempty"
+    )
+
+
 def _selection(node: ast.expr) -> str | None:
     """The name of the selecting call a loop iterates over directly, if it does."""
     while isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
         if node.func.id == "nonempty":
             return None
         if node.func.id == "zip":
+            # zip(nonempty(a), b, strict=True) fails when either is empty.
+            strict = any(k.arg == "strict" for k in node.keywords)
+            if strict and any(_is_nonempty(arg) for arg in node.args):
+                return None
             return next(filter(None, map(_selection, node.args)), None)
         if node.func.id in ("list", "sorted", "enumerate") and node.args:
             node = node.args[0]

@@ -11,9 +11,11 @@ import pytest
 from bs4 import BeautifulSoup
 
 from indexer.citation import citation
+from indexer.engine import SearchEngine
 from indexer.facets import UNKNOWN
 from indexer.models import Metadata
 from indexer.settings import SORTS
+from tests.helpers import GBK_FILE_NAME, GBK_FOLDER, nonempty
 from webapp import create_app
 from webapp.reports import shown_source
 
@@ -41,18 +43,18 @@ def test_every_link_out_of_a_search_keeps_query_filters_sort_and_page(client, en
     state = {"q": [QUERY], "region": two, "sort": ["oldest"], "size": ["1"], "page": ["2"]}
     soup = page(client.get("/search", query_string=state))
     query_only = {k: v for k, v in state.items() if k not in ("page", "size")}
-    for a in soup.select("li.group h2.title a, a.passage-link, p.more a"):
+    for a in nonempty(soup.select("li.group h2.title a, a.passage-link, p.more a")):
         assert args_of(a["href"]) == state, a["href"]
-    for a in soup.select(".tools .export a"):
+    for a in nonempty(soup.select(".tools .export a")):
         assert args_of(a["href"]) == query_only, a["href"]
-    for a in soup.select(".pagination a"):
+    for a in nonempty(soup.select(".pagination a")):
         kept = {k: v for k, v in args_of(a["href"]).items() if k != "page"}
         assert kept == {k: v for k, v in state.items() if k != "page"}
-    for a in soup.select(".tools .sort a"):
+    for a in nonempty(soup.select(".tools .sort a")):
         assert {k: v for k, v in args_of(a["href"]).items() if k != "sort"} == {
             k: v for k, v in state.items() if k not in ("sort", "page")
         }
-    for a in soup.select("aside.facets a[data-filter]"):
+    for a in nonempty(soup.select("aside.facets a[data-filter]")):
         got = args_of(a["href"])
         assert got["q"] == [QUERY] and got["sort"] == ["oldest"] and got["size"] == ["1"]
         assert "page" not in got  # other filters, other results: from page 1
@@ -94,7 +96,7 @@ def test_values_of_one_facet_combine_with_or_and_the_chips_say_so(client, engine
     everything = {v["value"]: v for v in engine.search(QUERY).facets["province"]}
     shown = soup.select('aside.facets [data-facet="province"] > ul > li > a[data-filter]')
     assert {s["data-value"] for s in shown} == set(everything)
-    for s in shown:
+    for s in nonempty(shown):
         assert s.select_one(".n").get_text() == str(everything[s["data-value"]]["reports"])
         assert s.select_one(".p").get_text() == str(everything[s["data-value"]]["passages"])
 
@@ -215,7 +217,7 @@ def test_api_trends_equal_the_facet_counts_of_api_search(client, filters):
         (v["value"], v["reports"], v["passages"]) for v in facets["year"]
     }
     assert trends["by_province"] == facets["province"]
-    assert all(set(v) == {"value", "reports", "passages"} for v in trends["by_year"])
+    assert all(set(v) == {"value", "reports", "passages"} for v in nonempty(trends["by_year"]))
     assert sum(v["reports"] for v in trends["by_year"]) == trends["total_reports"]
 
 
@@ -227,6 +229,8 @@ def test_api_trends_without_a_query_is_a_json_400(client):
 
 def test_the_search_page_draws_the_trends_as_svg_with_a_table_of_the_numbers(client):
     trends = client.get("/api/trends", query_string={"q": QUERY}).get_json()
+    nonempty(trends["by_year"], "years")
+    nonempty(trends["by_province"], "provinces")
     soup = page(client.get("/search", query_string={"q": QUERY}))
     box = soup.select_one("details#trends")
     assert len(box.select("svg[role=img] > title")) == 2
@@ -249,7 +253,7 @@ def test_the_report_lists_its_matches_and_chains_them_in_reading_order(client, e
     soup = page(client.get(f"/reports/{group.report_id}", query_string={"q": QUERY}))
     listed = soup.select("nav#matches li a")
     assert [a["href"] for a in listed] == [f"#m-{i}" for i in range(1, len(in_order) + 1)]
-    for i, passage_id in enumerate(in_order, 1):
+    for i, passage_id in enumerate(nonempty(in_order), 1):
         nav = soup.select_one(f"#m-{i}")
         assert nav.find_next_sibling(class_="passage")["id"] == f"p-{passage_id}"
         prev, nxt = nav.select_one("a.prev-match"), nav.select_one("a.next-match")
@@ -262,7 +266,7 @@ def test_the_report_lists_its_matches_and_chains_them_in_reading_order(client, e
         for a in soup.select("nav.toc a")
         if a.find_next_sibling(class_="toc-matches")
     }
-    for p in top:
+    for p in nonempty(top):
         inside = sum(
             1 for q in report.passages if q.passage_id in spans and q.section[:1] == p.section
         )
@@ -311,6 +315,23 @@ def test_the_source_shown_is_never_a_server_path(client, engine):
     group = engine.search(QUERY).groups()[0]
     soup = page(client.get(f"/reports/{group.report_id}"))
     assert not soup.select_one(".metadata .source").get_text().startswith("/")
+
+
+def test_a_gbk_file_name_is_shown_decoded_on_the_report_page(gbk_named_index):
+    engine = SearchEngine.open(gbk_named_index)
+    (summary,) = engine.report_summaries()
+    stored = engine.report(summary.report_id).source
+    assert "\\x" in stored  # the index keeps the name losslessly, escapes and all
+    client = create_app({"TESTING": True, "INDEX_DIR": gbk_named_index}).test_client()
+    for path in (f"/reports/{summary.report_id}", f"/reports/{summary.report_id}?q=行政复议"):
+        soup = page(client.get(path))
+        shown = soup.select_one(".metadata .source").get_text()
+        assert shown.startswith(f"{GBK_FOLDER}/{GBK_FILE_NAME}（"), shown
+        assert "\\x" not in soup.get_text()
+    # The JSON keeps the stored form: the one that finds the file again (README).
+    assert client.get(f"/api/reports/{summary.report_id}").get_json()["source"] == stored
+    hits = client.get("/api/search?q=行政复议").get_json()["hits"]
+    assert {hit["source"] for hit in nonempty(hits)} == {stored}
 
 
 def test_a_print_stylesheet_hides_navigation_and_keeps_marks():

@@ -35,6 +35,8 @@ SERVING_DEFAULTS: dict[str, Any] = {
     "REQUEST_TIMEOUT": 30.0,  # seconds a request may compute before a 504
     "RETRY_AFTER": 2,  # seconds, in the 503's Retry-After
     "MAX_EXPORTS": 4,  # CSV exports streaming at once, per worker
+    "EXPORT_QUEUE": 24,  # exports waiting for one of those; more get 503 + Retry-After
+    "EXPORT_TIMEOUT": 20.0,  # seconds an export may wait for its turn before a 503
     "RESULT_CACHE_MB": 128,  # per process: search results (rankings, facets) of queries
     "PAGE_CACHE_MB": 256,  # whole first pages of repeated queries, shared by processes
     "PAGE_CACHE_DIR": None,  # where those pages are kept; None: a temporary folder

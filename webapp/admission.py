@@ -11,10 +11,13 @@ learns in milliseconds that the server is saturated instead of timing out. A req
 that computes longer than REQUEST_TIMEOUT gets 504 (its computation finishes unseen).
 
 Streamed responses (the CSV export) compute while they are sent, for as long as the
-export is: they run on the server thread that serves them, at most MAX_EXPORTS at a time
-per process, so an export never holds a compute thread for the whole corpus. Static
-files and requests that `cheap(environ)` says are cheap (a cached page) skip the pool
-too: they need no turn, and must not wait behind searches for one.
+export is: they run on the server thread that serves them, so an export never holds a
+compute thread for the whole corpus. At most MAX_EXPORTS stream at a time per process;
+up to EXPORT_QUEUE more wait their turn in arrival order, each for at most
+EXPORT_TIMEOUT seconds, and only one that finds that queue full or waits that long gets
+503 + Retry-After. A user who clicks 导出 in a busy hour gets the file a little later,
+not an error page. Static files and requests that `cheap(environ)` says are cheap (a
+cached page) skip the pool too: they need no turn, and must not wait behind searches.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -51,6 +55,55 @@ class _Recorded:
         raise NotImplementedError("the write() callable is not supported; return the body")
 
 
+class Turns:
+    """At most `slots` holders at once; up to `queue` more wait, first come first served.
+
+    `enter` returns at once when a slot is free and nobody waits, else waits for one
+    handed over by `leave`, at most `timeout` seconds; it returns False (no slot taken)
+    when the queue is full or the wait timed out. Every True is followed by one `leave`.
+    """
+
+    def __init__(self, slots: int, queue: int, timeout: float) -> None:
+        self.slots = slots
+        self.queue = queue
+        self.timeout = timeout
+        self._lock = threading.Lock()
+        self._free = slots
+        self._line: deque[threading.Event] = deque()
+
+    @property
+    def holding(self) -> int:
+        return self.slots - self._free
+
+    @property
+    def waiting(self) -> int:
+        return len(self._line)
+
+    def enter(self) -> bool:
+        with self._lock:
+            if self._free > 0 and not self._line:
+                self._free -= 1
+                return True
+            if len(self._line) >= self.queue:
+                return False
+            turn = threading.Event()
+            self._line.append(turn)
+        if turn.wait(self.timeout):
+            return True
+        with self._lock:
+            if turn.is_set():  # handed a slot just as the wait ended
+                return True
+            self._line.remove(turn)
+            return False
+
+    def leave(self) -> None:
+        with self._lock:
+            if self._line:
+                self._line.popleft().set()  # the slot passes to the first in line
+            else:
+                self._free += 1
+
+
 class Admission:
     """WSGI middleware that runs `app` on a small pool of compute threads (module docstring)."""
 
@@ -64,6 +117,8 @@ class Admission:
         request_timeout: float = 30.0,
         retry_after: int = 2,
         exports: int = 2,
+        export_queue: int = 24,
+        export_timeout: float = 20.0,
         headers: Mapping[str, str] | None = None,
         cheap: Callable[[dict], bool] | None = None,
     ) -> None:
@@ -74,14 +129,18 @@ class Admission:
         self.queue_timeout = queue_timeout
         self.request_timeout = request_timeout
         self.retry_after = retry_after
-        self.exports = exports
+        self.exports = Turns(exports, export_queue, export_timeout)
         self.headers = dict(headers or {})
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
         self._pool_pid = 0
         self.waiting = 0  # submitted, not started
-        self.streaming = 0
         self.refused = 0
+
+    @property
+    def streaming(self) -> int:
+        """Streamed responses (exports) being sent now."""
+        return self.exports.holding
 
     def _executor(self) -> ThreadPoolExecutor:
         # Made in the process that uses it: a pool made before a fork has no threads after.
@@ -128,22 +187,14 @@ class Admission:
             self.waiting -= 1
 
     def _stream(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        with self._lock:
-            full = self.streaming >= self.exports
-            if not full:
-                self.streaming += 1
-        if full:
+        if not self.exports.enter():
             return self._refuse(503, environ, start_response)
         try:
             body = self.app(environ, start_response)
         except BaseException:
-            self._end_stream()
+            self.exports.leave()
             raise
-        return ClosingIterator(body, self._end_stream)
-
-    def _end_stream(self) -> None:
-        with self._lock:
-            self.streaming -= 1
+        return ClosingIterator(body, self.exports.leave)
 
     def _refuse(self, status: int, environ: dict, start_response: Callable) -> list[bytes]:
         with self._lock:

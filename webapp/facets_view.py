@@ -17,18 +17,49 @@ from indexer.facets import FACET_FILTERS, UNKNOWN, Facets, in_year_order
 from .params import FACET_LABELS, FILTERS, SearchParams
 from .render import bar_class
 
-_YEAR_RANGE = re.compile(r"(\d{4})(?:\s*[-–~至]\s*(\d{4}))?")
+# The year filter's forms, as the query language reads them (2023, 2019-2023, >=2024 …).
+_YEAR_RANGE = re.compile(r"(\d{4})年?(?:\s*(?:[-–~至]|\.\.)\s*(\d{4})年?)?")
+_YEAR_BOUND = re.compile(r"(>=|<=|>|<|≥|≤)\s*(\d{4})年?")
 
 Url = Callable[[dict[str, list[str]]], str]
 
 
+def year_bounds(value: str) -> tuple[int | None, int | None] | None:
+    """The first and last year a year filter value selects (None: open); None if not a range."""
+    value = value.strip()
+    if found := _YEAR_RANGE.fullmatch(value):
+        return int(found[1]), int(found[2] or found[1])
+    if found := _YEAR_BOUND.fullmatch(value):
+        op, year = found[1], int(found[2])
+        low = {">=": year, "≥": year, ">": year + 1}.get(op)
+        high = {"<=": year, "≤": year, "<": year - 1}.get(op)
+        return low, high
+    return None
+
+
+def year_words(value: str) -> str:
+    """A year filter value as a reader says it: 2023年, 2019–2023年, 2024年及以后, 2020年及以前."""
+    bounds = year_bounds(value)
+    if bounds is None:
+        return value  # 未识别, or a value the engine will refuse with its own message
+    low, high = bounds
+    if low is not None and high is not None:
+        return f"{low}年" if low == high else f"{min(low, high)}–{max(low, high)}年"
+    return f"{low}年及以后" if low is not None else f"{high}年及以前"
+
+
 def chip_label(key: str, value: str) -> str:
-    """A filter value as its chip shows it: region paths with › between the levels."""
-    return value.replace(" ", " › ") if key == "region" else value
+    """A filter value as its chip shows it: places with › between levels, years in words."""
+    if key == "region":
+        return value.replace(" ", " › ")
+    if key == "year":
+        return year_words(value)
+    return value
 
 
 def filter_label(key: str, value: str) -> str:
-    return f"{FILTERS.get(key, key)}={chip_label(key, value)}"
+    """A filter as a sentence names it: 年份：2024年及以后, 地区：浙江省 › 嘉兴市."""
+    return f"{FILTERS.get(key, key)}：{chip_label(key, value)}"
 
 
 def chip_groups(params: SearchParams, url: Url) -> list[dict[str, Any]]:
@@ -120,15 +151,10 @@ def _places(params: SearchParams, facets: Facets, url: Url) -> list[dict[str, An
     return entries
 
 
-def _year_bounds(values: list[str]) -> tuple[int | None, int | None]:
-    """The range the year form shows as chosen: a single `2019-2023` (or `2023`) filter."""
-    if len(values) != 1:
-        return None, None
-    found = _YEAR_RANGE.fullmatch(values[0].strip())
-    if not found:
-        return None, None
-    low = int(found[1])
-    return low, int(found[2] or low)
+def _year_form(values: list[str]) -> tuple[int | None, int | None]:
+    """The range the year form shows as chosen: a single `2019-2023`, `2023` or `>=2024`."""
+    bounds = year_bounds(values[0]) if len(values) == 1 else None
+    return bounds or (None, None)
 
 
 FACET_VALUES_LISTED = 50
@@ -174,6 +200,8 @@ def facet_view(params: SearchParams, facets: Facets, url: Url) -> list[dict[str,
         if name == "year":
             known = [int(v["value"]) for v in every if str(v["value"]).isdigit()]
             facet["years"] = sorted(set(known))
-            facet["year_from"], facet["year_to"] = _year_bounds(params.filters.get("year", []))
+            facet["year_from"], facet["year_to"] = _year_form(params.filters.get("year", []))
+            # The form replaces the year filter and keeps the rest, refinements included.
+            facet["hidden"] = params.form_fields(filters=params.without("year"), page=None)
         out.append(facet)
     return out

@@ -65,6 +65,17 @@ class SearchParams:
         args.update(changes)
         return {k: v for k, v in args.items() if v not in (None, "", [])}
 
+    def form_fields(
+        self, *, filters: dict[str, list[str]] | None = None, **changes: object
+    ) -> list[tuple[str, str]]:
+        """The hidden (name, value) inputs of a form that keeps this search (`url_args`)."""
+        args = self.url_args(filters=filters, **changes)
+        return [
+            (name, str(value))
+            for name, values in args.items()
+            for value in (values if isinstance(values, list) else [values])
+        ]
+
     def query_args(self) -> dict[str, Any]:
         """The url_for arguments of the query alone (q, filters, sort): exports, the API."""
         return self.url_args(page=None, size=None)
@@ -92,16 +103,28 @@ class SearchParams:
         return [(k, v) for k, values in self.filters.items() for v in values]
 
 
-def _int(args: MultiDict, name: str, default: int, low: int, high: int) -> int:
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_LONGEST_INTEGER = 20  # digits read; a longer one is out of every range here
+
+
+def parse_int(args: MultiDict, name: str, default: int, low: int, high: int) -> int:
+    """Read the integer parameter `name`, `default` when absent.
+
+    The message tells a value that is no integer from an integer out of range, and gives
+    the range either way.
+    """
     raw = args.get(name, "").strip()
     if not raw:
         return default
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
-        raise BadParameter(f"参数 {name} 应是整数，收到的是「{raw[:20]}」", hint=f"取 {low}–{high}")
-    value = int(raw)
-    if not low <= value <= high:
-        raise BadParameter(f"参数 {name}={value} 超出范围", hint=f"取 {low}–{high}")
-    return value
+    hint = f"改为 {low}–{high} 之间的整数"
+    if not _INTEGER.fullmatch(raw):
+        kind = "用半角数字写的整数" if raw.isdigit() else "整数"  # １２ is digits, not ASCII
+        raise BadParameter(f"参数 {name} 应是{kind}，收到的是「{raw[:20]}」", hint=hint)
+    if len(raw) > _LONGEST_INTEGER or not low <= int(raw) <= high:
+        raise BadParameter(
+            f"参数 {name} 超出范围：应在 {low}–{high} 之间，收到的是「{raw[:20]}」", hint=hint
+        )
+    return int(raw)
 
 
 def parse_search(args: MultiDict) -> SearchParams:
@@ -120,7 +143,8 @@ def parse_search(args: MultiDict) -> SearchParams:
                 continue
             if len(value) > MAX_FILTER_VALUE_LENGTH:
                 raise BadParameter(
-                    f"过滤条件 {key} 的值太长", hint=f"最多 {MAX_FILTER_VALUE_LENGTH} 个字符"
+                    f"过滤条件 {key} 的值太长（{len(value)} 个字符）",
+                    hint=f"最多 {MAX_FILTER_VALUE_LENGTH} 个字符，请缩短",
                 )
             values.append(value)
         if len(values) > MAX_FILTER_VALUES:
@@ -140,8 +164,8 @@ def parse_search(args: MultiDict) -> SearchParams:
 
 def _year_range(args: MultiDict) -> str | None:
     """Read the year range form (year_from, year_to) as a year filter value, e.g. 2019-2023."""
-    low = _int(args, "year_from", 0, MIN_YEAR, MAX_YEAR) or None
-    high = _int(args, "year_to", 0, MIN_YEAR, MAX_YEAR) or None
+    low = parse_int(args, "year_from", 0, MIN_YEAR, MAX_YEAR) or None
+    high = parse_int(args, "year_to", 0, MIN_YEAR, MAX_YEAR) or None
     if low and high:
         low, high = min(low, high), max(low, high)
         return str(low) if low == high else f"{low}-{high}"
@@ -161,16 +185,16 @@ def parse_state(args: MultiDict) -> SearchParams:
 def parse_page(args: MultiDict) -> tuple[int, int]:
     """Return (page, size): 1-based page of reports and reports per page."""
     return (
-        _int(args, "page", 1, 1, MAX_PAGE),
-        _int(args, "size", DEFAULT_SIZE, 1, MAX_SIZE),
+        parse_int(args, "page", 1, 1, MAX_PAGE),
+        parse_int(args, "size", DEFAULT_SIZE, 1, MAX_SIZE),
     )
 
 
 def parse_window(args: MultiDict) -> tuple[int, int]:
     """Return (offset, limit) over passages, for the JSON API."""
     return (
-        _int(args, "offset", 0, 0, MAX_OFFSET),
-        _int(args, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
+        parse_int(args, "offset", 0, 0, MAX_OFFSET),
+        parse_int(args, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
     )
 
 

@@ -34,7 +34,10 @@ def parse_within(args: MultiDict) -> list[str]:
         if not value:
             continue
         if len(value) > MAX_QUERY_LENGTH:
-            raise BadParameter("在结果中检索的条件太长", hint=f"最多 {MAX_QUERY_LENGTH} 个字符")
+            raise BadParameter(
+                f"在结果中检索的条件太长（{len(value)} 个字符）",
+                hint=f"最多 {MAX_QUERY_LENGTH} 个字符，请缩短",
+            )
         within.append(value)
     if len(within) > MAX_WITHIN:
         raise BadParameter(
@@ -112,8 +115,7 @@ def result_context(
         for query, passages in suggest(engine, params.q, params.engine_filters()):
             href = _url(params, q=query, within=None, page=None)
             suggestions.append({"query": query, "passages": passages, "href": href})
-    state = params.url_args(q=None, within=None, page=None)  # what the form must keep
-    hidden = [(k, v) for k, vs in state.items() for v in (vs if isinstance(vs, list) else [vs])]
+    hidden = params.form_fields(q=None, within=None, page=None)  # what the form must keep
     return {
         "within_view": {
             "hidden": hidden,

@@ -17,6 +17,7 @@ from flask import Blueprint, render_template, request, url_for
 
 from indexer.citation import citation, citation_gbt7714
 from indexer.errors import QueryError
+from indexer.ingest.s1_names import readable
 from indexer.models import Passage, Report
 from indexer.query_help import QUERY_HELP
 
@@ -29,11 +30,16 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 
 def shown_source(source: str) -> str:
-    """The source as the page shows it: never a server's absolute path, only its file name."""
-    for path in (PurePosixPath(source), PureWindowsPath(source)):
+    """The source as the page shows it: never a server's absolute path, only its file name.
+
+    A name stored with `\\xNN` escapes (not UTF-8, from a GBK system) is shown decoded,
+    as the CLI shows it (`s1_names.readable`).
+    """
+    name = readable(source)
+    for path in (PurePosixPath(name), PureWindowsPath(name)):
         if path.is_absolute() or path.drive:
             return path.name
-    return source
+    return name
 
 
 def reading_aids(

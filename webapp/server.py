@@ -31,6 +31,8 @@ from indexer.errors import IndexMissingError, ReportSearchError
 
 from . import DEFAULT_INDEX_DIR, SECURITY_HEADERS, create_app
 from .admission import Admission
+from .ports import listen_problem
+from .worker import RawUTF8Worker
 
 
 def serving_app(app: Flask) -> Admission:
@@ -44,6 +46,8 @@ def serving_app(app: Flask) -> Admission:
         request_timeout=float(config["REQUEST_TIMEOUT"]),
         retry_after=int(config["RETRY_AFTER"]),
         exports=int(config["MAX_EXPORTS"]),
+        export_queue=int(config["EXPORT_QUEUE"]),
+        export_timeout=float(config["EXPORT_TIMEOUT"]),
         headers=SECURITY_HEADERS,
         cheap=app.extensions["report_search_caches"].has_page,
     )
@@ -97,7 +101,8 @@ class BackgroundServer:
         self.stop()
 
 
-DEFAULT_THREADS = 96  # per worker: above MAX_QUEUE, so the queue bound is what refuses
+DEFAULT_THREADS = 96  # per worker: above 1 + MAX_QUEUE + MAX_EXPORTS + EXPORT_QUEUE (93),
+# so the bounds of the lines are what refuse, not a lack of threads
 WORKER_CONNECTIONS = 256  # open connections per worker, kept-alive ones included
 BACKLOG = 256  # connections the kernel queues before accepting
 KEEPALIVE = 2  # seconds an idle connection is kept open
@@ -145,7 +150,8 @@ def gunicorn_options(args: argparse.Namespace, on_ready=None) -> dict[str, objec
     options: dict[str, object] = {
         "bind": f"{host}:{args.port}",
         "workers": args.workers,
-        "worker_class": "gthread",
+        "worker_class": RawUTF8Worker,  # gthread, taking raw UTF-8 in the request line
+        "http_parser": "python",  # the parser RawUTF8Worker extends (worker.py)
         "threads": args.threads,
         "preload_app": True,
         "worker_connections": WORKER_CONNECTIONS,
@@ -193,12 +199,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.workers < 1 or args.threads < 1:
         parser.error("--workers 和 --threads 至少为 1")
+    if not 0 <= args.port <= 65535:
+        parser.error("--port 应在 0–65535 之间")
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Check that the index exists and load it, then serve until interrupted."""
+    """Check the port and the index and load it, then serve until interrupted."""
     args = parse_args(argv)
+    problem = listen_problem(args.host, args.port)
+    if problem is not None:
+        message, hint = problem
+        print(f"错误：{message}。\n{hint}。", file=sys.stderr)
+        return 2
     overrides: dict[str, object] = {"BIND_HOST": args.host}
     if args.index:
         overrides["INDEX_DIR"] = args.index

@@ -15,24 +15,23 @@ from markupsafe import Markup, escape
 
 from .engine import get_engine
 from .links import link
-from .params import BadParameter, check_report_id
+from .params import check_report_id, parse_int
 from .render import Span, mark_spans
 
 bp = Blueprint("similar", __name__)
 
 PAIRS_SHOWN = 200
+MAX_PAIRS = 2000
 
 
 @bp.get("/similar")
 def report_pairs():
     """List the pairs of reports sharing the most near-identical passages."""
-    raw = request.args.get("limit", str(PAIRS_SHOWN))
-    if not raw.isdigit() or not 1 <= int(raw) <= 2000:
-        raise BadParameter("limit 应为 1 到 2000 的整数")
+    limit = parse_int(request.args, "limit", PAIRS_SHOWN, 1, MAX_PAIRS)
     similar = get_engine().similar
     return render_template(
         "similar.html",
-        pairs=similar.report_pairs(int(raw)),
+        pairs=similar.report_pairs(limit),
         total=similar.report_pair_count,
         available=similar.available,
     )
