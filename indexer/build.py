@@ -29,7 +29,7 @@ from types import TracebackType
 import numpy as np
 from tqdm import tqdm
 
-from . import generations, similar
+from . import generations, similar_sign
 from .analysis import DEFAULT_DICTIONARY, Entry, read_dictionary
 from .build_summary import BuildSummary, skipped_lines
 from .build_writers import (
@@ -366,7 +366,7 @@ class _Update:
             pickle.dump(rows.report_rows(), handle, protocol=pickle.HIGHEST_PROTOCOL)
         rows.close()
         with step("查找相近段落"):
-            summary.seconds["similar"] = similar.update(layout, previous)  # similar.py
+            summary.seconds["similar"] = similar_sign.update(layout, previous)
         layout.build_id.write_text(uuid.uuid4().hex, encoding="utf-8")
 
     def _scan(

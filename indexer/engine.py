@@ -24,7 +24,6 @@ from .facets import FACET_FILTERS, UNKNOWN, Facets, in_year_order
 from .filters import with_filters
 from .generation import Generation
 from .laws import citation_spans
-from .literal import merge_spans
 from .matching import Matcher
 from .models import Report
 from .normalize import fold
@@ -32,6 +31,7 @@ from .proximity import highlight_spans, highlight_terms
 from .query import cited_laws, explain_query, positive_terms
 from .ranking import SearchResult
 from .settings import SORTS
+from .spans import merge_spans
 from .store import ReportRecord
 
 if TYPE_CHECKING:

@@ -397,31 +397,3 @@ def _intersect_sorted(few: np.ndarray, many: np.ndarray) -> np.ndarray:
     places = np.searchsorted(many, few)
     places[places == len(many)] = 0
     return few[many[places] == few]
-
-
-def find_spans(folded_haystack: str, needles: Sequence[str]) -> list[tuple[int, int]]:
-    """Return the [start, end) spans of every occurrence of each folded needle, merged.
-
-    Overlapping or touching matches of different needles merge into one span, so a
-    front end can mark them without nesting.
-    """
-    spans: list[tuple[int, int]] = []
-    for needle in needles:
-        if not needle:
-            continue
-        start = folded_haystack.find(needle)
-        while start != -1:
-            spans.append((start, start + len(needle)))
-            start = folded_haystack.find(needle, start + 1)
-    return merge_spans(spans)
-
-
-def merge_spans(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Sort spans and merge those that overlap or touch."""
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged

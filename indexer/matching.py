@@ -1,7 +1,7 @@
 """Which passages match a parsed query: boolean masks over passage ordinals.
 
 Terms come from the literal index (every occurrence, exactly Python's `in` on folded
-text), proximity groups from `proximity.near_mask`, fields from `filters.FilterMasks`; the
+text), proximity groups from `near_mask` below, fields from `filters.FilterMasks`; the
 query's operators combine them. Ranking, grouping and facets are `ranking.SearchResult`'s.
 """
 
@@ -11,7 +11,8 @@ import numpy as np
 
 from .filters import FilterMasks
 from .generation import Generation
-from .proximity import near_mask
+from .literal import LiteralIndex
+from .proximity import Group, matches
 from .query import And, Field, Near, Node, Not, Or, Term, YearFilter, cited_laws
 
 
@@ -65,3 +66,16 @@ class Matcher:
                     mask |= self._mask(item, cite=cite)
             return mask
         raise TypeError(f"unexpected query node {node!r}")
+
+
+def near_mask(literal: LiteralIndex, passage_count: int, node: Near) -> np.ndarray:
+    """Return a boolean mask of the passages that satisfy `node`."""
+    group = Group.of(node)
+    lists = sorted((literal.passages_containing(t) for t in group.terms), key=len)
+    candidates = lists[0]
+    for other in lists[1:]:
+        candidates = np.intersect1d(candidates, other, assume_unique=True)
+    mask = np.zeros(passage_count, dtype=bool)
+    keep = [o for o in candidates.tolist() if matches(literal.folded_passage(o), group)]
+    mask[keep] = True
+    return mask

@@ -24,11 +24,9 @@ from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
-from .literal import LiteralIndex, find_spans, merge_spans
 from .normalize import fold
 from .query import And, Near, Node, Not, Or, Term, parse_query  # noqa: F401 (doctests)
+from .spans import find_spans, merge_spans
 
 SENTENCE_ENDS = "。！？!?"
 _SENTENCE_END = re.compile(f"[{SENTENCE_ENDS}]")
@@ -141,19 +139,6 @@ def group_spans(folded_text: str, group: Group) -> list[tuple[int, int]]:
         for term in group.terms:
             spans.extend((start + s, start + s + len(term)) for s in occurrences(piece, term))
     return merge_spans(spans)
-
-
-def near_mask(literal: LiteralIndex, passage_count: int, node: Near) -> np.ndarray:
-    """Return a boolean mask of the passages that satisfy `node`."""
-    group = Group.of(node)
-    lists = sorted((literal.passages_containing(t) for t in group.terms), key=len)
-    candidates = lists[0]
-    for other in lists[1:]:
-        candidates = np.intersect1d(candidates, other, assume_unique=True)
-    mask = np.zeros(passage_count, dtype=bool)
-    keep = [o for o in candidates.tolist() if matches(literal.folded_passage(o), group)]
-    mask[keep] = True
-    return mask
 
 
 class HighlightTerms(list[str]):

@@ -16,9 +16,9 @@ import numpy as np
 from . import sorting
 from .facets import PUBLIC_FACETS, Facets
 from .laws import citation_spans
-from .literal import merge_spans
 from .proximity import highlight_spans
 from .results import Hit, ReportGroup
+from .spans import merge_spans
 
 if TYPE_CHECKING:
     from .generation import Generation

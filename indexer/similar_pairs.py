@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .spans import concatenated_ranges
+
 # Class pairs verified at once, and the directed report-pair rows one chunk of classes may
 # expand to: both bound the transient arrays to tens of megabytes.
 PAIRS_PER_CHUNK = 100_000
@@ -302,7 +304,7 @@ def _directed(
     edges = np.arange(edge_start[low], edge_start[high])
     near, far = sources[edges], targets[edges]
     widths = start[far + 1] - start[far]
-    rows = np.repeat(start[far] - np.cumsum(widths) + widths, widths) + np.arange(widths.sum())
+    rows = concatenated_ranges(start[far], widths)
     around_class = np.concatenate([member_class[own], np.repeat(near, widths)]).astype(np.int64)
     around_report = np.concatenate([member_report[own], member_report[rows]])
     neighbourhood = np.unique(around_class * report_space + around_report)
@@ -313,7 +315,7 @@ def _directed(
         np.int64
     )
     base = n_start[member_class[own] - low]
-    picks = np.repeat(base - np.cumsum(width) + width, width) + np.arange(width.sum())
+    picks = concatenated_ranges(base, width)
     a = np.repeat(member_report[own], width).astype(np.int64)
     b = n_report[picks]
     weight = np.repeat(member_count[own], width)
@@ -358,7 +360,7 @@ class Classes:
         similarity = np.r_[1.0, self.adjacent_similarity[low:high]]
         start, end = self.member_start[classes], self.member_start[classes + 1]
         widths = end - start
-        rows = np.repeat(start - np.cumsum(widths) + widths, widths) + np.arange(widths.sum())
+        rows = concatenated_ranges(start, widths)
         others = np.asarray(self.members[rows])
         scores = np.repeat(similarity, widths)
         elsewhere = report_of[others] != report_of[ordinal]

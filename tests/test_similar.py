@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from datasketch import MinHash
 
-from indexer import similar
+from indexer import similar, similar_sign
 from indexer.build import build_index
 from indexer.engine import SearchEngine
 
@@ -70,23 +70,23 @@ def similar_by_title(index_dir: Path) -> dict[str, set[str]]:
 
 
 def test_signature_equals_datasketch_minhash_over_the_same_shingles():
-    codes = similar.shingle_codes(PLANTED)
-    reference = MinHash(similar.NUM_PERM, seed=similar.SEED, hashfunc=int)
+    codes = similar_sign.shingle_codes(PLANTED)
+    reference = MinHash(similar_sign.NUM_PERM, seed=similar_sign.SEED, hashfunc=int)
     reference.update_batch(codes.tolist())
-    kept, signed = similar.sign([PLANTED])
+    kept, signed = similar_sign.sign([PLANTED])
     assert kept.tolist() == [0]
     assert np.array_equal(signed[0], reference.hashvalues)
 
 
 def test_passages_shorter_than_30_characters_are_not_signed():
-    assert len(similar.shingle_codes("依法行政工作仍有差距。")) == 0
-    kept, signed = similar.sign(["依法行政工作仍有差距。", PLANTED, "短", PLANTED[:40]])
-    assert kept.tolist() == [1, 3] and signed.shape == (2, similar.NUM_PERM)
+    assert len(similar_sign.shingle_codes("依法行政工作仍有差距。")) == 0
+    kept, signed = similar_sign.sign(["依法行政工作仍有差距。", PLANTED, "短", PLANTED[:40]])
+    assert kept.tolist() == [1, 3] and signed.shape == (2, similar_sign.NUM_PERM)
 
 
 def test_folding_makes_traditional_and_full_width_copies_identical():
     variant = PLANTED.replace("执法", "執法").replace("九十八", "９８")
-    _, (a, b, same) = similar.sign([PLANTED, variant, PLANTED.replace("执法", "執法")])
+    _, (a, b, same) = similar_sign.sign([PLANTED, variant, PLANTED.replace("执法", "執法")])
     assert (a == b).mean() < 1.0  # ９８ differs from 九十八: a near, not exact, copy
     assert np.array_equal(same, a)
 
@@ -103,7 +103,7 @@ def test_planted_copy_is_similar_and_unrelated_passages_are_not(tmp_path: Path):
     text = next(p.text for p in report.passages if p.passage_id == passage_id)
     assert PLANTED in text
     assert [o.title for o in others] == ["某县教育局2023年法治政府建设工作报告"]
-    assert others[0].similarity >= similar.THRESHOLD
+    assert others[0].similarity >= similar_sign.THRESHOLD
     water = by_title["某县水利局2023年法治政府建设工作报告"]
     assert engine.similar.in_report(water.report_id) == {}
     pairs = engine.similar.report_pairs()
@@ -155,17 +155,17 @@ def test_segments_are_hard_linked_and_rewritten_once_many_rows_are_dead(tmp_path
     index_dir = tmp_path / "index"
     build_index(paths[:2], index_dir)
     first = SearchEngine.open(index_dir)
-    first_folder = index_dir / first.generation.name / similar.FOLDER
+    first_folder = index_dir / first.generation.name / similar_sign.FOLDER
     first_segments = sorted(first_folder.glob("*.signatures.npy"))
     build_index(paths, index_dir)
     second = SearchEngine.open(index_dir)
-    folder = index_dir / second.generation.name / similar.FOLDER
+    folder = index_dir / second.generation.name / similar_sign.FOLDER
     assert len(list(folder.glob("*.signatures.npy"))) == 2
     linked = folder / first_segments[0].name  # the first generation is still open: kept
     assert linked.stat().st_ino == first_segments[0].stat().st_ino
     build_index(paths[2:], index_dir)  # two of three reports gone: rewritten into one
     third = SearchEngine.open(index_dir)
-    folder = index_dir / third.generation.name / similar.FOLDER
+    folder = index_dir / third.generation.name / similar_sign.FOLDER
     segments = list(folder.glob("*.ordinals.npy"))
     assert len(segments) == 1
     assert len(np.load(segments[0])) == np.count_nonzero(third.generation.live & _signed(third))
@@ -175,7 +175,7 @@ def _signed(engine: SearchEngine) -> np.ndarray:
     texts = engine.generation.store.passages(np.flatnonzero(engine.generation.live).tolist())
     mask = np.zeros(engine.generation.passage_count, dtype=bool)
     for ordinal, record in texts.items():
-        mask[ordinal] = len(similar.shingle_codes(record.passage.text)) > 0
+        mask[ordinal] = len(similar_sign.shingle_codes(record.passage.text)) > 0
     return mask
 
 
@@ -238,7 +238,7 @@ def test_an_index_built_before_similar_passages_still_serves(tmp_path: Path):
     index_dir = tmp_path / "index"
     build_index([corpus], index_dir)
     engine = SearchEngine.open(index_dir)
-    shutil.rmtree(engine.generation.root / similar.FOLDER)
+    shutil.rmtree(engine.generation.root / similar_sign.FOLDER)
     engine.close()
     SearchEngine._cache.clear()
     client = create_app({"TESTING": True, "INDEX_DIR": index_dir}).test_client()
@@ -280,9 +280,9 @@ def test_exact_copies_are_similar_at_one_and_a_near_copy_below(tmp_path: Path):
     build_index([corpus], tmp_path / "index")
     engine = SearchEngine.open(tmp_path / "index")
     ids = {r.metadata.title[2:4]: r.report_id for r in engine.report_summaries()}
-    _, (planted, near) = similar.sign([PLANTED, NEAR])
+    _, (planted, near) = similar_sign.sign([PLANTED, NEAR])
     estimate = round(float((planted == near).mean()), 3)
-    assert similar.THRESHOLD <= estimate < 1.0
+    assert similar_sign.THRESHOLD <= estimate < 1.0
     for subject, report_id in ids.items():
         ((_, others),) = engine.similar.in_report(report_id).items()
         found = {o.title[2:4]: o.similarity for o in others}
@@ -297,7 +297,7 @@ def test_exact_copies_are_similar_at_one_and_a_near_copy_below(tmp_path: Path):
 
 
 def test_a_text_in_more_reports_than_a_bucket_holds_pairs_nothing(tmp_path, monkeypatch):
-    monkeypatch.setattr(similar, "MAX_BUCKET", 3)
+    monkeypatch.setattr(similar_sign, "MAX_BUCKET", 3)
     corpus = tmp_path / "corpus"
     paths = [write_report(corpus, s, PLANTED) for s in [*UNRELATED, *EXTRA]]
     build_index(paths[:3], tmp_path / "three")
@@ -330,18 +330,18 @@ def _variants(seed: int) -> tuple[list[str], list[int]]:
 def _brute_force(texts, reports) -> dict[int, list[tuple[int, float]]]:
     """Every pair of signed live passages in two reports, similar iff the same folded text or
     a candidate at THRESHOLD or more (no bucket or class reaches MAX_BUCKET here)."""
-    kept, signatures = similar.sign(texts)
-    keys = similar.band_keys(signatures)
+    kept, signatures = similar_sign.sign(texts)
+    keys = similar_sign.band_keys(signatures)
     found: dict[int, list[tuple[int, float]]] = {}
     for i, a in enumerate(kept):
         for j, b in enumerate(kept):
             if reports[a] < 0 or reports[b] < 0 or reports[a] == reports[b]:
                 continue
-            if similar.folded(texts[a]) == similar.folded(texts[b]):
+            if similar_sign.folded(texts[a]) == similar_sign.folded(texts[b]):
                 found.setdefault(int(a), []).append((int(b), 1.0))
                 continue
             estimate = round(float((signatures[i] == signatures[j]).mean()), 3)
-            if estimate >= similar.THRESHOLD and (keys[:, i] == keys[:, j]).any():
+            if estimate >= similar_sign.THRESHOLD and (keys[:, i] == keys[:, j]).any():
                 found.setdefault(int(a), []).append((int(b), estimate))
     return {a: sorted(others, key=lambda t: (-t[1], t[0])) for a, others in found.items()}
 
@@ -361,8 +361,8 @@ def test_classes_equal_a_brute_force_over_every_passage_pair(tmp_path, monkeypat
         connection.execute("CREATE TABLE passages (ordinal INTEGER, text TEXT)")
         connection.executemany("INSERT INTO passages VALUES (?, ?)", enumerate(texts))
     connection.close()
-    monkeypatch.setattr(similar, "SEGMENT_CHARACTERS", 300)  # several segments
-    similar.update(layout, None)
+    monkeypatch.setattr(similar_sign, "SEGMENT_CHARACTERS", 300)  # several segments
+    similar_sign.update(layout, None)
     generation = SimpleNamespace(passage_report=np.asarray(reports), root=layout.root)
     found = similar.SimilarPassages(generation).of_passages(np.arange(len(texts)))
     expected = _brute_force(texts, reports)

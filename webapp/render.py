@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 
 from markupsafe import Markup, escape
 
-from indexer.literal import merge_spans
+from indexer.spans import merge_spans
 
 Span = Sequence[int]
 
