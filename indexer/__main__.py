@@ -1,5 +1,5 @@
 """`python -m indexer`: the command line."""
 
-from .cli import main
+from indexer.cli import main
 
 main()

@@ -14,12 +14,12 @@ from typing import Any
 
 import click
 
-from . import __version__
-from .errors import ReportSearchError
-from .ingest.s1_names import readable
-from .query_help import QUERY_HELP
-from .settings import DEFAULT_INDEX_DIR, INDEX_DIR_ENV, SORTS
-from .store import ReportRecord
+from indexer import __version__
+from indexer.errors import ReportSearchError
+from indexer.index.store import ReportRecord
+from indexer.ingest.s1_names import readable
+from indexer.query.help import QUERY_HELP
+from indexer.settings import DEFAULT_INDEX_DIR, INDEX_DIR_ENV, SORTS
 
 
 def _cli_link(report_id: str, passage_id: str | None) -> str:
@@ -131,8 +131,8 @@ def build(
     Files that cannot be read are skipped and listed with the reason; the exit status is 0
     when the readable files were stored, 1 (with every file's reason) when none was.
     """
-    from .build import build_index
-    from .corrections import read_corrections, sidecars
+    from indexer.build import build_index
+    from indexer.ingest.corrections import read_corrections, sidecars
 
     corrections = [
         row for path in (*sidecars(sources), *metadata_files) for row in read_corrections(path)
@@ -176,7 +176,7 @@ UNKNOWN = "未识别"  # what a field no evidence gave shows as
 @friendly_errors
 def remove(sources: tuple[Path, ...], index_dir: Path, as_json: bool) -> None:
     """Remove the reports of SOURCE files (or of every file under SOURCE folders)."""
-    from .build import remove_sources
+    from indexer.build import remove_sources
 
     summary = remove_sources(sources, index_dir)
     if as_json:
@@ -193,7 +193,7 @@ def remove(sources: tuple[Path, ...], index_dir: Path, as_json: bool) -> None:
 @friendly_errors
 def optimize(index_dir: Path) -> None:
     """Merge the index's segments into one and drop removed passages' postings."""
-    from .build import optimize_index
+    from indexer.build import optimize_index
 
     summary = optimize_index(index_dir)
     echo(f"索引已合并: {summary.generation}，用时 {summary.seconds.get('total', 0):.1f} 秒")
@@ -229,8 +229,8 @@ def reports(index_dir: Path, as_json: bool, as_csv: bool) -> None:
     Fields no evidence gave are shown as 未识别; --json adds where each value came from
     (title_source, year_source, …).
     """
-    from .corrections import write_corrections_csv
-    from .engine import SearchEngine
+    from indexer.ingest.corrections import write_corrections_csv
+    from indexer.search.engine import SearchEngine
 
     records = SearchEngine.open(index_dir).report_summaries()
     if as_csv:
@@ -260,7 +260,7 @@ def reports(index_dir: Path, as_json: bool, as_csv: bool) -> None:
 @friendly_errors
 def stats(index_dir: Path, as_json: bool) -> None:
     """Show what the index holds and how it was built."""
-    from .engine import SearchEngine
+    from indexer.search.engine import SearchEngine
 
     engine = SearchEngine.open(index_dir)
     generation = engine.generation
@@ -323,8 +323,8 @@ def search(
     Every term is matched literally (单字、数字、跨词的字符串都能找到). The query
     language is below.
     """
-    from .engine import SearchEngine
-    from .results import result_to_json
+    from indexer.search.engine import SearchEngine
+    from indexer.search.results import result_to_json
 
     result = SearchEngine.open(index_dir).search(query, sort=sort)
     count = None if show_all else limit

@@ -48,8 +48,8 @@ _VARIANT_TABLES = (
     "HKVariants.txt",
 )
 
-FOLD_VERSION = 2
-"""Changes whenever `fold` maps any character differently: indexes must then be rebuilt."""
+# A change to how `fold` maps any character changes what the literal index holds: it
+# bumps `indexer.index.layout.GENERATION_FORMAT`, so indexes are rebuilt.
 
 
 @cache

@@ -39,9 +39,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from indexer.build import remove_sources  # noqa: E402
-from indexer.engine import SearchEngine  # noqa: E402
 from indexer.normalize import fold  # noqa: E402
-from indexer.results import result_to_json  # noqa: E402
+from indexer.search.engine import SearchEngine  # noqa: E402
+from indexer.search.results import result_to_json  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "laws"
 QUERIES = [
@@ -140,8 +140,8 @@ def folder_size(folder: Path) -> int:
 _PROBE = """
 import json, sys, time
 from pathlib import Path
-from indexer.engine import SearchEngine
-from indexer.results import result_to_json
+from indexer.search.engine import SearchEngine
+from indexer.search.results import result_to_json
 started = time.perf_counter()
 engine = SearchEngine.open(sys.argv[1])
 opened = time.perf_counter() - started

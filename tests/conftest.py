@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from indexer.build import build_index
-from indexer.engine import SearchEngine
+from indexer.search.engine import SearchEngine
 from tests.helpers import GBK_FILE_NAME, GBK_FOLDER, PLAIN_REPORT
 
 ROOT = Path(__file__).resolve().parent.parent

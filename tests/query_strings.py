@@ -14,7 +14,7 @@ from indexer.query import (
     YearFilter,
     parse_query,  # noqa: F401 (the doctest uses it)
 )
-from indexer.query_tokens import CLOSE, OPEN, read_value, tokenize
+from indexer.query.tokens import CLOSE, OPEN, read_value, tokenize
 
 
 def _is_plain(text: str) -> bool:

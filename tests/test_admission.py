@@ -6,7 +6,7 @@ import json
 import threading
 import time
 
-from webapp.admission import Admission, Turns
+from webapp.serving.admission import Admission, Turns
 
 
 class Blocking:

@@ -9,7 +9,8 @@ from whoosh.fields import ID, TEXT, Schema
 from whoosh.filedb.filestore import RamStorage
 from whoosh.qparser import QueryParser
 
-from indexer.analysis import (
+from indexer.errors import SourceError
+from indexer.index.analysis import (
     DEFAULT_DICTIONARY,
     JiebaTokenizer,
     WordsField,
@@ -17,7 +18,6 @@ from indexer.analysis import (
     segmenter,
     word_analyzer,
 )
-from indexer.errors import SourceError
 
 SENTENCE = "加强行政复议和行政应诉工作。2023年至今, 依法治校"
 

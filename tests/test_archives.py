@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from indexer.build import build_index
-from indexer.engine import SearchEngine
 from indexer.ingest import ingest_path, s1_archive
 from indexer.models import Report, Skipped
+from indexer.search.engine import SearchEngine
 from tests.helpers import nonempty
 
 REPORT = (

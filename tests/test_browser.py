@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from indexer.engine import SearchEngine
+from indexer.search.engine import SearchEngine
 from tests.helpers import nonempty
 from webapp import create_app
-from webapp.server import BackgroundServer
+from webapp.serving.server import BackgroundServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

@@ -10,10 +10,10 @@ import pytest
 from docx import Document
 
 from indexer.build import build_index
-from indexer.engine import SearchEngine
 from indexer.errors import SourceError
-from indexer.layout import IndexLayout
-from indexer.store import ReportStore
+from indexer.index.layout import IndexLayout
+from indexer.index.store import ReportStore
+from indexer.search.engine import SearchEngine
 
 
 def passage_ids(index_dir: Path) -> list[tuple[str, str]]:

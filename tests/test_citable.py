@@ -13,16 +13,16 @@ import pytest
 from bs4 import BeautifulSoup
 
 from indexer.build import build_index
-from indexer.citation import citation, citation_gbt7714
-from indexer.corrections import apply_corrections, parse_corrections
-from indexer.engine import SearchEngine
 from indexer.errors import SourceError
 from indexer.ingest import parse_source
+from indexer.ingest.corrections import apply_corrections, parse_corrections
 from indexer.ingest.s1_read import read_source
 from indexer.ingest.s5_describe import describe_report
 from indexer.ingest.s5_issuers import IssuerAliases, default_aliases, read_aliases
 from indexer.ingest.s5_kind import report_kind
 from indexer.models import MADE_LABEL, Metadata, Report
+from indexer.search.citation import citation, citation_gbt7714
+from indexer.search.engine import SearchEngine
 from tests.helpers import nonempty
 
 NOT_IDENTIFIED = ("标题未识别", "（标题未识别）")

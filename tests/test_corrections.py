@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from indexer.corrections import (
+from indexer.errors import SourceError
+from indexer.ingest import parse_source
+from indexer.ingest.corrections import (
     COLUMNS,
     apply_corrections,
     parse_corrections,
@@ -15,8 +17,6 @@ from indexer.corrections import (
     sidecars,
     write_corrections_csv,
 )
-from indexer.errors import SourceError
-from indexer.ingest import parse_source
 from indexer.ingest.s1_read import read_source
 from indexer.models import Report
 

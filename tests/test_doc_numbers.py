@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from indexer.build import build_index
-from indexer.engine import SearchEngine
 from indexer.ingest import parse_source
 from indexer.ingest.s1_read import read_source
 from indexer.ingest.s5_citations import doc_number_key
+from indexer.search.engine import SearchEngine
 from tests.corpora import WILD
 from tests.helpers import nonempty
 

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from indexer.build import build_index
-from indexer.engine import SearchEngine
 from indexer.ingest import ingest_path
 from indexer.ingest.s1_read import SUPPORTED_SUFFIXES, read_source
+from indexer.search.engine import SearchEngine
 from tests.helpers import nonempty
 
 FORMATS = Path(__file__).resolve().parent / "data" / "formats"

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from indexer.cli import main
 from webapp import create_app
-from webapp.params import FILTERS
+from webapp.views.params import FILTERS
 
 NESTED = "(" * 300 + "法" + ")" * 300
 DEEP = "(" * 200 + "法" + ")" * 200  # within the length limit: the depth limit must refuse it

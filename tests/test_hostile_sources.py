@@ -13,8 +13,8 @@ from test_sources import SCANNED_PDF, make_docx
 
 from indexer.build import build_index
 from indexer.cli import main
-from indexer.engine import SearchEngine
 from indexer.ingest.s6_cut import MAX_PASSAGE_CHARS
+from indexer.search.engine import SearchEngine
 
 REPORT = (
     "关于2023年法治政府建设工作情况的报告\n"

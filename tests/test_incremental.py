@@ -13,13 +13,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer import generations
 from indexer.build import BATCH_CHARACTERS, build_index, optimize_index, remove_sources
-from indexer.engine import SearchEngine
-from indexer.generations import BuildLockedError
-from indexer.layout import IndexLayout
-from indexer.literal import LiteralIndex, LiteralSegment, merge_segments, read_segment_list
-from indexer.store import ReportStore
+from indexer.index import generations
+from indexer.index.generations import BuildLockedError
+from indexer.index.layout import IndexLayout
+from indexer.index.literal import LiteralIndex, LiteralSegment, merge_segments, read_segment_list
+from indexer.index.store import ReportStore
+from indexer.search.engine import SearchEngine
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -255,7 +255,7 @@ def _build_in_subprocess(corpus: Path, index_dir: Path, fault: str, *extra: str)
 @pytest.mark.parametrize(
     "point",
     # during the write, just before the pointer swap, just after it, after the clean-up
-    ["after-add", "before-pointer", "after-pointer", "after-cleanup"],
+    ["after-read", "before-pointer", "after-pointer", "after-cleanup"],
 )
 def test_a_build_killed_at_any_point_leaves_a_searchable_index(
     corpus: Path, tmp_path: Path, point: str
@@ -297,7 +297,7 @@ def test_a_concurrent_build_from_another_process_is_refused(corpus: Path, tmp_pa
 
 def test_writer_processes_die_with_a_killed_build(tmp_path: Path, sample_dir: Path):
     index_dir = tmp_path / "index"
-    process = _build_in_subprocess(sample_dir, index_dir, "after-add:30", "2")
+    process = _build_in_subprocess(sample_dir, index_dir, "after-read:30", "2")
     try:
         deadline = time.monotonic() + 60
         children: list[str] = []

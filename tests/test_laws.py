@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from indexer.build import build_index
-from indexer.engine import SearchEngine
-from indexer.laws import LawLinks, citation_spans
+from indexer.index.store import ReportRecord
 from indexer.models import Metadata
-from indexer.store import ReportRecord
+from indexer.search.engine import SearchEngine
+from indexer.search.laws import LawLinks, citation_spans
 from tests.helpers import nonempty
 
 LAW_TEXT = (
@@ -169,7 +169,7 @@ def test_the_latest_version_of_a_law_is_linked():
 
 
 def test_linked_marks_escape_text_and_urls_and_nest():
-    from webapp.similar import linked_marks
+    from webapp.views.similar import linked_marks
 
     text = "<b>依照《行政复议法》</b>"
     start = text.index("《")

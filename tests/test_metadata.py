@@ -15,11 +15,7 @@ from indexer.ingest.s5_citations import (
     extract_laws,
     is_law_title,
 )
-from indexer.ingest.s5_describe import (
-    describe_report,
-    find_issuer,
-    title_issuer,
-)
+from indexer.ingest.s5_describe import describe_report, find_issuer, title_issuer
 from indexer.ingest.s5_organs import Voice, department_of, find_department, find_voice
 from indexer.ingest.s5_places import Region, division_table, find_places, resolve_region
 from indexer.models import Metadata

@@ -9,7 +9,6 @@ import pytest
 from helpers import nonempty
 
 from indexer.build import build_index
-from indexer.engine import SearchEngine
 from indexer.ingest.s1_layout import (
     Line,
     Page,
@@ -20,6 +19,7 @@ from indexer.ingest.s1_layout import (
 )
 from indexer.ingest.s1_ocr import _round_zeros, _straightened
 from indexer.ingest.s1_read import read_source
+from indexer.search.engine import SearchEngine
 
 DATA = Path(__file__).resolve().parent / "data"
 PAGINATED = DATA / "formats" / "paginated.pdf"

@@ -10,11 +10,11 @@ import pytest
 from helpers import nonempty
 
 from indexer.build import build_index
-from indexer.engine import SearchEngine
 from indexer.errors import SourceError
+from indexer.index.layout import ocr_cache
 from indexer.ingest import s1_ocr
 from indexer.ingest.s1_read import read_source
-from indexer.layout import ocr_cache
+from indexer.search.engine import SearchEngine
 
 # Each build here recognises one page (seconds of CPU): behind the marker CI still runs.
 pytestmark = pytest.mark.slow

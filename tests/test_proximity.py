@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indexer.build import build_index
-from indexer.engine import SearchEngine
 from indexer.normalize import fold
-from indexer.proximity import Group, group_spans, matches, sentences
+from indexer.query.proximity import Group, group_spans, matches, sentences
+from indexer.search.engine import SearchEngine
 from tests.corpora import LAWS
 from tests.helpers import nonempty
 

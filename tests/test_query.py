@@ -10,7 +10,6 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from query_strings import to_query_string
 
-from indexer import proximity, query, query_rewrite
 from indexer.errors import QueryError
 from indexer.query import (
     FIELD_ALIASES,
@@ -25,10 +24,13 @@ from indexer.query import (
     Term,
     YearFilter,
     explain_query,
+    parse,
     parse_query,
     positive_terms,
+    proximity,
+    rewrite,
 )
-from indexer.query_help import QUERY_EXAMPLES, QUERY_HELP
+from indexer.query.help import QUERY_EXAMPLES, QUERY_HELP
 
 A, B, C = Term("a"), Term("b"), Term("c")
 
@@ -428,7 +430,7 @@ def test_help_names_every_field_and_alias_and_the_length_limit():
     assert str(MAX_QUERY_LENGTH) in QUERY_HELP
 
 
-@pytest.mark.parametrize("module", [query, query_strings, query_rewrite, proximity])
+@pytest.mark.parametrize("module", [parse, query_strings, rewrite, proximity])
 def test_docstring_examples_run(module):
     outcome = doctest.testmod(module)
     assert outcome.attempted > 0 and outcome.failed == 0
@@ -446,7 +448,7 @@ texts = (
     .map(lambda parts: " ".join("".join(parts).split()))
     .filter(bool)
 )
-years = st.integers(query.YEAR_MIN, query.YEAR_MAX)
+years = st.integers(parse.YEAR_MIN, parse.YEAR_MAX)
 leaves = st.one_of(
     texts.map(Term),
     st.builds(Field, st.sampled_from([n for n in FIELDS if n != "year"]), texts),

@@ -9,9 +9,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from indexer.engine import SearchEngine
 from indexer.query import MAX_DEPTH
-from indexer.suggest import suggest
+from indexer.search.engine import SearchEngine
+from indexer.search.suggest import suggest
 from tests.helpers import nonempty
 
 

@@ -21,9 +21,9 @@ from indexer.query import (
     parse_query,
     positive_terms,
 )
-from indexer.query_help import QUERY_EXAMPLES, QUERY_HELP
-from indexer.query_rewrite import caret_padding, literal_query, refine_query
-from indexer.query_tokens import PROXIMITY
+from indexer.query.help import QUERY_EXAMPLES, QUERY_HELP
+from indexer.query.rewrite import caret_padding, literal_query, refine_query
+from indexer.query.tokens import PROXIMITY
 from tests.helpers import nonempty
 
 A, B, C = Term("a"), Term("b"), Term("c")

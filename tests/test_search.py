@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 
 from indexer.build import build_index
 from indexer.cli import _cli_link
-from indexer.engine import SearchEngine
 from indexer.errors import QueryError
-from indexer.facets import UNKNOWN
 from indexer.normalize import fold
-from indexer.results import result_to_json
+from indexer.search.engine import SearchEngine
+from indexer.search.facets import UNKNOWN
+from indexer.search.results import result_to_json
 from tests.helpers import nonempty
 
 
@@ -390,7 +390,7 @@ def test_scores_are_whooshs_bm25f_over_text_headings_and_titles(engine: SearchEn
     # kind and scored with that kind's document count and average length.
     from whoosh.scoring import bm25
 
-    from indexer.schema import FIELD_KINDS, PASSAGE, REPORT, WORD_FIELDS
+    from indexer.index.schema import FIELD_KINDS, PASSAGE, REPORT, WORD_FIELDS
 
     scorer = engine.generation.scorer
     titles = [r.metadata.title for r in engine.report_summaries() if r.metadata.title]

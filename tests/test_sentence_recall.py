@@ -14,9 +14,9 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from indexer.engine import SearchEngine
 from indexer.ingest.s1_read import read_source
 from indexer.ingest.s2_clean import clean_source, split_lines
+from indexer.search.engine import SearchEngine
 from tests.corpora import CONGRESS, WILD
 from tests.helpers import nonempty
 

@@ -22,15 +22,10 @@ from gunicorn.workers.gthread import ThreadWorker
 
 from indexer.build import build_index
 from webapp import create_app
-from webapp.cache import (
-    CachedEngine,
-    CachedPage,
-    GenerationCache,
-    PageStore,
-    page_key,
-)
-from webapp.hosts import host_allowed, normalize_host
-from webapp.server import BackgroundServer, gunicorn_options, parse_args
+from webapp.cli import main as serve_command
+from webapp.serving.cache import CachedEngine, CachedPage, GenerationCache, PageStore, page_key
+from webapp.serving.hosts import host_allowed, normalize_host
+from webapp.serving.server import BackgroundServer, gunicorn_options
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = ROOT / "data" / "sample"
@@ -228,13 +223,19 @@ def test_only_first_pages_and_successes_are_page_cached(client, app):
 
 
 def test_command_line_defaults_run_gthread_workers_with_preload():
-    args = parse_args(["--port", "0", "--workers", "3", "--threads", "8"])
-    options = gunicorn_options(args)
+    options = gunicorn_options("127.0.0.1", 0, workers=3, threads=8)
     assert options["workers"] == 3 and options["threads"] == 8
     assert issubclass(options["worker_class"], ThreadWorker) and options["preload_app"] is True
     assert options["bind"] == "127.0.0.1:0" and options["timeout"] > 0
-    assert parse_args([]).workers >= 1
-    assert gunicorn_options(parse_args(["--host", "::1"]))["bind"] == "[::1]:5000"
+    assert gunicorn_options("::1", 5000, 1, 1)["bind"] == "[::1]:5000"
+
+
+@pytest.mark.parametrize(
+    "args", [["--workers", "0"], ["--threads", "0"], ["--port", "70000"], ["--port", "x"]]
+)
+def test_command_line_refuses_impossible_options(runner, args):
+    result = runner.invoke(serve_command, args)
+    assert result.exit_code == 2 and "Error" in result.output
 
 
 def test_load_script_refuses_targets_off_this_machine():

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 from datasketch import MinHash
 
-from indexer import similar, similar_sign
 from indexer.build import build_index
-from indexer.engine import SearchEngine
+from indexer.index import similar_sign
+from indexer.search import similar
+from indexer.search.engine import SearchEngine
 
 PLANTED = (
     "全面推行行政执法公示制度、执法全过程记录制度、重大执法决定法制审核制度，"
@@ -351,7 +352,7 @@ def test_classes_equal_a_brute_force_over_every_passage_pair(tmp_path, monkeypat
     import sqlite3
     from types import SimpleNamespace
 
-    from indexer.layout import IndexLayout
+    from indexer.index.layout import IndexLayout
 
     texts, reports = _variants(seed)
     layout = IndexLayout(tmp_path / "gen")

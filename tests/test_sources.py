@@ -13,11 +13,7 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 
 from indexer.errors import SourceError
-from indexer.ingest.s1_read import (
-    SUPPORTED_SUFFIXES,
-    iter_source_files,
-    read_source,
-)
+from indexer.ingest.s1_read import SUPPORTED_SUFFIXES, iter_source_files, read_source
 from indexer.models import Evidence, Skipped, SourceText
 
 # Real lines from the sample report.

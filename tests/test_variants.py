@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.engine import SearchEngine
 from indexer.normalize import fold, fold_for_words
 from indexer.query import parse_query, variants_note
+from indexer.search.engine import SearchEngine
 
 
 @pytest.mark.parametrize(

@@ -16,14 +16,14 @@ import pytest
 from bs4 import BeautifulSoup
 from markupsafe import escape
 
-from indexer.citation import citation_gbt7714
 from indexer.cli import _cli_link
 from indexer.errors import QueryError
-from indexer.query_help import QUERY_HELP
-from indexer.results import report_to_json
+from indexer.query.help import QUERY_HELP
+from indexer.search.citation import citation_gbt7714
+from indexer.search.results import report_to_json
 from tests.helpers import nonempty
 from webapp import SECURITY_HEADERS, create_app
-from webapp.server import main as serve_main
+from webapp.cli import main as serve_command
 
 QUERY = "行政复议"
 
@@ -489,7 +489,7 @@ def test_config_layers_environment_then_test_config(monkeypatch, tmp_path, sampl
     assert create_app().config["INDEX_DIR"].parts[-2:] == ("data", "index")
 
 
-def test_serving_without_an_index_tells_how_to_build_it(tmp_path, capsys):
-    assert serve_main(["--index", str(tmp_path / "none"), "--port", "0"]) != 0
-    err = capsys.readouterr().err
-    assert "python -m indexer build" in err
+def test_serving_without_an_index_tells_how_to_build_it(tmp_path, runner):
+    result = runner.invoke(serve_command, ["--index", str(tmp_path / "none"), "--port", "0"])
+    assert result.exit_code == 2
+    assert "python -m indexer build" in result.output

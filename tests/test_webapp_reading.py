@@ -10,14 +10,14 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from indexer.citation import citation
-from indexer.engine import SearchEngine
-from indexer.facets import UNKNOWN
 from indexer.models import Metadata
+from indexer.search.citation import citation
+from indexer.search.engine import SearchEngine
+from indexer.search.facets import UNKNOWN
 from indexer.settings import SORTS
 from tests.helpers import GBK_FILE_NAME, GBK_FOLDER, nonempty
 from webapp import create_app
-from webapp.reports import shown_source
+from webapp.views.reports import shown_source
 
 QUERY = "行政复议"
 

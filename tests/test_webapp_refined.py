@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from indexer.query_rewrite import refine_query
+from indexer.query.rewrite import refine_query
 from tests.helpers import nonempty
 
 BASE, WITHIN = "法治", "考核"

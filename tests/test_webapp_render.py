@@ -11,8 +11,14 @@ from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
 from indexer.errors import NotFoundError
-from webapp.params import BadParameter, check_report_id, parse_page, parse_search, parse_window
-from webapp.render import bar_class, excerpt, mark_spans, normalize_spans, page_window
+from webapp.views.params import (
+    BadParameter,
+    check_report_id,
+    parse_page,
+    parse_search,
+    parse_window,
+)
+from webapp.views.render import bar_class, excerpt, mark_spans, normalize_spans, page_window
 
 
 def unmark(markup: str) -> str:

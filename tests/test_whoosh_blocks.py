@@ -9,8 +9,8 @@ import pytest
 from whoosh import index
 from whoosh.fields import TEXT, Schema
 
-from indexer.engine import SearchEngine
-from indexer.whoosh_blocks import has_block_data, leaf_postings
+from indexer.index.whoosh_blocks import has_block_data, leaf_postings
+from indexer.search.engine import SearchEngine
 
 
 def _one_at_a_time(matcher) -> tuple[list[int], list[float]]:

@@ -1,27 +1,31 @@
-"""Web front end for the report search engine: a Flask app factory."""
+"""Web front end for the report search engine: a Flask app factory.
+
+The app only parses requests, calls the library (`indexer`) and renders; nothing here
+knows how a token is made or a passage matched.
+
+======================  ==========================================================
+module                  what
+======================  ==========================================================
+cli                     python -m webapp: check the port and the index, then serve
+views                   what a request sees: the blueprints and their helpers
+serving                 how the app is served: workers, admission, caches, hosts
+errors                  errors as pages or JSON, with their status, one handler
+======================  ==========================================================
+"""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
-from .hosts import PublicURLFlask
+from indexer.settings import DEFAULT_INDEX_DIR, INDEX_DIR_ENV
+from webapp.serving.admission import SECURITY_HEADERS
+from webapp.serving.hosts import PublicURLFlask
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_INDEX_DIR = REPO_ROOT / "data" / "index"
+ENV_PREFIX = INDEX_DIR_ENV.removesuffix("_INDEX")  # REPORT_SEARCH
 
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "X-Frame-Options": "DENY",
-}
 
 # Serving settings, per worker process; each can be set as REPORT_SEARCH_<KEY> too.
 SERVING_DEFAULTS: dict[str, Any] = {
@@ -46,17 +50,16 @@ SERVING_DEFAULTS: dict[str, Any] = {
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create the app: defaults, then instance/config.py, then the environment, then `test_config`.
 
-    The environment variable REPORT_SEARCH_INDEX sets INDEX_DIR; REPORT_SEARCH_<KEY> sets
-    each key of SERVING_DEFAULTS (e.g. REPORT_SEARCH_ALLOWED_HOSTS="search.example.org").
+    REPORT_SEARCH_<KEY> sets each key (Flask's `from_prefixed_env`: numbers and lists are
+    read as JSON, e.g. REPORT_SEARCH_MAX_QUEUE=128); REPORT_SEARCH_INDEX names the index
+    folder (INDEX_DIR), as it does for the command line.
     """
     app = PublicURLFlask(__name__, instance_relative_config=True)
     app.config.from_mapping(INDEX_DIR=DEFAULT_INDEX_DIR, **SERVING_DEFAULTS)
     app.config.from_pyfile("config.py", silent=True)
-    if os.environ.get("REPORT_SEARCH_INDEX"):
-        app.config["INDEX_DIR"] = os.environ["REPORT_SEARCH_INDEX"]
-    for key in SERVING_DEFAULTS:
-        if os.environ.get(f"REPORT_SEARCH_{key}"):
-            app.config[key] = os.environ[f"REPORT_SEARCH_{key}"]
+    app.config.from_prefixed_env(ENV_PREFIX)
+    if "INDEX" in app.config:  # REPORT_SEARCH_INDEX, the variable the CLI reads too
+        app.config["INDEX_DIR"] = app.config.pop("INDEX")
     if test_config:
         app.config.from_mapping(test_config)
     app.config["INDEX_DIR"] = Path(app.config["INDEX_DIR"])
@@ -65,8 +68,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
-    from . import api, cache, errors, export, hosts, provenance, reports, search, similar
-    from .render import excerpt, mark_spans
+    from webapp import errors
+    from webapp.serving import cache, hosts
+    from webapp.views import api, export, provenance, reports, search, similar
+    from webapp.views.render import excerpt, mark_spans
 
     app.add_template_global(excerpt)
     app.add_template_global(mark_spans)

@@ -1,5 +1,5 @@
 """`python -m webapp [--index DIR] [--host H] [--port P] [--workers N]`: serve with gunicorn."""
 
-from .server import main
+from webapp.cli import main
 
-raise SystemExit(main())
+main(prog_name="python -m webapp")

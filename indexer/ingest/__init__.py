@@ -43,11 +43,15 @@ stage  module              what
 5      s5_kind             what a report is (政府工作报告, 法规, …), whether found online
 6      s6_cut              a paragraph over 2,000 characters → passages, cut at sentences
 6      s6_identify         content-derived ids → `Report`
+2–5    lines               what a paragraph is (heading, title, salutation, signature,
+                           opening or closing cue), shared by stages 2 to 5
+–      corrections         the user's metadata CSV (build --metadata, metadata.csv)
+                           applied over what was extracted
 =====  ==================  ===============================================================
 
-`lines` recognises what a paragraph is (heading, title, salutation, signature, opening or
-closing cue); stages 2–5 share it. Everything here is pure text processing: nothing
-touches the index. `ingest_file` runs every stage on one file and never raises for it.
+Everything here is pure text processing: nothing touches the index. `ingest_file` runs
+every stage on one file and never raises for it; `ingest_path` does so for each member of
+an archive.
 """
 
 from __future__ import annotations

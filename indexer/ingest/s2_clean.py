@@ -37,12 +37,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from indexer.ingest.lines import (
-    is_salutation,
-    is_signature_line,
-    is_title_line,
-    parse_heading,
-)
+from indexer.ingest.lines import is_salutation, is_signature_line, is_title_line, parse_heading
 from indexer.ingest.s2_clutter_rules import (
     BREADCRUMB_OPENER,
     CHINESE_DATE_LINE,
@@ -129,12 +124,6 @@ def split_lines(text: str) -> list[str]:
     kept until paragraphs are rejoined, because they are the writer's paragraph breaks.
     """
     return [_EDGE_SPACE.sub("", line) for line in text.splitlines()]
-
-
-def drop_clutter(lines: list[str]) -> list[str]:
-    """Drop clutter lines; blank lines stay."""
-    dropped, _ = _find_clutter(lines)
-    return [line for i, line in enumerate(lines) if i not in dropped]
 
 
 # --- Finding clutter ------------------------------------------------------------------

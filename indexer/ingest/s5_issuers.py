@@ -22,12 +22,12 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
-from pathlib import Path
 
 from indexer.models import Metadata
 from indexer.normalize import fold
+from indexer.settings import RESOURCES
 
-DEFAULT_ALIASES = Path(__file__).resolve().parent.parent.parent / "data" / "issuer_aliases.tsv"
+DEFAULT_ALIASES = RESOURCES / "issuer_aliases.tsv"
 
 _SESSION = re.compile(r"第?[一二三四五六七八九十百零〇\d]{1,4}届")
 _PARTY = tuple(fold(prefix) for prefix in ("中国共产党", "中共"))

@@ -51,10 +51,6 @@ class Region:
     county: str = ""
     own: str = ""
 
-    @property
-    def most_specific(self) -> str:
-        return self.county or self.city or self.province
-
 
 # Rows of the table that are groupings, not places.
 _PLACEHOLDERS = frozenset({"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"})
