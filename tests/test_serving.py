@@ -23,7 +23,8 @@ from gunicorn.workers.gthread import ThreadWorker
 from indexer.build import build_index
 from webapp import create_app
 from webapp.cli import main as serve_command
-from webapp.serving.cache import CachedEngine, CachedPage, GenerationCache, PageStore, page_key
+from webapp.serving.cache import CachedPage, PageStore, page_key
+from webapp.serving.engine import CachedEngine, GenerationCache
 from webapp.serving.hosts import host_allowed, normalize_host
 from webapp.serving.server import BackgroundServer, gunicorn_options
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from indexer.errors import ReportSearchError
@@ -20,18 +21,18 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def error_response(status: int, message: str, hint: str | None):
+def error_response(status: int, message: str, hint: str | None) -> ResponseReturnValue:
     """Return the error as JSON {"error", "hint"} for /api/, else as a Chinese HTML page."""
     if wants_json():
         return jsonify({"error": message, "hint": hint}), status
     return render_template("error.html", status=status, message=message, hint=hint), status
 
 
-def handle_report_search_error(exc: ReportSearchError):
+def handle_report_search_error(exc: ReportSearchError) -> ResponseReturnValue:
     return error_response(exc.status, exc.message, exc.hint)
 
 
-def handle_http_exception(exc: HTTPException):
+def handle_http_exception(exc: HTTPException) -> Response:
     status = exc.code or 500
     message, hint = HTTP_MESSAGES.get(status, (f"请求出错（HTTP {status}）", None))
     response = make_response(error_response(status, message, hint))

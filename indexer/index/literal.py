@@ -29,11 +29,11 @@ import os
 import threading
 import uuid
 import weakref
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
+from cachetools import LRUCache
 
 from indexer.normalize import fold
 
@@ -275,7 +275,7 @@ class LiteralIndex:
         self.segments = segments
         self.live = live
         self.all_live = bool(live.all())  # nothing removed: no deletions to mask out
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache: LRUCache[str, np.ndarray] = LRUCache(maxsize=self.CACHE_TERMS)
         self._cache_lock = threading.Lock()
         self.segment_of = np.full(len(live), -1, dtype=np.int32)
         self.local_of = np.zeros(len(live), dtype=np.int64)
@@ -319,7 +319,6 @@ class LiteralIndex:
         with self._cache_lock:
             cached = self._cache.get(needle)
             if cached is not None:
-                self._cache.move_to_end(needle)
                 return cached
         found = [s.passages_containing(needle) for s in self.segments]
         found = [f for f in found if len(f)]
@@ -338,8 +337,6 @@ class LiteralIndex:
             ordinals.setflags(write=False)  # shared between queries: nobody may change it
             with self._cache_lock:
                 self._cache[needle] = ordinals
-                while len(self._cache) > self.CACHE_TERMS:
-                    self._cache.popitem(last=False)
         return ordinals
 
     def folded_passage(self, ordinal: int) -> str:

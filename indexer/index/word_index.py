@@ -14,11 +14,11 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
+from cachetools import LRUCache
 from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.searching import Searcher
@@ -205,7 +205,7 @@ class WordScorer:
         self._local = threading.local()
         self._searchers: list[Searcher] = []
         self._lock = threading.Lock()
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache: LRUCache[str, np.ndarray] = LRUCache(maxsize=self.CACHE_WORDS)
         self._prescored_dir = ranking / PRESCORED_DIR
         index = self._prescored_dir / "words.json"
         self._prescored: dict[str, str] = (
@@ -292,8 +292,6 @@ class WordScorer:
                 cached = self._word_scores(searcher, word).astype(np.float32)
                 with self._lock:
                     self._cache[word] = cached
-                    while len(self._cache) > self.CACHE_WORDS:
-                        self._cache.popitem(last=False)
             if cached is not None:
                 result += cached[among]
             else:
@@ -342,7 +340,6 @@ class WordScorer:
         with self._lock:
             found = self._cache.get(word)
             if found is not None:
-                self._cache.move_to_end(word)
                 return found
         name = self._prescored.get(word)
         if name is None:
@@ -352,8 +349,6 @@ class WordScorer:
         scores = np.load(self._prescored_dir / name)
         with self._lock:
             self._cache[word] = scores
-            while len(self._cache) > self.CACHE_WORDS:
-                self._cache.popitem(last=False)
         return scores
 
     def _word_scores(self, searcher: Searcher, word: str) -> np.ndarray:

@@ -107,6 +107,20 @@ class SearchResult:
         # Where each group (in rank order) begins in the flat order of hits.
         self._flat_starts = np.r_[0, np.cumsum(self._group_ends - self._group_starts)]
 
+    @property
+    def nbytes(self) -> int:
+        """The memory its arrays hold (what a cache of results weighs it by)."""
+        arrays = (
+            self._report_counts,
+            self._ordinals,
+            self._scores,
+            self._group_starts,
+            self._group_ends,
+            self._group_reports,
+            self._flat_starts,
+        )
+        return sum(int(array.nbytes) for array in arrays)
+
     def _members(self, group: int) -> np.ndarray:
         """A group's passage ordinals, best first, ties by position in the report."""
         start, end = int(self._group_starts[group]), int(self._group_ends[group])

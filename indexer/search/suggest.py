@@ -38,7 +38,8 @@ from indexer.search.generation import Generation
 class Counting(Protocol):
     """What suggestions need of an engine: its generation, and counting a query's hits."""
 
-    generation: Generation
+    @property
+    def generation(self) -> Generation: ...
 
     def count(self, query: str, filters: Mapping[str, Sequence[str]] | None = None) -> int: ...
 

@@ -29,6 +29,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any
 
 from werkzeug.wsgi import ClosingIterator
 
@@ -57,7 +58,9 @@ class _Recorded:
     def __init__(self) -> None:
         self.args: tuple = ()
 
-    def __call__(self, status: str, headers: list, exc_info=None) -> Callable[[bytes], None]:
+    def __call__(
+        self, status: str, headers: list[tuple[str, str]], exc_info: Any = None
+    ) -> Callable[[bytes], None]:
         self.args = (status, headers, exc_info)
         return self._write
 
@@ -187,7 +190,9 @@ class Admission:
         start_response(*recorded.args)
         return body
 
-    def _compute(self, started: threading.Event, environ: dict, recorded: _Recorded):
+    def _compute(
+        self, started: threading.Event, environ: dict[str, Any], recorded: _Recorded
+    ) -> Iterable[bytes]:
         self._unqueue()
         started.set()
         # The body of a buffered response is complete when the app returns.

@@ -30,8 +30,7 @@ import shutil
 import tempfile
 import threading
 import weakref
-from collections import OrderedDict
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -40,9 +39,8 @@ from typing import Any
 from flask import Flask, Response, g, request
 
 from indexer.errors import ReportSearchError
-from webapp.serving.engine import (
-    SearchEngine,  # the engine class the web app uses, named in one place
-)
+from indexer.search.engine import SearchEngine
+from webapp.serving.engine import CachedEngine, GenerationCache
 
 FIRST_PAGES = 3  # HTML pages 1–3 are page-cached
 FIRST_PASSAGES = 100  # API windows ending within the first 100 passages are page-cached
@@ -58,56 +56,6 @@ def current_build_id(index_dir: Path) -> str | None:
         return SearchEngine.open(index_dir).build_id
     except (ReportSearchError, OSError):
         return None
-
-
-class GenerationCache:
-    """A thread-safe LRU map bounded in bytes, holding entries of one build id at a time."""
-
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self.generation: str | None = None
-        self.hits = self.misses = 0
-        self._entries: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    @property
-    def size(self) -> int:
-        return self._bytes
-
-    def _switch(self, generation: str) -> None:
-        if generation != self.generation:
-            self._entries.clear()
-            self._bytes = 0
-            self.generation = generation
-
-    def get(self, generation: str, key: Hashable) -> Any:
-        with self._lock:
-            self._switch(generation)
-            entry = self._entries.get(key)
-            if entry is None:
-                self.misses += 1
-                return None
-            self._entries.move_to_end(key)
-            self.hits += 1
-            return entry[0]
-
-    def put(self, generation: str, key: Hashable, value: Any, size: int) -> None:
-        if size > self.max_bytes:
-            return
-        with self._lock:
-            self._switch(generation)
-            old = self._entries.pop(key, None)
-            if old is not None:
-                self._bytes -= old[1]
-            self._entries[key] = (value, size)
-            self._bytes += size
-            while self._bytes > self.max_bytes:
-                _, (_, dropped) = self._entries.popitem(last=False)
-                self._bytes -= dropped
 
 
 @dataclass(frozen=True)
@@ -196,59 +144,6 @@ class PageStore:
                 break
             Path(name).unlink(missing_ok=True)
             total -= size
-
-
-def _result_size(result: object) -> int:
-    """Estimate a result's memory: its arrays, plus room for facets once they are counted."""
-    # Arrays report their size as `nbytes`; the web app does not import numpy itself.
-    arrays = sum(getattr(v, "nbytes", 0) for v in vars(result).values())
-    return arrays + 256 * int(getattr(result, "total_reports", 0)) + 4096
-
-
-def _filters_key(filters: Mapping[str, Sequence[str]] | None) -> tuple:
-    return tuple(sorted((k, tuple(v)) for k, v in (filters or {}).items()))
-
-
-class CachedEngine:
-    """The request's engine: `search` answered from the result cache, the rest passed on.
-
-    The engine is opened on first use, so requests that need none (static files, cached
-    pages) open nothing.
-    """
-
-    def __init__(self, index_dir: Path, results: GenerationCache) -> None:
-        self._index_dir = index_dir
-        self._results = results
-        self._engine: SearchEngine | None = None
-
-    def _open(self) -> SearchEngine:
-        if self._engine is None:
-            self._engine = SearchEngine.open(self._index_dir)
-        return self._engine
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._open(), name)
-
-    @property
-    def build_id(self) -> str:
-        return self._open().build_id
-
-    def search(
-        self,
-        query: str,
-        *,
-        filters: Mapping[str, Sequence[str]] | None = None,
-        sort: str = "relevance",
-    ):
-        engine = self._open()
-        if self._results.max_bytes <= 0:
-            return engine.search(query, filters=filters, sort=sort)
-        key = (query, _filters_key(filters), sort)
-        result = self._results.get(engine.build_id, key)
-        if result is None:
-            result = engine.search(query, filters=filters, sort=sort)
-            self._results.put(engine.build_id, key, result, _result_size(result))
-        return result
 
 
 def _small_int(value: str | None, default: int) -> int:
@@ -344,7 +239,7 @@ def init_app(app: Flask) -> Caches:
     app.extensions["report_search_caches"] = caches
 
     @app.before_request
-    def use_caches():
+    def use_caches() -> Response | None:
         # webapp.engine.get_engine returns g.engine when it is set.
         g.engine = CachedEngine(caches.index_dir, caches.results)
         if request.method != "GET" or caches.pages.max_bytes <= 0:

@@ -121,7 +121,7 @@ def init_app(app: Flask) -> None:
             allowed.append(normalize_host(public))
 
     @app.before_request
-    def check_host():
+    def check_host() -> None:
         host = request.headers.get("Host") or request.environ.get("SERVER_NAME", "")
         if not host_allowed(host, app.config["ALLOWED_HOSTS"]):
             raise HostNotAllowed(

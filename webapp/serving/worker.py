@@ -21,6 +21,7 @@ optional C parser (which never calls `parse_request_line`) out of the way.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from gunicorn.http.message import Request  # type: ignore[import-untyped]
 from gunicorn.http.parser import RequestParser  # type: ignore[import-untyped]
@@ -56,7 +57,7 @@ class RawUTF8RequestParser(RequestParser):
 class RawUTF8Worker(ThreadWorker):
     """gunicorn's gthread worker whose connections parse with `RawUTF8RequestParser`."""
 
-    def handle(self, conn):
+    def handle(self, conn: Any) -> None:
         # A new plain-HTTP connection has no parser yet; given one, gthread keeps it.
         if conn.parser is None and not self.cfg.is_ssl:
             conn.parser = RawUTF8RequestParser(self.cfg, conn.sock, conn.client)

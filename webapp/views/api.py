@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from indexer.search.ranking import SearchResult
 from indexer.search.results import report_to_json, result_to_json
@@ -29,7 +29,7 @@ def _searched(route: str) -> tuple[SearchParams, SearchResult]:
 
 
 @bp.get("/search")
-def search():
+def search() -> Response:
     """Return the JSON contract for the query, a window of `limit` passages from `offset`.
 
     Each hit carries a `citation` quoting its absolute permalink.
@@ -40,14 +40,14 @@ def search():
 
 
 @bp.get("/trends")
-def trends():
+def trends() -> Response:
     """Return the query's matching reports and passages by year and by province."""
     _, result = _searched("trends")
     return jsonify(query_trends(result))
 
 
 @bp.get("/reports/<report_id>")
-def report(report_id: str):
+def report(report_id: str) -> Response:
     """Return one report: metadata, source, its GB/T 7714 citation and passages."""
     report = get_engine().report(check_report_id(report_id))
     return jsonify(report_to_json(report, link, permalink=permalink))

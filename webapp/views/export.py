@@ -37,7 +37,7 @@ def cell(value: object) -> object:
 
 
 @bp.get("/export.csv")
-def export_csv():
+def export_csv() -> Response:
     """Stream all hits of the query as CSV (UTF-8 with BOM), one row per passage, no cap."""
     params = parse_refined(request.args, parse_search)
     if not params.q and not params.filters:

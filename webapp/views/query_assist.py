@@ -15,10 +15,10 @@ from werkzeug.datastructures import MultiDict
 
 from indexer.errors import QueryError
 from indexer.query.rewrite import caret_padding, literal_query, refine_query
-from indexer.search.engine import SearchEngine
 from indexer.search.ranking import SearchResult
 from indexer.search.suggest import suggest
 from indexer.settings import MAX_QUERY_LENGTH
+from webapp.serving.engine import CachedEngine
 from webapp.views.params import BadParameter, SearchParams
 
 MAX_WITHIN = 10
@@ -100,7 +100,7 @@ def error_context(params: SearchParams, error: QueryError) -> dict[str, Any]:
 
 
 def result_context(
-    engine: SearchEngine, params: SearchParams, result: SearchResult
+    engine: CachedEngine, params: SearchParams, result: SearchResult
 ) -> dict[str, Any]:
     """Return the refinement trail and form, and for no hits the did-you-mean links."""
     base_q = params.base_q if isinstance(params, RefinedParams) else params.q

@@ -14,6 +14,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 
 from flask import Blueprint, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from indexer.errors import QueryError
 from indexer.ingest.s1_names import readable
@@ -71,7 +72,7 @@ def _cite(report: Report, passage: Passage) -> str:
 
 
 @bp.get("/<report_id>")
-def show(report_id: str):
+def show(report_id: str) -> ResponseReturnValue:
     """Show a report; with ?q=…, mark and list the query's matches."""
     check_report_id(report_id)
     engine = get_engine()

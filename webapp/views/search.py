@@ -6,14 +6,14 @@ import math
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from indexer.errors import QueryError, ReportSearchError
 from indexer.query.help import QUERY_HELP
-from indexer.search.engine import SearchEngine
 from indexer.search.ranking import SearchResult
 from indexer.search.trends import trends
 from indexer.settings import MAX_QUERY_LENGTH, SORTS
-from webapp.serving.engine import get_engine
+from webapp.serving.engine import CachedEngine, get_engine
 from webapp.views import charts
 from webapp.views.facets_view import chip_groups, facet_view, filter_label
 from webapp.views.params import PAGE_SIZES, BadParameter, SearchParams, parse_state
@@ -36,7 +36,9 @@ def site() -> dict[str, Any]:
     }
 
 
-def search_url(params: SearchParams, filters: dict[str, list[str]] | None = None, **changes):
+def search_url(
+    params: SearchParams, filters: dict[str, list[str]] | None = None, **changes: Any
+) -> str:
     """The URL of this search with other `filters` or `changes` (page, size, sort …)."""
     return url_for("search.search", **params.url_args(filters=filters, **changes))
 
@@ -46,7 +48,7 @@ def report_url(params: SearchParams, report_id: str, anchor: str | None = None) 
     return url_for("reports.show", report_id=report_id, _anchor=anchor, **params.url_args())
 
 
-def explain_empty(engine: SearchEngine, params: SearchParams) -> list[dict[str, Any]]:
+def explain_empty(engine: CachedEngine, params: SearchParams) -> list[dict[str, Any]]:
     """For an empty result, say what each active filter removed: rerun without it and count."""
     checks = [(f"不加「{filter_label(k, v)}」时", params.without(k, v)) for k, v in params.chips()]
     if len(checks) > 1:
@@ -88,7 +90,7 @@ def _context() -> dict[str, Any]:
 
 
 @bp.get("/")
-def home():
+def home() -> ResponseReturnValue:
     """The home page: the search box and what the index holds; with ?q=… like /search."""
     if request.args:
         return search()
@@ -100,7 +102,7 @@ def home():
 
 
 @bp.get("/search")
-def search():
+def search() -> ResponseReturnValue:
     """Show the search box and, for a query, one page of results grouped by report."""
     context = _context()
     try:

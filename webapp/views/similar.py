@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g, jsonify, render_template, request
+from flask import Blueprint, Response, g, jsonify, render_template, request
 from markupsafe import Markup, escape
 
 from webapp.serving.engine import get_engine
@@ -25,7 +25,7 @@ MAX_PAIRS = 2000
 
 
 @bp.get("/similar")
-def report_pairs():
+def report_pairs() -> str:
     """List the pairs of reports sharing the most near-identical passages."""
     limit = parse_int(request.args, "limit", PAIRS_SHOWN, 1, MAX_PAIRS)
     similar = get_engine().similar
@@ -38,7 +38,7 @@ def report_pairs():
 
 
 @bp.get("/api/reports/<report_id>/similar")
-def report_similar_json(report_id: str):
+def report_similar_json(report_id: str) -> Response:
     """Return, per passage of the report, the similar passages of other reports."""
     found = get_engine().similar.in_report(check_report_id(report_id))
     return jsonify(
