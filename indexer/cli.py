@@ -18,6 +18,7 @@ from indexer import __version__
 from indexer.errors import ReportSearchError
 from indexer.index.store import ReportRecord
 from indexer.ingest.s1_names import readable
+from indexer.models import UNKNOWN
 from indexer.query.help import QUERY_HELP
 from indexer.settings import DEFAULT_INDEX_DIR, INDEX_DIR_ENV, SORTS
 
@@ -164,9 +165,6 @@ def build(
         echo(f"跳过文件 {len(summary.skipped)} 个:")
         for skipped in summary.skipped:
             echo(f"  {readable(skipped.path)}: {skipped.reason}")
-
-
-UNKNOWN = "未识别"  # what a field no evidence gave shows as
 
 
 @main.command()

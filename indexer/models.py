@@ -7,6 +7,10 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+UNKNOWN = "未识别"
+"""What every listing, facet and filter says of a field no evidence gave (region:未识别 is
+also the filter selecting the reports that state no place)."""
+
 
 @dataclass(frozen=True)
 class Evidence:

@@ -220,7 +220,7 @@ def bench_ours(
     summary = run_build(sources, index_dir)
     probe = probe_fresh_process(index_dir)
     engine = SearchEngine.open(index_dir)
-    folded = [fold(t) for t in engine.store.iter_texts()] if truths else []
+    folded = [fold(t) for _, t in engine.generation.store.iter_texts()] if truths else []
     queries = {}
     for query in QUERIES:
 
@@ -237,7 +237,7 @@ def bench_ours(
             "p95_ms": round(p95, 2),
             "cold_ms": probe["cold_ms"][query],
         }
-    characters = engine.literal.character_count
+    characters = engine.generation.literal.character_count
     engine.close()  # the scale run's next, larger build must not share memory with it
     SearchEngine._cache.clear()
     return {
@@ -421,7 +421,7 @@ def main() -> None:
         if not args.skip_stock:
             print("Building the stock jieba ChineseAnalyzer index …", file=sys.stderr)
             stock = bench_stock(
-                [t for t in SearchEngine.open(workdir / "ours").store.iter_texts()],
+                [t for _, t in SearchEngine.open(workdir / "ours").generation.store.iter_texts()],
                 workdir,
                 args.runs,
             )

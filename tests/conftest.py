@@ -9,6 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from indexer.build import build_index
+from indexer.ingest import parse_source
+from indexer.ingest.s1_read import read_source
+from indexer.models import Report
 from indexer.search.engine import SearchEngine
 from tests.helpers import GBK_FILE_NAME, GBK_FOLDER, PLAIN_REPORT
 
@@ -32,6 +35,35 @@ def sample_file() -> Path:
 @pytest.fixture(scope="session")
 def sample_text(sample_file: Path) -> str:
     return sample_file.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def sample_paragraphs(sample_text: str) -> list[str]:
+    """The sample cleaned: its report paragraphs, clutter removed (stage 2)."""
+    from indexer.ingest.s2_clean import clean_paragraphs
+
+    return clean_paragraphs(sample_text)
+
+
+@pytest.fixture(scope="session")
+def sample_split(sample_paragraphs: list[str]) -> list[list[str]]:
+    """The sample's paragraphs split into its eight reports (stage 3)."""
+    from indexer.ingest.s3_split import split_reports
+
+    return split_reports(sample_paragraphs)
+
+
+@pytest.fixture(scope="session")
+def sample_reports(sample_file: Path) -> list[Report]:
+    """The sample's eight reports, every stage run (read-only: `fresh_sample_reports` to
+    change them)."""
+    return parse_source(read_source(sample_file))
+
+
+@pytest.fixture()
+def fresh_sample_reports(sample_file: Path) -> list[Report]:
+    """The sample's eight reports, parsed anew for a test that changes them."""
+    return parse_source(read_source(sample_file))
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Cleaning: clutter goes, broken paragraphs are rejoined, text stays as written."""
+"""Cleaning: clutter goes, broken sample_paragraphs are rejoined, text stays as written."""
 
 from __future__ import annotations
 
@@ -9,58 +9,55 @@ import pytest
 from indexer.ingest.s2_clean import clean_paragraphs, is_clutter
 
 
-@pytest.fixture(scope="module")
-def paragraphs(sample_text: str) -> list[str]:
-    return clean_paragraphs(sample_text)
-
-
-def test_no_bare_date_survives_in_the_sample(sample_text: str, paragraphs: list[str]) -> None:
+def test_no_bare_date_survives_in_the_sample(
+    sample_text: str, sample_paragraphs: list[str]
+) -> None:
     bare_date = re.compile(r"\d{4}-\d{2}-\d{2}|\d{4}年\d{1,2}月\d{1,2}日")
     assert [line for line in sample_text.splitlines() if bare_date.fullmatch(line.strip())]
-    assert not [p for p in paragraphs if bare_date.fullmatch(p)]
+    assert not [p for p in sample_paragraphs if bare_date.fullmatch(p)]
 
 
 @pytest.mark.parametrize(
     "clutter", ["下载docx", "将本文的Word文档下载到电脑", "推荐度", "更新时间"]
 )
 def test_no_download_site_clutter_survives_in_the_sample(
-    sample_text: str, paragraphs: list[str], clutter: str
+    sample_text: str, sample_paragraphs: list[str], clutter: str
 ) -> None:
     assert clutter in sample_text
-    assert not [p for p in paragraphs if clutter in p]
+    assert not [p for p in sample_paragraphs if clutter in p]
 
 
-def test_sample_keeps_its_first_and_last_report_paragraphs(paragraphs: list[str]) -> None:
-    assert paragraphs[0].startswith("为积极推进我市依法行政工作")
-    assert paragraphs[-1].startswith("3.强化行政执法监督检查")
+def test_sample_keeps_its_first_and_last_report_paragraphs(sample_paragraphs: list[str]) -> None:
+    assert sample_paragraphs[0].startswith("为积极推进我市依法行政工作")
+    assert sample_paragraphs[-1].startswith("3.强化行政执法监督检查")
 
 
-def test_broken_paragraph_is_rejoined_into_one(paragraphs: list[str]) -> None:
-    joined = [p for p in paragraphs if "检查指导、督办考核均统一归口" in p]
+def test_broken_paragraph_is_rejoined_into_one(sample_paragraphs: list[str]) -> None:
+    joined = [p for p in sample_paragraphs if "检查指导、督办考核均统一归口" in p]
     assert len(joined) == 1
     assert joined[0].startswith("3.推进行政执法体制改革。全县综合行政执法工作的统筹协调、")
-    assert not [p for p in paragraphs if p.startswith("督办考核")]
+    assert not [p for p in sample_paragraphs if p.startswith("督办考核")]
 
 
 def test_every_paragraph_is_found_verbatim_in_the_source(
-    sample_text: str, paragraphs: list[str]
+    sample_text: str, sample_paragraphs: list[str]
 ) -> None:
     # Rejoining adds nothing, so each paragraph is a substring once line breaks are gone.
     flat = sample_text.replace("\n", "")
-    assert all(p in flat for p in paragraphs)
+    assert all(p in flat for p in sample_paragraphs)
 
 
-def test_inner_spaces_are_kept_as_written(paragraphs: list[str]) -> None:
-    assert any("全县 1300 余名执法人员" in p for p in paragraphs)
+def test_inner_spaces_are_kept_as_written(sample_paragraphs: list[str]) -> None:
+    assert any("全县 1300 余名执法人员" in p for p in sample_paragraphs)
 
 
 def test_paragraph_without_final_punctuation_does_not_absorb_the_next_report(
-    paragraphs: list[str],
+    sample_paragraphs: list[str],
 ) -> None:
     # The sample's 西平县 report ends "…为政府法治工作提供有力保障" with no 。,
     # and the next report opens "2023年,我局以…".
-    ending = next(p for p in paragraphs if p.endswith("为政府法治工作提供有力保障"))
-    following = paragraphs[paragraphs.index(ending) + 1]
+    ending = next(p for p in sample_paragraphs if p.endswith("为政府法治工作提供有力保障"))
+    following = sample_paragraphs[sample_paragraphs.index(ending) + 1]
     assert following.startswith("2023年,我局以***新时代")
 
 

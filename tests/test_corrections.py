@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from indexer.errors import SourceError
-from indexer.ingest import parse_source
 from indexer.ingest.corrections import (
     COLUMNS,
     apply_corrections,
@@ -17,50 +16,46 @@ from indexer.ingest.corrections import (
     sidecars,
     write_corrections_csv,
 )
-from indexer.ingest.s1_read import read_source
 from indexer.models import Report
 
 
-@pytest.fixture()
-def sample_reports(sample_file: Path) -> list[Report]:
-    return parse_source(read_source(sample_file))
-
-
 def test_a_row_naming_file_and_position_overrides_that_report_only(
-    sample_reports: list[Report],
+    fresh_sample_reports: list[Report],
 ) -> None:
     rows = parse_corrections(
         "file,position,title,year\n"
         "000_61bc35062b802780.txt,2,六盘水市民政局2023年法治政府建设工作报告,2023\n"
     )
-    used = apply_corrections(sample_reports, rows)
+    used = apply_corrections(fresh_sample_reports, rows)
     assert used == {2}
-    second = sample_reports[1].metadata
+    second = fresh_sample_reports[1].metadata
     assert (second.title, second.title_source) == (
         "六盘水市民政局2023年法治政府建设工作报告",
         "override",
     )
     assert (second.year, second.year_source) == (2023, "override")
-    assert all(r.metadata.title == "" for i, r in enumerate(sample_reports) if i != 1)
+    assert all(r.metadata.title == "" for i, r in enumerate(fresh_sample_reports) if i != 1)
 
 
-def test_a_row_naming_a_report_id_finds_it_wherever_it_is(sample_reports: list[Report]) -> None:
-    target = sample_reports[4]
+def test_a_row_naming_a_report_id_finds_it_wherever_it_is(
+    fresh_sample_reports: list[Report],
+) -> None:
+    target = fresh_sample_reports[4]
     rows = parse_corrections(f"report_id,issuer\n{target.report_id},西平县人民政府办公室\n")
-    apply_corrections(sample_reports, rows)
+    apply_corrections(fresh_sample_reports, rows)
     assert target.metadata.issuer == "西平县人民政府办公室"
     assert target.metadata.issuer_source == "override"
 
 
 def test_a_dash_clears_a_wrong_value_and_an_empty_cell_keeps_it(
-    sample_reports: list[Report],
+    fresh_sample_reports: list[Report],
 ) -> None:
-    first = sample_reports[0].metadata
+    first = fresh_sample_reports[0].metadata
     issuer_before = first.issuer
     rows = parse_corrections(
         "file,position,issuer,year\ndata/sample/000_61bc35062b802780.txt,1,,-\n"
     )
-    apply_corrections(sample_reports, rows)
+    apply_corrections(fresh_sample_reports, rows)
     assert first.issuer == issuer_before
     assert (first.year, first.year_source) == (None, "override")
 
@@ -84,11 +79,11 @@ def test_a_bad_row_is_refused_with_its_line_and_reason(text: str, message: str) 
 
 
 def test_the_csv_written_for_reports_reads_back_as_corrections(
-    sample_reports: list[Report], tmp_path: Path
+    fresh_sample_reports: list[Report], tmp_path: Path
 ) -> None:
     out = io.StringIO()
     write_corrections_csv(
-        ((r.source, r.position, r.report_id, r.metadata) for r in sample_reports), out
+        ((r.source, r.position, r.report_id, r.metadata) for r in fresh_sample_reports), out
     )
     header, *lines = out.getvalue().splitlines()
     assert header.split(",") == list(COLUMNS)
@@ -96,5 +91,5 @@ def test_the_csv_written_for_reports_reads_back_as_corrections(
     path = tmp_path / "metadata.csv"
     path.write_text(out.getvalue(), encoding="utf-8")
     rows = read_corrections(path)
-    assert [r.report_id for r in rows] == [r.report_id for r in sample_reports]
+    assert [r.report_id for r in rows] == [r.report_id for r in fresh_sample_reports]
     assert sidecars([tmp_path, tmp_path / "nothing"]) == [path]

@@ -10,8 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from indexer.cli import main
+from indexer.models import Report
 from indexer.query import FIELDS, parse_query
 from indexer.query.help import QUERY_EXAMPLES
+from tests.helpers import nonempty
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -36,11 +38,19 @@ def test_every_field_is_documented(field: str) -> None:
     assert f"`{field}`" in README
 
 
-@pytest.mark.parametrize("command", ["build", "reports", "stats", "search"])
+@pytest.mark.parametrize("command", sorted(main.commands))
 def test_every_command_has_help_and_is_in_the_readme(runner: CliRunner, command: str) -> None:
     result = runner.invoke(main, [command, "--help"])
     assert result.exit_code == 0 and "--index" in result.output
     assert f"python -m indexer {command}" in README
+
+
+def test_the_web_apps_options_are_in_the_readme(runner: CliRunner) -> None:
+    from webapp.cli import main as serve
+
+    assert nonempty(serve.params)
+    for option in serve.params:
+        assert f"[{option.opts[0]}" in README, option.opts[0]
 
 
 def canonical_name(name: str) -> str:
@@ -162,3 +172,21 @@ def test_the_readme_search_output_is_what_the_cli_prints(
     assert result.exit_code == 0, result.output
     printed = _TIMING.sub("… ms", result.output.strip())
     assert _TIMING.sub("… ms", readme_example("search-cli")) == printed
+
+
+def test_the_readme_library_example_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_reports: list[Report]
+) -> None:
+    found = re.search(r"### As a package\n.*?```python\n(.*?)```", README, re.DOTALL)
+    assert found, "no library example under 'As a package'"
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "sample").symlink_to(ROOT / "data" / "sample")
+    monkeypatch.chdir(tmp_path)
+    printed: list[tuple[object, ...]] = []
+    exec(found.group(1), {"print": lambda *args: printed.append(args)})
+    [(reports, texts)] = printed
+    in_zhejiang = [
+        r for r in sample_reports if r.metadata.province.startswith("浙江") and "行政复议" in r.text
+    ]
+    assert reports == len(nonempty(in_zhejiang))
+    assert texts and all("行政复议" in t for t in texts)

@@ -13,8 +13,9 @@ from urllib.parse import parse_qsl, urlsplit
 import lxml.html
 import pytest
 
+from indexer.models import UNKNOWN
 from indexer.search.engine import SearchEngine
-from indexer.search.facets import FACET_FILTERS, UNKNOWN
+from indexer.search.facets import FACET_FILTERS
 from tests.helpers import nonempty
 
 QUERIES = ["法治", "行政复议", "法"]

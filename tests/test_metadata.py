@@ -38,7 +38,7 @@ SAMPLE_EXPECTED = [
 
 
 @pytest.fixture(scope="module")
-def sample_reports(sample_text: str) -> dict[int, list[str]]:
+def sample_report_lines(sample_text: str) -> dict[int, list[str]]:
     lines = sample_text.splitlines()
     return {
         n: lines[REPORT_STARTS[n - 1] - 1 : REPORT_STARTS[n] - 1]
@@ -47,8 +47,8 @@ def sample_reports(sample_text: str) -> dict[int, list[str]]:
 
 
 @pytest.fixture(scope="module")
-def described(sample_reports: dict[int, list[str]]) -> dict[int, Metadata]:
-    return {n: describe_report(paragraphs) for n, paragraphs in sample_reports.items()}
+def described(sample_report_lines: dict[int, list[str]]) -> dict[int, Metadata]:
+    return {n: describe_report(paragraphs) for n, paragraphs in sample_report_lines.items()}
 
 
 # ---------------------------------------------------------------- the sample's eight reports

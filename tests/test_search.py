@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from indexer.build import build_index
 from indexer.cli import _cli_link
 from indexer.errors import QueryError
+from indexer.models import UNKNOWN
 from indexer.normalize import fold
 from indexer.search.engine import SearchEngine
-from indexer.search.facets import UNKNOWN
 from indexer.search.results import result_to_json
 from tests.helpers import nonempty
 

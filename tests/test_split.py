@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from indexer.ingest.s2_clean import clean_paragraphs
 from indexer.ingest.s3_split import split_reports
 
@@ -27,47 +25,37 @@ def first_paragraphs(reports: list[list[str]]) -> list[str]:
     return [report[0] for report in reports]
 
 
-@pytest.fixture(scope="module")
-def sample_paragraphs(sample_text: str) -> list[str]:
-    return clean_paragraphs(sample_text)
-
-
-@pytest.fixture(scope="module")
-def sample_reports(sample_paragraphs: list[str]) -> list[list[str]]:
-    return split_reports(sample_paragraphs)
-
-
-def test_sample_splits_into_its_eight_reports_in_order(sample_reports: list[list[str]]) -> None:
-    assert len(sample_reports) == 8
-    for report, opening in zip(sample_reports, SAMPLE_OPENINGS, strict=True):
+def test_sample_splits_into_its_eight_reports_in_order(sample_split: list[list[str]]) -> None:
+    assert len(sample_split) == 8
+    for report, opening in zip(sample_split, SAMPLE_OPENINGS, strict=True):
         assert report[0].startswith(opening)
 
 
 def test_sample_split_loses_and_repeats_nothing(
-    sample_paragraphs: list[str], sample_reports: list[list[str]]
+    sample_paragraphs: list[str], sample_split: list[list[str]]
 ) -> None:
-    assert [p for report in sample_reports for p in report] == sample_paragraphs
+    assert [p for report in sample_split for p in report] == sample_paragraphs
 
 
 def test_closing_paragraphs_stay_with_the_report_they_close(
-    sample_reports: list[list[str]],
+    sample_split: list[list[str]],
 ) -> None:
-    assert sample_reports[1][-1].startswith("同时,我局将认真对照工作要求")
-    assert sample_reports[3][-1].startswith("今后,我局将继续按照普法宣传工作")
+    assert sample_split[1][-1].startswith("同时,我局将认真对照工作要求")
+    assert sample_split[3][-1].startswith("今后,我局将继续按照普法宣传工作")
 
 
 def test_salutation_and_opening_both_go_to_the_new_report(
-    sample_reports: list[list[str]],
+    sample_split: list[list[str]],
 ) -> None:
-    assert sample_reports[2][1].startswith("2023年度我局立足自身职责定位")
-    assert sample_reports[2][2] == "一、主要举措及成效"
+    assert sample_split[2][1].startswith("2023年度我局立足自身职责定位")
+    assert sample_split[2][2] == "一、主要举措及成效"
 
 
 def test_opening_after_a_heading_line_announcing_the_report_starts_the_next_one(
-    sample_reports: list[list[str]],
+    sample_split: list[list[str]],
 ) -> None:
     # Report 7 ends on the heading line "六、无其他需要报告的情况" with no body.
-    assert sample_reports[6][-1] == "六、无其他需要报告的情况"
+    assert sample_split[6][-1] == "六、无其他需要报告的情况"
 
 
 SALUTED_COMPILATION = """

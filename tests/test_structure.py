@@ -14,15 +14,8 @@ from indexer.ingest.lines import (
     is_title_line,
     parse_heading,
 )
-from indexer.ingest.s2_clean import clean_paragraphs
-from indexer.ingest.s3_split import split_reports
 from indexer.ingest.s4_structure import outline
 from indexer.models import Heading
-
-
-@pytest.fixture(scope="module")
-def reports(sample_text: str) -> list[list[str]]:
-    return split_reports(clean_paragraphs(sample_text))
 
 
 def section_of(report: list[str], starts_with: str) -> tuple[tuple[str, ...], bool]:
@@ -139,8 +132,8 @@ def test_inline_enumeration_labels_only_its_own_paragraph() -> None:
     ]
 
 
-def test_sample_report_2_passage_has_its_full_section_path(reports: list[list[str]]) -> None:
-    assert section_of(reports[1], "2.加强行政复议和行政应诉工作。") == (
+def test_sample_report_2_passage_has_its_full_section_path(sample_split: list[list[str]]) -> None:
+    assert section_of(sample_split[1], "2.加强行政复议和行政应诉工作。") == (
         (
             "一、2023年度工作开展情况",
             "(六)依法有效化解社会矛盾纠纷",
@@ -151,9 +144,9 @@ def test_sample_report_2_passage_has_its_full_section_path(reports: list[list[st
 
 
 def test_sample_report_3_enumerated_passage_has_its_full_section_path(
-    reports: list[list[str]],
+    sample_split: list[list[str]],
 ) -> None:
-    assert section_of(reports[2], "一是“双随机”抽查") == (
+    assert section_of(sample_split[2], "一是“双随机”抽查") == (
         (
             "一、主要举措及成效",
             "(三)完善安全生产监督检查随机抽查工作机制",
@@ -163,29 +156,31 @@ def test_sample_report_3_enumerated_passage_has_its_full_section_path(
     )
 
 
-def test_sample_report_5_body_paragraph_sits_under_its_heading(reports: list[list[str]]) -> None:
-    assert section_of(reports[4], "西平县严格执行《河南省重大行政决策规定》") == (
+def test_sample_report_5_body_paragraph_sits_under_its_heading(
+    sample_split: list[list[str]],
+) -> None:
+    assert section_of(sample_split[4], "西平县严格执行《河南省重大行政决策规定》") == (
         ("一、工作措施及成效", "(二)建立健全依法决策机制"),
         False,
     )
-    assert section_of(reports[4], "(二)建立健全依法决策机制") == (
+    assert section_of(sample_split[4], "(二)建立健全依法决策机制") == (
         ("一、工作措施及成效", "(二)建立健全依法决策机制"),
         True,
     )
 
 
 def test_sample_report_8_rejoined_passage_has_its_full_section_path(
-    reports: list[list[str]],
+    sample_split: list[list[str]],
 ) -> None:
-    assert section_of(reports[7], "3.推进行政执法体制改革") == (
+    assert section_of(sample_split[7], "3.推进行政执法体制改革") == (
         ("一、工作开展情况", "(三)改革创新、优化服务,加快政府职能转变", "3.推进行政执法体制改革"),
         False,
     )
 
 
-def test_sample_preambles_sit_outside_every_section(reports: list[list[str]]) -> None:
-    assert section_of(reports[0], "为积极推进我市依法行政工作") == ((), False)
-    assert section_of(reports[2], "中共南湖区委、南湖区人民政府:") == ((), False)
+def test_sample_preambles_sit_outside_every_section(sample_split: list[list[str]]) -> None:
+    assert section_of(sample_split[0], "为积极推进我市依法行政工作") == ((), False)
+    assert section_of(sample_split[2], "中共南湖区委、南湖区人民政府:") == ((), False)
 
 
 def test_titles_salutations_and_signatures_are_recognised() -> None:

@@ -10,10 +10,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from indexer.models import Metadata
+from indexer.models import UNKNOWN, Metadata
 from indexer.search.citation import citation
 from indexer.search.engine import SearchEngine
-from indexer.search.facets import UNKNOWN
 from indexer.settings import SORTS
 from tests.helpers import GBK_FILE_NAME, GBK_FOLDER, nonempty
 from webapp import create_app

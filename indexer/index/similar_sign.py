@@ -39,7 +39,6 @@ import functools
 import hashlib
 import json
 import os
-import sqlite3
 import time
 import uuid
 from collections.abc import Iterator
@@ -49,6 +48,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from indexer.index import similar_pairs
+from indexer.index.store import ReportStore
 from indexer.normalize import fold
 from indexer.spans import concatenated_ranges
 
@@ -262,15 +262,12 @@ def _link_previous(previous: IndexLayout | None, folder: Path) -> tuple[list[str
 
 def _texts_from(store: Path, first: int) -> Iterator[tuple[list[int], list[str]]]:
     """Yield (ordinals, texts) of the stored passages from ordinal `first` on, in batches."""
-    connection = sqlite3.connect(f"{store.resolve().as_uri()}?mode=ro", uri=True)
+    reader = ReportStore(store)
     try:
-        rows = connection.execute(
-            "SELECT ordinal, text FROM passages WHERE ordinal >= ? ORDER BY ordinal", (first,)
-        )
         ordinals: list[int] = []
         texts: list[str] = []
         characters = 0
-        for ordinal, text in rows:
+        for ordinal, text in reader.iter_texts(first):
             ordinals.append(ordinal)
             texts.append(text)
             characters += len(text)
@@ -280,7 +277,7 @@ def _texts_from(store: Path, first: int) -> Iterator[tuple[list[int], list[str]]
         if ordinals:
             yield ordinals, texts
     finally:
-        connection.close()
+        reader.close()
 
 
 def _save_segment(

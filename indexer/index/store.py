@@ -301,10 +301,12 @@ class ReportStore:
             position=record.position,
         )
 
-    def iter_texts(self) -> Iterator[str]:
-        """Yield every passage's text in ordinal order."""
-        for row in self._db.execute("SELECT text FROM passages ORDER BY ordinal"):
-            yield row[0]
+    def iter_texts(self, first: int = 0) -> Iterator[tuple[int, str]]:
+        """Yield (ordinal, text) of every passage from ordinal `first` on, in ordinal order."""
+        rows = self._db.execute(
+            "SELECT ordinal, text FROM passages WHERE ordinal >= ? ORDER BY ordinal", (first,)
+        )
+        yield from rows
 
     def counts(self) -> tuple[int, int]:
         """Return (reports, passages)."""

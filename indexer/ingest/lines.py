@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 
+from indexer.ingest.s5_dates import DAY_DIGITS, YEAR_DIGITS
 from indexer.models import Heading
 
 _NUMERAL = "[一二三四五六七八九十]{1,3}"
@@ -107,8 +108,7 @@ _ADDRESSEE = re.compile(r"委|政府|局|办|厅|院|部|会|领导|同志|代�
 
 # A date alone on a line, as a report's dated signature writes it.
 _DATE_LINE = re.compile(
-    r"[(（]?(\d{4}|[〇○零一二三四五六七八九]{4})年[\d〇○零一二三四五六七八九十]{1,2}月"
-    r"([\d〇○零一二三四五六七八九十]{1,3}日)?[)）]?"
+    rf"[(（]?({YEAR_DIGITS})年{DAY_DIGITS}{{1,2}}月({DAY_DIGITS}{{1,3}}日)?[)）]?"
 )
 # An issuing body alone on a line: "叙永县教育和体育局", "开江县人民政府".
 _ISSUER_LINE = re.compile(r"[^\s。！？；;!?,，:：、]{2,30}(政府|局|委员会|委|办公室|厅|院|中心)")
@@ -224,7 +224,7 @@ def is_signature_line(paragraph: str) -> bool:
 # Openings set the scene ("为…", "…在市委、市政府的正确领导下", "2023年,我局…",
 # "2023年是…") or announce what follows ("现将工作情况报告如下:").
 _OPENING_START = re.compile(
-    r"为|近年来|今年以来|一年来|(\d{4}|[〇零一二三四五六七八九]{4})年度?(以来)?[,，是]"
+    rf"为|近年来|今年以来|一年来|({YEAR_DIGITS})年度?(以来)?[,，是]"
     r"|[^。,，]{0,20}在[^。]{0,30}(领导|指导)下"
 )
 _ANNOUNCES_REPORT = re.compile(r"如下[:：。]?$")

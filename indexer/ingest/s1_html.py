@@ -25,6 +25,7 @@ from readability import Document
 
 from indexer.ingest.s1_properties import INFO_LABELS, html_evidence, in_chrome, is_chrome_name
 from indexer.ingest.s1_text import decode_text
+from indexer.ingest.s5_dates import YEAR_DIGITS
 from indexer.models import Evidence
 
 # readability logs a traceback before raising; we catch the error and fall back, so its
@@ -113,9 +114,7 @@ _GUARD_MIN_CJK = 20
 _SENTENCE_END = re.compile(r"[。！？；：][”’」』）)\]】]*$")
 # A speech's dateline ("1979年6月18日在第五届全国人民代表大会第二次会议上") is report text
 # without sentence punctuation; readability drops it on Wikisource (a header template).
-_DATELINE = re.compile(
-    r"^[—-]*\s*(?:\d{4}|[〇○零Ｏ一二三四五六七八九]{4})年.{1,8}日\s*在.{2,60}(?:会议|大会)上$"
-)
+_DATELINE = re.compile(rf"^[—-]*\s*{YEAR_DIGITS}年.{{1,8}}日\s*在.{{2,60}}(?:会议|大会)上$")
 # "发布日期：2023-02-10来源：县民政局…视力保护色：": label：value pairs, not a sentence.
 _LABEL_LINE = re.compile(r"[:：].*[:：]$")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")

@@ -17,6 +17,7 @@ from datetime import date
 from bs4 import BeautifulSoup, Tag
 from bs4.element import NavigableString, PreformattedString
 
+from indexer.ingest.s5_dates import DAY_DIGITS, YEAR_DIGITS
 from indexer.models import Evidence
 
 # --- dates ---------------------------------------------------------------------------------
@@ -56,20 +57,23 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134
 
 # "——2026年1月27日在云南省第十四届人民代表大会第四次会议上": the dateline of a speech,
 # which some pages append to the headline in <title>.
-_CN_DIGITS = "〇○零Ｏ一二三四五六七八九十"
 _DATELINE_TAIL = re.compile(
-    rf"\s*(?:——|—|--)\s*(?P<date>(?:\d{{4}}|[{_CN_DIGITS}]{{4}})年[\d{_CN_DIGITS}]{{1,3}}月"
-    rf"[\d{_CN_DIGITS}]{{1,3}}日)\s*在.{{2,80}}?(?:会议|大会)上?\s*$"
+    rf"\s*(?:——|—|--)\s*(?P<date>{YEAR_DIGITS}年{DAY_DIGITS}{{1,3}}月"
+    rf"{DAY_DIGITS}{{1,3}}日)\s*在.{{2,80}}?(?:会议|大会)上?\s*$"
 )
 _FULL_TEXT_TAIL = re.compile(r"\s*[（(]\s*全\s*文\s*[）)]\s*$")
 
 # Separators between headline, column and site name in a page <title>: "标题_栏目_站名",
 # "标题--站名", "标题 - 站名", "标题|站名". A bare "-" is not one: "2021-2025年".
 _TITLE_SEPARATORS = re.compile(r"\s*(?:_|--|\s[-–—]\s|[|｜])\s*")
-_SITE_NAME = re.compile(
-    r"(人民政府|政府|门户网站?|政府网|政务网|政务服务网|网站|网|维基文库|百度文库|百度百科|"
-    r"道客巴巴|豆丁网?|自由的图书馆|官网|在线|之窗)$"
+SITE_NAMES = (
+    r"人民政府(?:门户)?(?:网站?)?|政府|门户网站?|政府网|政务网|政务服务网|信息公开网?|新闻网"
+    r"|日报|网站|网|官网|在线|之窗|维基文库|自由的图书馆|百度文库|百度百科|道客巴巴|豆丁网?"
+    r"|原创力文档|人人文库|文档之家"
 )
+"""How the name of a site ends, in a page's <title> and in a file a browser saved from it
+(`s5_filename`): one list for both."""
+_SITE_NAME = re.compile(rf"(?:{SITE_NAMES})$")
 
 # Titles that authoring tools fill in by themselves, compared with spaces removed and
 # letters folded: Word's 文档1 / Document1 / 新建 Microsoft Word 文档, WPS's 新建 WPS文字

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+from indexer.ingest.s5_dates import DAY_DIGITS, YEAR_DIGITS
+
 # Clutter is recognised on whole short lines only, so no pattern can eat a paragraph.
 CLUTTER_MAX_CHARS = 80
 
@@ -169,10 +171,7 @@ MENU_MIN = 3
 
 # A Chinese-style date alone on a line may be a report's dated signature ("2023年12月25日"),
 # so alone it stays; in a run of date lines it is the site's list of dates.
-CHINESE_DATE_LINE = re.compile(
-    r"(\d{4}|[〇○零一二三四五六七八九]{4})年[\d〇○零一二三四五六七八九十]{1,2}月"
-    r"([\d〇○零一二三四五六七八九十]{1,3}日)?"
-)
+CHINESE_DATE_LINE = re.compile(rf"({YEAR_DIGITS})年{DAY_DIGITS}{{1,2}}月({DAY_DIGITS}{{1,3}}日)?")
 
 # A full sentence: some words, then 。！？ (perhaps inside a closing quote or bracket).
 _SENTENCE_END = "。！？!?"

@@ -18,10 +18,11 @@ from indexer.ingest.lines import (
     is_title_line,
     parse_heading,
 )
+from indexer.ingest.s5_dates import YEAR_DIGITS
 
 # A line opening on a full date is an entry of its own (a chronology, a dated notice):
 # "2012年8月31日 第十一届全国人民代表大会常务委员会…第一次修正".
-_DATED_START = re.compile(r"(\d{4}|[〇○零一二三四五六七八九]{4})年\d{1,2}月\d{1,2}日")
+_DATED_START = re.compile(rf"{YEAR_DIGITS}年\d{{1,2}}月\d{{1,2}}日")
 
 # A line ending in one of these has finished its sentence (or its quotation, or its
 # parenthesis) and never continues on the next line.

@@ -17,12 +17,15 @@ import cn2an
 YEAR_MIN, YEAR_MAX = 1840, 2100
 
 _ZEROS = str.maketrans({"○": "〇", "零": "〇", "Ｏ": "〇", "O": "〇", "o": "〇"})
-_CN_DIGIT = "〇○零Ｏ一二三四五六七八九"
+CN_DIGIT = "〇○零Ｏ一二三四五六七八九"
+"""A digit of a year written in Chinese numerals: 〇 and its stand-ins ○ (U+25CB), 零, Ｏ."""
 _CN_SMALL = "一二三四五六七八九十"
-_YEAR = (
-    rf"(?<![0-9０-９{_CN_DIGIT}十百千万])"
-    rf"(?P<year>[0-9０-９]{{4}}|[{_CN_DIGIT}]{{4}})\s*年"
-)
+YEAR_DIGITS = rf"(?:[0-9０-９]{{4}}|[{CN_DIGIT}]{{4}})"
+"""The four digits of a year in any numeral system a report uses (2023, ２０２３, 二〇二三):
+the one definition every stage's date patterns are built from."""
+DAY_DIGITS = rf"[0-9０-９{CN_DIGIT}十]"
+"""A digit of a month or a day, in any numeral system (1, １, 一, 十)."""
+_YEAR = rf"(?<![0-9０-９{CN_DIGIT}十百千万])(?P<year>{YEAR_DIGITS})\s*年"
 _MONTH = rf"\s*(?P<month>[0-9０-９]{{1,2}}|[{_CN_SMALL}]{{1,3}})\s*月"
 _DAY = rf"(?:\s*(?P<day>[0-9０-９]{{1,2}}|[{_CN_SMALL}]{{1,3}})\s*[日号])?"
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from pathlib import PurePath
 
+from indexer.ingest.s1_properties import SITE_NAMES
 from indexer.ingest.s5_dates import YEAR_MAX, YEAR_MIN, first_year, parse_date
 from indexer.models import Evidence
 
@@ -23,13 +24,9 @@ _DATE_SUFFIX = re.compile(
     r"\s*[(（\[【_\-]?\s*(?P<date>\d{4}\s*[-.年/]\s*\d{1,2}(?:\s*[-.月/]\s*\d{1,2}\s*日?)?)"
     r"\s*[)）\]】]?\s*$"
 )
-_SITE = (
-    r"人民政府(?:门户)?(?:网站?)?|门户网站|政府网|政务网|政务服务网|信息公开网?|新闻网|日报"
-    r"|维基文库[^_]*|百度文库|道客巴巴|豆丁网|原创力文档|人人文库|文档之家|.{0,12}网"
-)
 # `标题_栏目_站名` or `标题 - 维基文库，自由的图书馆`: everything from the first separator on
 # that leads to a site name is the site's, not the title's.
-_SITE_SUFFIX = re.compile(rf"\s*(?:_|--|\s-\s|——|\|)[^|]*?(?:{_SITE})\s*$")
+_SITE_SUFFIX = re.compile(rf"\s*(?:_|--|\s-\s|——|\|)[^|]*?(?:{SITE_NAMES})\s*$")
 _FULL_TEXT = re.compile(r"\s*[(（]?\s*全文\s*[)）]?\s*$")
 _COPY_MARK = re.compile(r"\s*[(（]\s*\d{1,2}\s*[)）]\s*$|\s*-\s*副本\s*$|\s*副本\s*$")
 _CJK = re.compile(r"[\u4e00-\u9fff]")

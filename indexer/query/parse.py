@@ -35,6 +35,7 @@ Word-boundary rules that keep pasted text searchable:
 from __future__ import annotations
 
 from indexer.errors import QueryError
+from indexer.models import UNKNOWN
 from indexer.normalize import has_variants
 from indexer.query.tokens import PROXIMITY, Token, tokenize
 from indexer.query.tree import (
@@ -44,7 +45,6 @@ from indexer.query.tree import (
     LABELS,
     MAX_DEPTH,
     NEAR_MAX,
-    UNSTATED,
     YEAR_MAX,
     YEAR_MIN,
     And,
@@ -432,7 +432,7 @@ def _explain(node: Node) -> str:
         return _explain_year(node)
     if isinstance(node, Not):
         if node.item == YearFilter(YEAR_MIN, None):
-            return f"年份={UNSTATED}"
+            return f"年份={UNKNOWN}"
         if isinstance(node.item, Term):
             return f"不含「{node.item.text}」"
         if isinstance(node.item, Field):

@@ -9,11 +9,11 @@ import re
 from dataclasses import dataclass
 
 from indexer.errors import QueryError
+from indexer.models import UNKNOWN
 from indexer.query.tree import (
     FIELD_ALIASES,
     FIELDS,
     NEAR_MAX,
-    UNSTATED,
     YEAR_MAX,
     YEAR_MIN,
     Field,
@@ -187,7 +187,7 @@ def _read_field(text: str, i: int, end: int) -> tuple[Node, int] | None:
     start = i + m.end()
     value, after = read_value(text, start, canonical)
     if canonical == "year":
-        if value.strip() == UNSTATED:
+        if value.strip() == UNKNOWN:
             return Not(YearFilter(YEAR_MIN, None)), after  # no year stated
         return _parse_year(value, start), after
     return Field(canonical, value), after

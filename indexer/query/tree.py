@@ -40,8 +40,6 @@ LABELS = {name: aliases[0] for name, aliases in FIELD_NAMES_ZH.items()}
 
 YEAR_MIN, YEAR_MAX = 1000, 9999
 
-UNSTATED = "未识别"
-"""The filter value meaning "the report states nothing here" (region:未识别, year:未识别)."""
 
 MAX_DEPTH = 32
 """How deeply brackets and proximity operators may nest; deeper is a QueryError."""

@@ -21,11 +21,11 @@ import numpy as np
 from indexer.errors import IndexMissingError, QueryError
 from indexer.index import generations
 from indexer.index.store import ReportRecord
-from indexer.models import Report
+from indexer.models import UNKNOWN, Report
 from indexer.normalize import fold
 from indexer.query import cited_laws, explain_query, positive_terms
 from indexer.query.proximity import highlight_spans, highlight_terms
-from indexer.search.facets import FACET_FILTERS, UNKNOWN, Facets, in_year_order
+from indexer.search.facets import FACET_FILTERS, Facets, in_year_order
 from indexer.search.filters import with_filters
 from indexer.search.generation import Generation
 from indexer.search.laws import citation_spans

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from indexer.models import UNKNOWN
+
 if TYPE_CHECKING:
     from indexer.index.store import ReportRecord
 
-UNKNOWN = "未识别"
-"""The facet value and filter value of reports that state nothing for a field."""
 
 PUBLIC_FACETS = ("province", "department", "year", "law")
 """The facets of the JSON contract; `city` and `county` serve the drill-down."""

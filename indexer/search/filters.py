@@ -18,10 +18,9 @@ import numpy as np
 from indexer.errors import QueryError
 from indexer.ingest.s5_citations import canonical_law_name, doc_number_key
 from indexer.ingest.s5_organs import STEM_LABEL
-from indexer.models import Metadata
+from indexer.models import UNKNOWN, Metadata
 from indexer.normalize import fold
 from indexer.query import FIELDS, And, Field, Node, Or, parse_query
-from indexer.search.facets import UNKNOWN
 from indexer.search.generation import Generation
 from indexer.search.laws import citation_spans, law_key
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from indexer.search.facets import UNKNOWN, in_year_order
+from indexer.models import UNKNOWN
+from indexer.search.facets import in_year_order
 
 if TYPE_CHECKING:
     from indexer.search.ranking import SearchResult

@@ -12,7 +12,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from indexer.search.facets import FACET_FILTERS, UNKNOWN, Facets, in_year_order
+from indexer.models import UNKNOWN
+from indexer.search.facets import FACET_FILTERS, Facets, in_year_order
 from webapp.views.params import FACET_LABELS, FILTERS, SearchParams
 from webapp.views.render import bar_class
 

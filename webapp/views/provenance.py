@@ -6,7 +6,6 @@ from flask import Blueprint
 
 bp = Blueprint("provenance", __name__)
 
-UNKNOWN = "未识别"
 
 # Evidence sources (indexer/ingest/s5_describe.py, indexer/corrections.py) → label.
 SOURCE_LABELS = {

@@ -1,0 +1,21 @@
+"""The build: source files → a new generation of the index, published atomically.
+
+======================  ==========================================================
+module                  what
+======================  ==========================================================
+update                  one update under the folder's lock: a new generation, its steps
+                        run by one loop that times each and cleans up once, published
+steps                   the steps in order: scan by file hash, read, remove, write
+                        words, merge literal, ranking tables, reports, similar passages
+writers                 what a build writes besides the store: literal batches and
+                        their merges, ranking arrays, whether the previous generation
+                        can be reused
+summary                 what a build did: files read, skipped and why, seconds a step
+progress                progress of every step: a bar on a terminal, a line otherwise
+======================  ==========================================================
+"""
+
+from indexer.build.summary import BuildSummary
+from indexer.build.update import BATCH_CHARACTERS, build_index, optimize_index, remove_sources
+
+__all__ = ["BATCH_CHARACTERS", "BuildSummary", "build_index", "optimize_index", "remove_sources"]

@@ -1,0 +1,179 @@
+"""The parts a build writes besides the store: literal batches, merges, ranking arrays.
+
+`build.py` drives an update; these are its writers. Also the test of whether an update
+can reuse the previous generation at all (`compatible`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from array import array
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+from whoosh import index as whoosh_index
+
+from indexer.index.analysis import Entry
+from indexer.index.layout import GENERATION_FORMAT, IndexLayout
+from indexer.index.literal import LiteralSegment, merge_segments
+from indexer.index.schema import PASSAGE, REPORT, SECTION
+from indexer.index.word_index import index_entries
+from indexer.ingest.corrections import Correction
+from indexer.ingest.s5_issuers import DEFAULT_ALIASES
+
+# Characters of new passages per literal segment: bounds the build's memory (the segment
+# sort holds ~40 bytes per character) while keeping the segment count low.
+BATCH_CHARACTERS = 2_000_000
+# The merge policy: once this many segments are small (under a quarter of a batch),
+# they are merged into one; a segment with more than half its passages removed is
+# rewritten.
+SMALL_SEGMENTS_TO_MERGE = 4
+
+
+def corrections_fingerprint(corrections: Sequence[Correction]) -> str:
+    """What the corrections and the shipped issuer alias table say, as one hash.
+
+    Both decide stored metadata, so a change of either rebuilds every report.
+    """
+    said = repr(list(corrections)).encode("utf-8") + DEFAULT_ALIASES.read_bytes()
+    return hashlib.sha256(said).hexdigest()
+
+
+def compatible(previous: IndexLayout, entries: tuple[Entry, ...], corrections: str) -> bool:
+    """Tell whether an update can reuse the previous generation.
+
+    Same format (`layout.GENERATION_FORMAT`), dictionary and metadata corrections;
+    otherwise everything is rebuilt.
+    """
+    meta = previous.read_meta()
+    if meta.get("format") != GENERATION_FORMAT or meta.get("corrections", "") != corrections:
+        return False
+    try:
+        return index_entries(previous) == entries
+    except (OSError, ValueError, KeyError, ImportError, whoosh_index.EmptyIndexError):
+        return False
+
+
+class LiteralBatch:
+    """New passages' texts, written as one literal segment per `BATCH_CHARACTERS`."""
+
+    def __init__(self, layout: IndexLayout) -> None:
+        self.layout = layout
+        self.ordinals: list[int] = []
+        self.texts: list[str] = []
+        self.characters = 0
+        self.written: list[str] = []
+
+    def add(self, ordinal: int, text: str) -> None:
+        self.ordinals.append(ordinal)
+        self.texts.append(text)
+        self.characters += len(text)
+        if self.characters >= BATCH_CHARACTERS:
+            self._write()
+
+    def _write(self) -> None:
+        if self.texts:
+            segment = LiteralSegment.build(self.texts, self.ordinals)
+            segment.save(self.layout.literal)
+            self.written.append(segment.name)
+        self.ordinals, self.texts, self.characters = [], [], 0
+
+    def flush(self, names: list[str]) -> None:
+        self._write()
+        names.extend(self.written)
+
+
+def merge_literal(
+    layout: IndexLayout, names: list[str], live: np.ndarray, *, everything: bool
+) -> list[str]:
+    """Apply the merge policy (or merge all); return the generation's segment names."""
+    folder = layout.literal
+    segments = {name: LiteralSegment.load(folder / name) for name in names}
+    alive = {name: int(np.count_nonzero(live[s.ordinals])) for name, s in segments.items()}
+    if everything:
+        groups = [names] if names else []
+    else:
+        small = [n for n in names if alive[n] * 40 < BATCH_CHARACTERS / 4]
+        sparse = [n for n in names if n not in small and alive[n] * 2 < len(segments[n])]
+        groups = ([small] if len(small) >= SMALL_SEGMENTS_TO_MERGE else []) + [[n] for n in sparse]
+    result = list(names)
+    for group in groups:
+        merged = merge_segments([segments[n] for n in group], live)
+        position = result.index(group[0])
+        result = [n for n in result if n not in group]
+        if len(merged):
+            merged.save(folder)
+            result.insert(min(position, len(result)), merged.name)
+    for name in set(names) - set(result):
+        shutil.rmtree(folder / name, ignore_errors=True)  # our hard links only
+    return result
+
+
+class RankingArrays:
+    """Per-ordinal arrays the engine reads at open: report and section of each passage."""
+
+    def __init__(
+        self, passage_report: np.ndarray, section_of: np.ndarray, sections: list[str]
+    ) -> None:
+        # Typed arrays, not lists: 4 bytes per passage instead of ~36 (a list of ints)
+        # is what keeps the build's own memory flat at millions of passages.
+        self.passage_report = array("i", passage_report.astype(np.int32).tobytes())
+        self.section_of = array("i", section_of.astype(np.int32).tobytes())
+        self.sections = sections
+        self.section_ids = {s: i for i, s in enumerate(sections)}
+
+    @classmethod
+    def load(cls, previous: IndexLayout | None) -> RankingArrays:
+        if previous is None:
+            return cls(np.empty(0, np.int32), np.empty(0, np.int32), [])
+        folder = previous.ranking
+        sections = json.loads((folder / "sections.json").read_text(encoding="utf-8"))
+        return cls(
+            np.load(folder / "passage_report.npy"), np.load(folder / "section_of.npy"), sections
+        )
+
+    @property
+    def space(self) -> int:
+        return len(self.passage_report)
+
+    @property
+    def live(self) -> np.ndarray:
+        return np.frombuffer(self.passage_report, dtype=np.int32) >= 0
+
+    def add(self, ordinal: int, report_ordinal: int, section: str) -> tuple[int, bool]:
+        """Record a passage; return its section's id and whether the section is new."""
+        holes = ordinal - len(self.passage_report)  # ordinals of skipped-over holes
+        if holes > 0:
+            self.passage_report.extend([-1] * holes)
+            self.section_of.extend([0] * holes)
+        section_id = self.section_ids.get(section)
+        new = section_id is None
+        if section_id is None:
+            section_id = self.section_ids[section] = len(self.sections)
+            self.sections.append(section)
+        self.passage_report.append(report_ordinal)
+        self.section_of.append(section_id)
+        return section_id, new
+
+    def live_by_kind(self, report_space: int) -> dict[int, np.ndarray]:
+        """Which ids of each Whoosh document kind are in the index (`schema.py`)."""
+        live = self.live
+        reports = np.zeros(report_space, dtype=bool)
+        reports[np.asarray(self.passage_report, dtype=np.int64)[live]] = True
+        return {PASSAGE: live, SECTION: np.ones(len(self.sections), dtype=bool), REPORT: reports}
+
+    def remove(self, ordinals: Iterable[int]) -> None:
+        for ordinal in ordinals:
+            self.passage_report[ordinal] = -1
+
+    def save(self, layout: IndexLayout) -> None:
+        folder = layout.ranking
+        folder.mkdir(parents=True, exist_ok=True)
+        passage_report = np.array(self.passage_report, dtype=np.int32)
+        np.save(folder / "passage_report.npy", passage_report)
+        np.save(folder / "section_of.npy", np.array(self.section_of, dtype=np.int32))
+        (folder / "sections.json").write_text(
+            json.dumps(self.sections, ensure_ascii=False), encoding="utf-8"
+        )

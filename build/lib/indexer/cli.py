@@ -1,0 +1,366 @@
+"""Command line: parse arguments, call the library, print. Nothing else lives here."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+import sys
+from collections.abc import Callable, Iterable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from indexer import __version__
+from indexer.errors import ReportSearchError
+from indexer.index.store import ReportRecord
+from indexer.ingest.s1_names import readable
+from indexer.models import UNKNOWN
+from indexer.query.help import QUERY_HELP
+from indexer.settings import DEFAULT_INDEX_DIR, INDEX_DIR_ENV, SORTS
+
+
+def _cli_link(report_id: str, passage_id: str | None) -> str:
+    """The web app's permalink of a report or passage, for JSON printed outside a request.
+
+    The web app builds the same links with url_for; tests/test_cli.py checks they agree.
+    """
+    return f"/reports/{report_id}" + (f"#p-{passage_id}" if passage_id else "")
+
+
+# What must never reach a terminal raw: C0 controls but \t \n (and \r before \n), DEL, C1
+# controls (ESC, CSI, … start escape sequences) and lone surrogates (which cannot be encoded).
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]|\r(?!\n)")
+# What json.dumps(ensure_ascii=False) leaves raw of those (it escapes C0 itself).
+_JSON_RAW = re.compile("[\x7f-\x9f\ud800-\udfff]")
+
+
+def printable(text: object) -> str:
+    """Return `text` safe to print: each control character or lone surrogate becomes U+FFFD.
+
+    Every string this module prints goes through here. One character for one keeps the
+    offsets of highlights valid. A file name is passed through `s1_names.readable` first.
+    """
+    return _UNPRINTABLE.sub("\ufffd", str(text))
+
+
+def echo(text: object = "", *, err: bool = False, bold: bool = False, nl: bool = True) -> None:
+    """Print `text` made `printable`."""
+    click.secho(printable(text), err=err, bold=bold or None, nl=nl)
+
+
+def _json(data: object) -> str:
+    """Return `data` as indented JSON in which DEL, C1 controls and surrogates are escaped."""
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+index_option = click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_INDEX_DIR,
+    show_default="data/index",
+    envvar=INDEX_DIR_ENV,
+    help="Folder holding the document store and search index.",
+)
+
+
+def friendly_errors(command: Callable) -> Callable:
+    """Turn domain errors into a one-line message with a hint and exit status 1."""
+
+    @wraps(command)
+    def wrapper(*args: object, **kwargs: object) -> object:
+        try:
+            return command(*args, **kwargs)
+        except ReportSearchError as error:
+            echo(f"错误: {error.message}", err=True)
+            if error.hint:
+                echo(f"提示: {error.hint}", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+@click.group()
+@click.version_option(version=__version__, prog_name="indexer")
+def main() -> None:
+    """Full-text search for Chinese government work reports.
+
+    Build an index from report files, then list, inspect and search it.
+    """
+    # pypdf reports damaged files through logging; the build reports them as skipped.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+
+
+@main.command()
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@index_option
+@click.option(
+    "--dict",
+    "dictionaries",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Extra jieba-format user dictionary (word [freq] [tag] per line); repeatable.",
+)
+@click.option(
+    "--metadata",
+    "metadata_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV of metadata corrections (the format `reports --csv` writes); repeatable. "
+    "A metadata.csv in a SOURCE folder is read too.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+@friendly_errors
+def build(
+    sources: tuple[Path, ...],
+    index_dir: Path,
+    dictionaries: tuple[Path, ...],
+    metadata_files: tuple[Path, ...],
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """Read SOURCE files and folders and build the index.
+
+    Reads .txt .text .docx .doc .wps .rtf .odt .html .htm .mht .mhtml .pdf .ofd .xlsx .xls, and
+    each file inside a .zip (.doc and .wps need LibreOffice). Folders are read recursively.
+    Files that cannot be read are skipped and listed with the reason; the exit status is 0
+    when the readable files were stored, 1 (with every file's reason) when none was.
+    """
+    from indexer.build import build_index
+    from indexer.ingest.corrections import read_corrections, sidecars
+
+    corrections = [
+        row for path in (*sidecars(sources), *metadata_files) for row in read_corrections(path)
+    ]
+    summary = build_index(
+        sources,
+        index_dir,
+        dictionaries=dictionaries,
+        corrections=corrections,
+        # A terminal gets progress bars; a log file or CI gets one line per stage.
+        progress=not quiet and sys.stderr.isatty(),
+        log=(lambda message: None) if quiet or sys.stderr.isatty() else _log_line,
+    )
+    if as_json:
+        echo(_json(summary.as_dict()))
+        return
+    echo(f"索引已建立: {readable(summary.index_dir)}")
+    echo(
+        f"读取文件 {summary.files_read} 个，报告 {summary.reports} 篇，段落 {summary.passages} 段，"
+        f"用时 {summary.seconds.get('total', 0):.1f} 秒"
+    )
+    if summary.ocr_pages or summary.ocr_cached:
+        echo(f"扫描件 OCR: 识别 {summary.ocr_pages} 页，{summary.ocr_cached} 个文件用了缓存的结果")
+    if summary.duplicates:
+        echo(f"重复报告 {len(summary.duplicates)} 篇（只保存一次）:")
+        for source, position, report_id in summary.duplicates:
+            echo(f"  {readable(source)} 第 {position} 篇 = {report_id}")
+    if summary.skipped:
+        echo(f"跳过文件 {len(summary.skipped)} 个:")
+        for skipped in summary.skipped:
+            echo(f"  {readable(skipped.path)}: {skipped.reason}")
+
+
+@main.command()
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@friendly_errors
+def remove(sources: tuple[Path, ...], index_dir: Path, as_json: bool) -> None:
+    """Remove the reports of SOURCE files (or of every file under SOURCE folders)."""
+    from indexer.build import remove_sources
+
+    summary = remove_sources(sources, index_dir)
+    if as_json:
+        echo(_json(summary.as_dict()))
+        return
+    echo(
+        f"已删除文件 {summary.files_removed} 个、报告 {summary.reports_removed} 篇；"
+        f"索引现有报告 {summary.reports} 篇，段落 {summary.passages} 段"
+    )
+
+
+@main.command()
+@index_option
+@friendly_errors
+def optimize(index_dir: Path) -> None:
+    """Merge the index's segments into one and drop removed passages' postings."""
+    from indexer.build import optimize_index
+
+    summary = optimize_index(index_dir)
+    echo(f"索引已合并: {summary.generation}，用时 {summary.seconds.get('total', 0):.1f} 秒")
+
+
+def _log_line(message: str) -> None:
+    echo(message, err=True)
+
+
+def _report_row(record: ReportRecord) -> dict[str, object]:
+    return {
+        "report_id": record.report_id,
+        **record.metadata.as_json(),
+        "source": record.source,
+        "position": record.position,
+        "passages": record.passage_count,
+    }
+
+
+@main.command()
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of reports.")
+@click.option(
+    "--csv",
+    "as_csv",
+    is_flag=True,
+    help="Print the correctable metadata as CSV, the format build --metadata reads.",
+)
+@friendly_errors
+def reports(index_dir: Path, as_json: bool, as_csv: bool) -> None:
+    """List the stored reports with their metadata, one line each.
+
+    Fields no evidence gave are shown as 未识别; --json adds where each value came from
+    (title_source, year_source, …).
+    """
+    from indexer.ingest.corrections import write_corrections_csv
+    from indexer.search.engine import SearchEngine
+
+    records = SearchEngine.open(index_dir).report_summaries()
+    if as_csv:
+        # Sources stay in their stored form: build --metadata matches them as stored.
+        buffer = io.StringIO()
+        write_corrections_csv(
+            ((r.source, r.position, r.report_id, r.metadata) for r in records), buffer
+        )
+        echo(buffer.getvalue(), nl=False)
+        return
+    rows = [_report_row(r) for r in records]
+    if as_json:
+        echo(_json(rows))
+        return
+    for row in rows:
+        place = "".join(str(row[k]) for k in ("province", "city", "county"))
+        echo(
+            f"{row['report_id']}  {row['label']}  [{row['issuer'] or UNKNOWN} | "
+            f"{place or UNKNOWN} | {row['department'] or UNKNOWN} | {row['year'] or UNKNOWN}]"
+            f"  {row['passages']} 段  {readable(str(row['source']))}"
+        )
+
+
+@main.command()
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
+@friendly_errors
+def stats(index_dir: Path, as_json: bool) -> None:
+    """Show what the index holds and how it was built."""
+    from indexer.search.engine import SearchEngine
+
+    engine = SearchEngine.open(index_dir)
+    generation = engine.generation
+    reports_count, passages_count = generation.store.counts()
+    records = engine.report_summaries()
+    data: dict[str, Any] = {
+        "index_dir": str(engine.index_dir),
+        "built_at": generation.store.meta("built_at"),
+        "reports": reports_count,
+        "passages": passages_count,
+        "characters": len(generation.literal.folded_text),
+        "provinces": _tally(r.metadata.province for r in records),
+        "departments": _tally(r.metadata.department for r in records),
+        "years": _tally(str(r.metadata.year or "") for r in records),
+        "build": generation.store.meta("summary"),
+    }
+    if as_json:
+        echo(_json(data))
+        return
+    echo(f"索引: {readable(data['index_dir'])}（建于 {data['built_at']}）")
+    echo(f"报告 {reports_count} 篇，段落 {passages_count} 段，{data['characters']} 字")
+    for label, key in (("省份", "provinces"), ("部门", "departments"), ("年份", "years")):
+        counts = "，".join(f"{value} {count}" for value, count in data[key].items())
+        echo(f"{label}: {counts or '（无）'}")
+    build_summary = data["build"] or {}
+    skipped = build_summary.get("skipped", [])
+    if skipped:
+        echo(f"建索引时跳过 {len(skipped)} 个文件:")
+        for item in skipped:
+            echo(f"  {readable(item['path'])}: {item['reason']}")
+
+
+def _tally(values: Iterable[str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for value in values:
+        key = value or UNKNOWN
+        counts[key] = counts.get(key, 0) + 1
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+@main.command(epilog="\b\n" + QUERY_HELP)
+@click.argument("query")
+@index_option
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 100_000),
+    default=10,
+    show_default=True,
+    help="Number of passages to show.",
+)
+@click.option("--all", "show_all", is_flag=True, help="Show every matching passage.")
+@click.option("--sort", type=click.Choice(list(SORTS)), default="relevance", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON the web API returns.")
+@friendly_errors
+def search(
+    query: str, index_dir: Path, limit: int, show_all: bool, sort: str, as_json: bool
+) -> None:
+    """Find every passage containing QUERY; rank by words, group by report.
+
+    Every term is matched literally (单字、数字、跨词的字符串都能找到). The query
+    language is below.
+    """
+    from indexer.search.engine import SearchEngine
+    from indexer.search.results import result_to_json
+
+    result = SearchEngine.open(index_dir).search(query, sort=sort)
+    count = None if show_all else limit
+    if as_json:
+        payload = result_to_json(result, _cli_link, 0, count)
+        echo(_json(payload))
+        return
+    echo(
+        f"{result.interpretation}: {result.total_passages} 段，{result.total_reports} 篇报告，"
+        f"{result.took_ms:.1f} ms"
+    )
+    current = None
+    for hit in result.hits(0, count):
+        if hit.report_id != current:
+            current = hit.report_id
+            echo()
+            echo(
+                f"{hit.label}  ({hit.issuer or UNKNOWN}, {hit.year or UNKNOWN})",
+                bold=True,
+            )
+        echo(f"  [{hit.section or '（正文）'}]  {_cli_link(hit.report_id, hit.passage_id)}")
+        # The text is made printable inside, before the styles' escape codes are added.
+        click.echo("    " + _emphasise(printable(hit.text), hit.highlights))
+
+
+def _emphasise(text: str, spans: list[list[int]], width: int = 160) -> str:
+    """Show a window of text around the first match, matches in bold where supported."""
+    if not spans:
+        return text[:width] + ("…" if len(text) > width else "")
+    start = max(0, spans[0][0] - width // 4)
+    end = min(len(text), start + width)
+    pieces, cursor = [], start
+    for left, right in spans:
+        if right <= start or left >= end:
+            continue
+        left, right = max(left, start), min(right, end)
+        pieces.append(text[cursor:left])
+        pieces.append(click.style(text[left:right], bold=True, fg="red"))
+        cursor = right
+    pieces.append(text[cursor:end])
+    return ("…" if start else "") + "".join(pieces) + ("…" if end < len(text) else "")

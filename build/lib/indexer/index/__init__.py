@@ -1,0 +1,23 @@
+"""The index on disk: what a generation holds and how each part is written and read.
+
+======================  ==========================================================
+module                  what
+======================  ==========================================================
+layout                  the files of an index folder and of one generation
+generations             numbered generations behind one atomic CURRENT pointer; the
+                        build lock and the readers' locks; clean-up
+store                   SQLite: reports, passages with offsets and section paths,
+                        metadata, files and their hashes
+literal                 segmented postings of every character and character pair,
+                        plus folded text: exact recall
+analysis                jieba segmentation (rjieba, HMM off) as a Whoosh tokenizer;
+                        the only module that imports the segmenter
+word_fields             the Whoosh field type that counts a value's words, cached
+schema                  the Whoosh schema, declared once
+word_index              the word index: Whoosh writer, BM25F scorer, prescored words
+whoosh_blocks           Whoosh's posting blocks and columns decoded whole; the one
+                        module that reads Whoosh's private attributes
+similar_sign            near-duplicate passages signed (MinHash) and banded at build
+similar_pairs           classes of identical passages and the near copies between them
+======================  ==========================================================
+"""

@@ -1,0 +1,374 @@
+"""Classes of identical passages and the near-copy pairs between them (`similar.py`).
+
+Given the live signed passages (ordinal, hash of the folded text) and the signature
+segments, this finds which classes of identical texts are near-copies of which, a band at a
+time, and writes the results a generation reads: `class_of.npy`, `members.npy` with
+`member_start.npy`, `adjacent_from.npy`, `adjacent_to.npy`, `adjacent_similarity.npy` and
+`report_pairs.npy`. Every step holds arrays of passages, classes or distinct class pairs,
+never passage pairs, and reads signatures and band keys from memory maps a slice at a
+time, so the memory a stage needs does not grow with how often a text is copied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from indexer.spans import concatenated_ranges
+
+# Class pairs verified at once, and the directed report-pair rows one chunk of classes may
+# expand to: both bound the transient arrays to tens of megabytes.
+PAIRS_PER_CHUNK = 100_000
+EXPANSION_PER_CHUNK = 500_000
+ROWS_PER_READ = 65_536
+
+
+def read_rows(path: Path, rows: np.ndarray, band: int | None = None) -> Iterator[np.ndarray]:
+    """Yield the given rows (sorted indices or a mask) of a saved array, a slice at a time.
+
+    The memory map is opened again for each slice: pages read stay in the page cache, not in
+    this process's resident set.
+    """
+    if rows.dtype == bool:
+        rows = np.flatnonzero(rows)
+    for start in range(0, len(rows), ROWS_PER_READ):
+        chunk = rows[start : start + ROWS_PER_READ]
+        array = np.load(path, mmap_mode="r")
+        yield np.array(array[band, chunk] if band is not None else array[chunk])
+        del array
+
+
+def passage_rows(folder: Path, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Return the signed passages' ordinals and text hashes of all segments, in order."""
+    if not names:
+        return np.empty(0, np.int64), np.empty(0, np.uint64)
+    ordinals = np.concatenate([np.load(folder / f"{n}.ordinals.npy") for n in names])
+    hashes = np.concatenate([np.load(folder / f"{n}.hashes.npy") for n in names])
+    if (ordinals[1:] < ordinals[:-1]).any():  # segments follow ordinals; members rely on it
+        order = np.argsort(ordinals, kind="stable")
+        ordinals, hashes = ordinals[order], hashes[order]
+    return ordinals, hashes
+
+
+def classify(
+    folder: Path,
+    names: list[str],
+    report_of: np.ndarray,
+    *,
+    max_bucket: int,
+    threshold: float,
+    bands: int,
+) -> dict[str, int]:
+    """Write the class files of the live signed passages into `folder`; return counts."""
+    ordinals, hashes = passage_rows(folder, names)
+    alive = report_of[ordinals] >= 0
+    ordinals, hashes = ordinals[alive], hashes[alive]
+    report_space = max(int(report_of.max()) + 1 if len(report_of) else 1, 1)
+    class_hashes, class_of_row = np.unique(hashes, return_inverse=True)
+    class_of_row = class_of_row.reshape(-1)
+    del hashes, alive
+    # Distinct (class, report) with how many passages of the report the class holds.
+    codes = class_of_row * report_space + report_of[ordinals].astype(np.int64)
+    codes, counts = np.unique(codes, return_counts=True)
+    spread = np.bincount(codes // report_space, minlength=len(class_hashes))
+    included = spread <= max_bucket  # a text in more reports than a bucket holds: boilerplate
+    # The one report of a class found in one report only (-1 otherwise).
+    single = np.full(len(class_hashes), -1, dtype=np.int64)
+    alone = spread[codes // report_space] == 1
+    single[codes[alone] // report_space] = codes[alone] % report_space
+    segment, row = _signature_rows(folder, names, class_hashes)
+    candidates = _candidates(
+        folder, names, np.flatnonzero(included), segment, row, max_bucket, bands
+    )
+    del class_hashes
+    left, right = candidates // len(segment), candidates % len(segment)
+    apart = (single[left] < 0) | (single[left] != single[right])  # not both in one report
+    left, right = left[apart], right[apart]
+    similarity = _estimates(folder, names, segment, row, left, right)
+    keep = similarity >= threshold
+    left, right, similarity = left[keep], right[keep], similarity[keep]
+    # Renumber: only classes that can list anything (members in two reports, or a near copy).
+    paired = np.bincount(np.r_[left, right], minlength=len(spread)) > 0
+    useful = included & ((spread >= 2) | paired)
+    renumber = np.cumsum(useful) - 1
+    classes = _save_members(
+        folder, ordinals, np.where(useful, renumber, -1)[class_of_row], report_of
+    )
+    signed = len(ordinals)
+    del ordinals, class_of_row  # the passage-sized arrays: report pairs need none
+    sources = np.concatenate([renumber[left], renumber[right]])
+    targets = np.concatenate([renumber[right], renumber[left]])
+    both = np.concatenate([similarity, similarity])
+    order = np.lexsort((targets, -both, sources))
+    sources, targets = sources[order], targets[order]
+    np.save(folder / "adjacent_from.npy", sources.astype(np.int64))
+    np.save(folder / "adjacent_to.npy", targets.astype(np.int64))
+    np.save(folder / "adjacent_similarity.npy", both[order].astype(np.float32))
+    kept = useful[codes // report_space]
+    codes, counts = codes[kept], counts[kept].astype(np.int32)
+    member_class = renumber[codes // report_space].astype(np.int32)
+    codes %= report_space
+    table = report_pairs(member_class, codes, counts, sources, targets, report_space)
+    np.save(folder / "report_pairs.npy", table)
+    return {"signed": signed, "classes": classes, "pairs": len(left), "report_pairs": len(table)}
+
+
+def _save_members(
+    folder: Path, ordinals: np.ndarray, member_class: np.ndarray, report_of: np.ndarray
+) -> int:
+    """Save each passage's class and the members of each class; return the class count."""
+    class_of = np.full(len(report_of), -1, dtype=np.int32)
+    class_of[ordinals] = member_class
+    np.save(folder / "class_of.npy", class_of)
+    order = np.argsort(member_class, kind="stable")  # ordinals come sorted: kept within
+    order = order[member_class[order] >= 0]
+    np.save(folder / "members.npy", ordinals[order].astype(np.int64))
+    classes = int(member_class.max()) + 1 if len(member_class) else 0
+    starts = np.searchsorted(member_class[order], np.arange(classes + 1))
+    np.save(folder / "member_start.npy", starts.astype(np.int64))
+    return classes
+
+
+def _signature_rows(
+    folder: Path, names: list[str], class_hashes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return, per class, the segment and row holding its text's signature."""
+    parts = [np.load(folder / f"{n}.signed_hashes.npy") for n in names]
+    signed = np.concatenate(parts) if parts else np.empty(0, np.uint64)
+    segment_of = np.repeat(np.arange(len(parts)), [len(p) for p in parts])
+    row_of = np.concatenate([np.arange(len(p)) for p in parts]) if parts else np.empty(0, int)
+    order = np.argsort(signed, kind="stable")
+    at = np.searchsorted(signed[order], class_hashes)
+    if len(class_hashes) and not (
+        at.max() < len(signed) and np.array_equal(signed[order[at]], class_hashes)
+    ):
+        raise RuntimeError("a live passage's text has no signature")  # an index bug
+    found = order[at] if len(class_hashes) else np.empty(0, np.int64)
+    return segment_of[found].astype(np.int64), row_of[found].astype(np.int64)
+
+
+def _candidates(
+    folder: Path,
+    names: list[str],
+    classes: np.ndarray,
+    segment: np.ndarray,
+    row: np.ndarray,
+    max_bucket: int,
+    bands: int,
+) -> np.ndarray:
+    """Return class pairs sharing a band bucket of at most `max_bucket` classes, as codes
+    low * class_count + high, sorted and distinct; one band is held at a time."""
+    class_count = len(segment)
+    found = np.empty(0, dtype=np.int64)
+    if len(classes) < 2:
+        return found
+    for band in range(bands):
+        keys = np.empty(len(classes), dtype=np.uint64)
+        for s, name in enumerate(names):
+            mine = np.flatnonzero(segment[classes] == s)
+            path = folder / f"{name}.bands.npy"
+            order = np.argsort(row[classes[mine]])
+            rows = row[classes[mine]][order]
+            keys[mine[order]] = np.concatenate(
+                [*read_rows(path, rows, band), np.empty(0, np.uint64)]
+            )
+        order = np.argsort(keys, kind="stable")
+        ordered = keys[order]
+        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+        sizes = np.diff(np.r_[starts, len(keys)]).astype(np.int64)
+        run_of = np.repeat(np.arange(len(sizes)), sizes)
+        keep = (sizes >= 2) & (sizes <= max_bucket)
+        if not keep.any():
+            continue
+        members, runs = classes[order[keep[run_of]]], run_of[keep[run_of]]
+        codes = []
+        for distance in range(1, int(sizes[keep].max())):
+            same = runs[:-distance] == runs[distance:]
+            first, second = members[:-distance][same], members[distance:][same]
+            codes.append(np.minimum(first, second) * class_count + np.maximum(first, second))
+        found = np.union1d(found, np.concatenate(codes))
+    return found
+
+
+def _signatures(
+    folder: Path, names: list[str], segment: np.ndarray, row: np.ndarray, classes: np.ndarray
+) -> np.ndarray:
+    """Return the signatures of the given classes, read from the segments' memory maps."""
+    out: np.ndarray | None = None
+    for s, name in enumerate(names):
+        mine = np.flatnonzero(segment[classes] == s)
+        if not len(mine):
+            continue
+        rows, back = np.unique(row[classes[mine]], return_inverse=True)
+        read = np.concatenate(list(read_rows(folder / f"{name}.signatures.npy", rows)))
+        if out is None:
+            out = np.empty((len(classes), read.shape[1]), dtype=read.dtype)
+        out[mine] = read[back.reshape(-1)]
+    return out if out is not None else np.empty((0, 0), np.uint32)
+
+
+def _estimates(
+    folder: Path,
+    names: list[str],
+    segment: np.ndarray,
+    row: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+) -> np.ndarray:
+    """Return the share of equal signature values of each class pair, in chunks of pairs."""
+    estimates = np.empty(len(left), dtype=np.float32)
+    for start in range(0, len(left), PAIRS_PER_CHUNK):
+        end = start + PAIRS_PER_CHUNK
+        pair = np.concatenate([left[start:end], right[start:end]])
+        classes, back = np.unique(pair, return_inverse=True)
+        signed = _signatures(folder, names, segment, row, classes)
+        back = back.reshape(-1)
+        half = len(back) // 2
+        equal = signed[back[:half]] == signed[back[half:]]
+        estimates[start : start + half] = equal.mean(axis=1)
+    return estimates
+
+
+def report_pairs(
+    member_class: np.ndarray,
+    member_report: np.ndarray,
+    member_count: np.ndarray,
+    sources: np.ndarray,
+    targets: np.ndarray,
+    report_space: int,
+) -> np.ndarray:
+    """Return (first, second, shared) report rows, shared desc, then first, second.
+
+    Inputs: the distinct (class, report, passages of that report in the class) rows sorted by
+    class, and the class adjacency (both directions, sorted by source). A passage of report
+    a in class c is similar to something in b ≠ a exactly when b holds a member of c or of a
+    class adjacent to c, so per class every (a, m_a) and every such b adds m_a to a → b;
+    shared is the smaller of a → b and b → a.
+    """
+    classes = int(member_class.max()) + 1 if len(member_class) else 0
+    start = np.searchsorted(member_class, np.arange(classes + 1))
+    spread = np.diff(start)
+    edge_start = np.searchsorted(sources, np.arange(classes + 1))
+    around = np.bincount(sources, weights=spread[targets], minlength=classes).astype(np.int64)
+    cost = np.r_[0, np.cumsum(spread * (spread + around))]
+    # Per unordered pair low * report_space + high: passages of low near high, and back.
+    keys = np.empty(0, dtype=np.int64)
+    counts = np.empty((2, 0), dtype=np.int32)
+    low = 0
+    while low < classes:
+        high = int(np.searchsorted(cost, cost[low] + EXPANSION_PER_CHUNK, "right")) - 1
+        high = min(max(high, low + 1), classes)
+        found, found_counts = _directed(
+            member_class, member_report, member_count, start, sources, targets, edge_start,
+            (low, high), report_space,
+        )  # fmt: skip
+        low = high
+        # Merged in place where known, inserted where new: never a sort of the whole table.
+        at = np.searchsorted(keys, found)
+        known = at < len(keys)
+        known[known] = keys[at[known]] == found[known]
+        counts[:, at[known]] += found_counts[:, known]
+        keys = np.insert(keys, at[~known], found[~known])
+        counts = np.insert(counts, at[~known], found_counts[:, ~known], axis=1)
+    shared = counts.min(axis=0)
+    del counts
+    keys, shared = keys[shared >= 1], shared[shared >= 1]
+    order = np.lexsort((keys, -shared))  # keys order as (first, second)
+    table = np.empty((len(keys), 3), dtype=np.int64)
+    table[:, 2] = shared[order]
+    keys = keys[order]
+    del shared, order
+    np.floor_divide(keys, report_space, out=table[:, 0])
+    np.remainder(keys, report_space, out=table[:, 1])
+    return table
+
+
+def _directed(
+    member_class: np.ndarray,
+    member_report: np.ndarray,
+    member_count: np.ndarray,
+    start: np.ndarray,
+    sources: np.ndarray,
+    targets: np.ndarray,
+    edge_start: np.ndarray,
+    span: tuple[int, int],
+    report_space: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the report pairs (low * report_space + high) classes low ≤ c < high add to,
+    with the passages they add to low → high and to high → low."""
+    low, high = span
+    # Neighbourhood reports: of the class's own members, and of each adjacent class's.
+    own = np.arange(start[low], start[high])
+    edges = np.arange(edge_start[low], edge_start[high])
+    near, far = sources[edges], targets[edges]
+    widths = start[far + 1] - start[far]
+    rows = concatenated_ranges(start[far], widths)
+    around_class = np.concatenate([member_class[own], np.repeat(near, widths)]).astype(np.int64)
+    around_report = np.concatenate([member_report[own], member_report[rows]])
+    neighbourhood = np.unique(around_class * report_space + around_report)
+    n_class, n_report = neighbourhood // report_space, neighbourhood % report_space
+    n_start = np.searchsorted(n_class, np.arange(low, high + 1))
+    # Every own member row against every neighbourhood report of its class.
+    width = (n_start[member_class[own] - low + 1] - n_start[member_class[own] - low]).astype(
+        np.int64
+    )
+    base = n_start[member_class[own] - low]
+    picks = concatenated_ranges(base, width)
+    a = np.repeat(member_report[own], width).astype(np.int64)
+    b = n_report[picks]
+    weight = np.repeat(member_count[own], width)
+    other = a != b
+    a, b, weight = a[other], b[other], weight[other]
+    keys, back = np.unique(np.minimum(a, b) * report_space + np.maximum(a, b), return_inverse=True)
+    back = back.reshape(-1)
+    forward = a < b
+    found = [np.bincount(back[side], weight[side], len(keys)) for side in (forward, ~forward)]
+    return keys, np.stack(found).astype(np.int32)
+
+
+# reading -----------------------------------------------------------------------------
+
+
+class Classes:
+    """A generation's class files, memory-mapped; empty when `folder` is None."""
+
+    def __init__(self, folder: Path | None) -> None:
+        def load(name: str, dtype: type, shape: tuple[int, ...] = (0,)) -> np.ndarray:
+            path = folder / name if folder is not None else None
+            if path is not None and path.exists():
+                return np.load(path, mmap_mode="r")
+            return np.zeros(shape, dtype)
+
+        self.class_of = load("class_of.npy", np.int32)
+        self.members = load("members.npy", np.int64)
+        self.member_start = load("member_start.npy", np.int64, (1,))
+        self.adjacent_from = load("adjacent_from.npy", np.int64)
+        self.adjacent_to = load("adjacent_to.npy", np.int64)
+        self.adjacent_similarity = load("adjacent_similarity.npy", np.float32)
+        self.report_pairs = load("report_pairs.npy", np.int64, (0, 3))
+
+    def similar_to(self, ordinal: int, report_of: np.ndarray) -> list[tuple[int, float]]:
+        """Return a passage's similar passages in other reports, most similar first: its
+        class's members at 1.0, then adjacent classes' members at the pair's estimate."""
+        if ordinal >= len(self.class_of) or self.class_of[ordinal] < 0:
+            return []
+        own = int(self.class_of[ordinal])
+        low, high = np.searchsorted(self.adjacent_from, [own, own + 1])
+        classes = np.r_[own, self.adjacent_to[low:high]].astype(np.int64)
+        similarity = np.r_[1.0, self.adjacent_similarity[low:high]]
+        start, end = self.member_start[classes], self.member_start[classes + 1]
+        widths = end - start
+        rows = concatenated_ranges(start, widths)
+        others = np.asarray(self.members[rows])
+        scores = np.repeat(similarity, widths)
+        elsewhere = report_of[others] != report_of[ordinal]
+        others, scores = others[elsewhere], scores[elsewhere]
+        order = np.lexsort((others, -scores))
+        others, scores = others[order], scores[order]
+        _, first = np.unique(others, return_index=True)  # a passage once, at its best
+        first.sort()
+        return [
+            (int(o), round(float(s), 3)) for o, s in zip(others[first], scores[first], strict=True)
+        ]

@@ -1,0 +1,21 @@
+"""Searching an opened generation: match, rank, group, count, read.
+
+======================  ==========================================================
+module                  what
+======================  ==========================================================
+engine                  the front door: open an index, search, count, read reports
+generation              one opened generation, the object search code receives
+matching                which passages match: literal index and filters as masks
+filters                 what a field value selects (a facet value: what it counted)
+report_table            per-report metadata as arrays and folded strings
+ranking                 BM25F scores → reports ranked, passages grouped under them
+sorting                 the orders results can take
+facets                  facet counts by province, city, county, department, year, law
+trends                  the hits by year and by province
+suggest                 did you mean: nearby queries that have hits
+results                 the JSON contract of hits, groups and reports
+citation                citations: the short form and GB/T 7714-2015
+laws                    cited laws the corpus holds, and who cites them
+similar                 a report's near-duplicate passages elsewhere; report pairs
+======================  ==========================================================
+"""

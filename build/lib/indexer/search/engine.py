@@ -1,0 +1,225 @@
+"""The search library's front door: open an index, search it, read its reports.
+
+`SearchEngine.open` resolves the index folder's current generation and keeps one engine
+per folder, replaced when a build publishes a newer generation. The engine is a thin
+facade: what a generation holds is `generation.Generation`, which passages match is
+`matching.Matcher`, ranking and grouping are `ranking.SearchResult`, the JSON shapes
+`results`.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from indexer.errors import IndexMissingError, QueryError
+from indexer.index import generations
+from indexer.index.store import ReportRecord
+from indexer.models import UNKNOWN, Report
+from indexer.normalize import fold
+from indexer.query import cited_laws, explain_query, positive_terms
+from indexer.query.proximity import highlight_spans, highlight_terms
+from indexer.search.facets import FACET_FILTERS, Facets, in_year_order
+from indexer.search.filters import with_filters
+from indexer.search.generation import Generation
+from indexer.search.laws import citation_spans
+from indexer.search.matching import Matcher
+from indexer.search.ranking import SearchResult
+from indexer.settings import SORTS
+from indexer.spans import merge_spans
+
+if TYPE_CHECKING:
+    from indexer.search.laws import LawLinks
+    from indexer.search.similar import SimilarPassages
+
+Filters = Mapping[str, Sequence[str]]
+
+
+class SearchEngine:
+    """An opened generation of an index: get it with `SearchEngine.open`, share freely.
+
+    `build_id` (unique per generation) names what it reads, for caches to key on. Its
+    files are closed when it is garbage-collected (once `open` has handed out a newer
+    generation and the last request using it is done) or by `close()`; until then the
+    generation folder is held, so a build never deletes it.
+    """
+
+    _cache: dict[Path, SearchEngine] = {}  # noqa: RUF012
+    _cache_lock = threading.Lock()
+
+    def __init__(self, generation: Generation) -> None:
+        self.generation = generation
+        self.matcher = Matcher(generation)
+
+    @classmethod
+    def open(cls, index_dir: str | Path) -> SearchEngine:
+        """Return the engine of the index's current generation, loading it only if new.
+
+        Costs one small file read when the generation is already loaded.
+        """
+        index_dir = Path(index_dir).resolve()
+        for attempt in range(5):
+            name = current_generation(index_dir)
+            with cls._cache_lock:
+                cached = cls._cache.get(index_dir)
+                if cached is not None and cached.generation.name == name:
+                    return cached
+                try:
+                    engine = cls(Generation(index_dir, name))
+                except FileNotFoundError:
+                    # A newer build published and removed this generation meanwhile.
+                    if attempt == 4:
+                        raise
+                    continue
+                cls._cache[index_dir] = engine
+                return engine
+        raise AssertionError("unreachable")
+
+    @property
+    def build_id(self) -> str:
+        return self.generation.build_id
+
+    @property
+    def index_dir(self) -> Path:
+        return self.generation.index_dir
+
+    def close(self) -> None:
+        """Close the generation's files now (the engine must not be used afterwards)."""
+        self.generation.close()
+
+    @functools.cached_property
+    def similar(self) -> SimilarPassages:
+        """Near-duplicate passages across reports (`similar.py`), read on first use."""
+        from indexer.search.similar import SimilarPassages
+
+        return SimilarPassages(self.generation)
+
+    @functools.cached_property
+    def laws(self) -> LawLinks:
+        """Cited laws the corpus holds, and who cites them (`laws.py`)."""
+        from indexer.search.laws import LawLinks
+
+        return LawLinks(self.generation.report_table.live_records)
+
+    # searching -------------------------------------------------------------------
+
+    def search(
+        self, query: str, *, filters: Filters | None = None, sort: str = "relevance"
+    ) -> SearchResult:
+        """Find every passage matching `query` and `filters`; rank and group them.
+
+        `filters` maps a field name (region, dept, year, issuer, law, docno, section) to
+        values: values of one field are alternatives, fields must all hold.
+        """
+        started = time.perf_counter()
+        if sort not in SORTS:
+            known = "、".join(f"{name}（{label}）" for name, label in SORTS.items())
+            raise QueryError(f"未知排序方式 {sort}", hint=f"可用：{known}")
+        tree = with_filters(query, filters or {})
+        ordinals = self.matcher.matching(tree)
+        generation = self.generation
+        words = [w for term in positive_terms(tree) for w in generation.segmenter.words(term)]
+        scorer = generation.scorer
+        passage_scores = (
+            scorer.scores_at(scorer.searcher(), words, ordinals)
+            if words
+            else np.zeros(len(ordinals))
+        )
+        result = SearchResult(
+            generation=generation,
+            query=query,
+            interpretation=explain_query(tree),
+            terms=highlight_terms(tree),
+            laws=tuple(cited_laws(tree)),
+            ordinals=ordinals,
+            passage_scores=passage_scores,
+            sort=sort,
+        )
+        result.took_ms = round((time.perf_counter() - started) * 1000, 2)
+        return result
+
+    def count(self, query: str, filters: Filters | None = None) -> int:
+        """How many passages match `query` and `filters`, without ranking them."""
+        return self.matcher.count(with_filters(query, filters or {}))
+
+    def disjunctive_facets(self, query: str, filters: Filters | None, counted: Facets) -> Facets:
+        """Return facets where each filtered facet is counted without its own filter.
+
+        Values of one filter combine with OR, so a facet whose filter is active shows what
+        each further value would add: its counts come from the search without that filter
+        (and the other filters kept). `counted` is the facets of the search with every
+        filter.
+        """
+        out = dict(counted)
+        active = {key for key, values in (filters or {}).items() if values}
+        for key in sorted(active & set(FACET_FILTERS.values())):
+            rest = {k: list(v) for k, v in (filters or {}).items() if k != key and v}
+            if not query.strip() and not rest:
+                other = self.generation.facets_of_everything()
+            else:
+                other = self.search(query, filters=rest or None).all_facets
+            for name, filter_key in FACET_FILTERS.items():
+                if filter_key == key:
+                    out[name] = other[name]
+        return out
+
+    def overview(self, *, laws: int = 10) -> dict[str, Any]:
+        """Return what the index holds: counts, years covered, provinces and most-cited laws."""
+        facets = self.generation.facets_of_everything()
+        years = [int(v["value"]) for v in facets["year"] if v["value"] != UNKNOWN]
+        return {
+            "reports": sum(v["reports"] for v in facets["province"]),
+            "passages": sum(v["passages"] for v in facets["province"]),
+            "years": in_year_order(facets["year"]),
+            "first_year": min(years, default=None),
+            "last_year": max(years, default=None),
+            "provinces": facets["province"],
+            "departments": facets["department"],
+            "laws": facets["law"][:laws],
+        }
+
+    # reading ---------------------------------------------------------------------
+
+    def report(self, report_id: str) -> Report:
+        return self.generation.store.report(report_id)
+
+    def report_highlights(
+        self, report_id: str, query: str, filters: Filters | None = None
+    ) -> dict[str, list[tuple[int, int]]]:
+        """Return, per passage id, the spans of the query's terms in that report.
+
+        With only a law: (in the query or the filters), the spans are its citations.
+        """
+        report = self.report(report_id)
+        tree = with_filters(query, filters or {})
+        terms = highlight_terms(tree)
+        laws = cited_laws(tree)
+        spans = {}
+        for passage in report.passages:
+            found = highlight_spans(fold(passage.text), terms)
+            if laws:
+                found = merge_spans([*found, *citation_spans(passage.text, laws)])
+            if found:
+                spans[passage.passage_id] = found
+        return spans
+
+    def report_summaries(self) -> list[ReportRecord]:
+        return list(self.generation.report_table.live_records)
+
+
+def current_generation(index_dir: Path) -> str:
+    """The name of the index folder's current generation; IndexMissingError if none."""
+    name = generations.read_current(index_dir)
+    if name is None:
+        legacy = (index_dir / "store.sqlite").exists()
+        raise IndexMissingError(
+            f"{index_dir} 里没有索引" + ("（旧格式）" if legacy else ""),
+            hint="先运行 python -m indexer build SOURCE… --index DIR",
+        )
+    return name

@@ -1,0 +1,129 @@
+"""One opened generation of an index: everything a query reads, opened once and shared.
+
+A build writes a generation and never changes it (`generations.py`); this object holds
+one for as long as queries use it: the document store, the per-passage arrays, the report
+table, the literal and word indexes, the segmenter of the index's dictionary, and the
+reader lock that keeps a build from deleting the folder meanwhile. Search code receives
+it (ranking, facets, filters, similar passages, suggestions) instead of reaching into an
+engine; a shard of a sharded index is one of these too.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import pickle
+import weakref
+from contextlib import ExitStack
+from pathlib import Path
+
+import numpy as np
+
+from indexer.errors import IndexMissingError
+from indexer.index.analysis import Entry, Segmenter, segmenter
+from indexer.index.generations import ReaderLock
+from indexer.index.layout import GENERATION_FORMAT, IndexLayout
+from indexer.index.literal import LiteralIndex
+from indexer.index.store import ReportStore, records_from_rows
+from indexer.index.word_index import WordScorer
+from indexer.normalize import fold
+from indexer.search.facets import Facets
+from indexer.search.report_table import ReportTable
+
+
+class Generation:
+    """An opened generation of the index in `index_dir` named `name`.
+
+    Opening reads what every query needs (~0.2 s on the laws corpus): the per-passage
+    arrays, the report table and its facet codes, the segmenter with the index's
+    dictionary; nothing per passage is read. Raises FileNotFoundError when the generation
+    is incomplete or gone (a newer build published and removed it). Its files are closed
+    when it is garbage-collected or by `close()`.
+    """
+
+    def __init__(self, index_dir: Path, name: str) -> None:
+        layout = IndexLayout(index_dir / name)
+        with ExitStack() as opened:
+            opened.callback(ReaderLock(layout.root).release)
+            if not layout.is_complete():
+                raise FileNotFoundError(layout.root)
+            format_ = layout.read_meta().get("format")
+            if format_ != GENERATION_FORMAT:
+                raise IndexMissingError(
+                    f"{index_dir} 的索引是旧版本建的（格式 {format_ or '4 或更早'}，"
+                    f"现在是 {GENERATION_FORMAT}），需要重新建立",
+                    hint="再运行一次 python -m indexer build SOURCE… --index DIR（会整体重建）",
+                )
+            self.index_dir = index_dir
+            self.name = name
+            self.root = layout.root
+            self.build_id = layout.build_id.read_text(encoding="utf-8").strip()
+            self.store = ReportStore(layout.store)
+            opened.callback(self.store.close)
+            ranking = layout.ranking
+            # Read whole (a few MB): every query gathers from them, slowly through a memmap.
+            self.passage_report: np.ndarray = np.load(ranking / "passage_report.npy")
+            self.section_of: np.ndarray = np.load(ranking / "section_of.npy")
+            self.live: np.ndarray = self.passage_report >= 0
+            self.passage_count = len(self.passage_report)  # the ordinal space, holes included
+            with open(ranking / "reports.pickle", "rb") as handle:
+                rows = pickle.load(handle)  # written by the build, never by users
+            self.report_table = ReportTable(records_from_rows(rows))
+            self.report_table.facet_counter  # noqa: B018 - its codes, made once here
+            self.reports_in_ordinal_order, self.report_bounds = _report_bounds(
+                self.passage_report, self.live, len(self.report_table.records)
+            )
+            self._sections_path = ranking / "sections.json"
+            self.literal = LiteralIndex.load(layout.literal, self.live)
+            self.scorer = WordScorer(layout, self.passage_report, self.section_of)
+            opened.callback(self.scorer.close)
+            self.entries: tuple[Entry, ...] = self.scorer.ix.schema["content"].entries
+            self.segmenter: Segmenter = segmenter(self.entries)
+            self.segmenter.words("法")  # loads the dictionary (~200 ms, once per process)
+            closing = opened.pop_all()
+        # The callback must not hold the generation itself, or it would never be collected.
+        self._finalizer = weakref.finalize(self, closing.close)
+
+    @functools.cached_property
+    def sections(self) -> list[str]:
+        """The distinct section paths, folded; `section_of` maps each passage to one.
+
+        Read on first use (section: filters only). Two threads racing here both read the
+        same file: harmless.
+        """
+        paths = json.loads(self._sections_path.read_text(encoding="utf-8"))
+        return [fold(s) for s in paths]
+
+    def facets_of_everything(self) -> Facets:
+        """Facets of the whole index: what a filter alone browses."""
+        table = self.report_table
+        counts = np.bincount(self.passage_report[self.live], minlength=len(table.records))
+        return table.facet_counter.count(counts)
+
+    def close(self) -> None:
+        """Close the generation's files now (it must not be used afterwards)."""
+        self._finalizer()
+
+
+def _report_bounds(
+    passage_report: np.ndarray, live: np.ndarray, reports: int
+) -> tuple[bool, np.ndarray]:
+    """Whether reports' passages are consecutive ordinals in report order, and the bounds.
+
+    A build stores each report's passages under consecutive ordinals and gives later
+    reports later ordinals, so the matches (sorted ordinals) come grouped by report in
+    report order; ranking relies on it when this holds. Then report r's live passages are
+    the ordinals in [bounds[r], bounds[r + 1]) (removed ones in between are never
+    matched), so a query's matches per report are counted with one binary search per
+    report. A report with no live passage has an empty range.
+    """
+    live_ordinals = np.flatnonzero(live)
+    live_reports = passage_report[live_ordinals]
+    in_order = bool(np.all(live_reports[1:] >= live_reports[:-1]))
+    first = np.full(reports + 1, len(passage_report), np.int64)
+    if in_order:
+        # The first live passage of each run of one report.
+        runs = np.flatnonzero(np.r_[True, live_reports[1:] != live_reports[:-1]])
+        runs = runs[runs < len(live_ordinals)]
+        first[live_reports[runs]] = live_ordinals[runs]
+    return in_order, np.minimum.accumulate(first[::-1])[::-1]

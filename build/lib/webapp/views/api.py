@@ -1,0 +1,53 @@
+"""JSON API: /api/search (the CLI's --json contract), /api/trends and /api/reports/<id>."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from indexer.search.ranking import SearchResult
+from indexer.search.results import report_to_json, result_to_json
+from indexer.search.trends import trends as query_trends
+from webapp.serving.engine import get_engine
+from webapp.views.links import link, permalink
+from webapp.views.params import (
+    BadParameter,
+    SearchParams,
+    check_report_id,
+    parse_search,
+    parse_window,
+)
+from webapp.views.query_assist import parse_refined
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def _searched(route: str) -> tuple[SearchParams, SearchResult]:
+    params = parse_refined(request.args, parse_search)
+    if not params.q and not params.filters:
+        raise BadParameter("缺少查询参数 q", hint=f"例如 /api/{route}?q=行政复议")
+    return params, get_engine().search(params.q, filters=params.engine_filters(), sort=params.sort)
+
+
+@bp.get("/search")
+def search() -> Response:
+    """Return the JSON contract for the query, a window of `limit` passages from `offset`.
+
+    Each hit carries a `citation` quoting its absolute permalink.
+    """
+    offset, limit = parse_window(request.args)
+    _, result = _searched("search")
+    return jsonify(result_to_json(result, link, offset, limit, permalink=permalink))
+
+
+@bp.get("/trends")
+def trends() -> Response:
+    """Return the query's matching reports and passages by year and by province."""
+    _, result = _searched("trends")
+    return jsonify(query_trends(result))
+
+
+@bp.get("/reports/<report_id>")
+def report(report_id: str) -> Response:
+    """Return one report: metadata, source, its GB/T 7714 citation and passages."""
+    report = get_engine().report(check_report_id(report_id))
+    return jsonify(report_to_json(report, link, permalink=permalink))
