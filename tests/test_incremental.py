@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from indexer.build import BATCH_CHARACTERS, build_index, optimize_index, remove_sources
+from indexer.errors import IndexMissingError
 from indexer.index import generations
 from indexer.index.generations import BuildLockedError
 from indexer.index.layout import IndexLayout
@@ -338,3 +339,19 @@ def test_a_removed_report_takes_its_title_out_of_the_word_index(corpus: Path, tm
     }
     assert len(live_titles) == 2
     assert engine.search("紫菜").total_passages == 0
+
+
+def test_an_index_of_an_older_format_is_refused_with_a_reason_and_rebuilt_whole(
+    corpus: Path, tmp_path: Path
+) -> None:
+    index_dir = tmp_path / "index"
+    build_index([corpus], index_dir)
+    layout = IndexLayout.current(index_dir)
+    assert layout is not None
+    layout.meta.write_text('{"format": 4}', encoding="utf-8")  # as a build before this one
+    SearchEngine._cache.clear()
+    with pytest.raises(IndexMissingError, match="旧版本建的（格式 4，现在是"):
+        SearchEngine.open(index_dir)
+    again = build_index([corpus], index_dir)
+    assert again.files_unchanged == 0 and again.files_read == 3  # nothing reused: rebuilt
+    assert SearchEngine.open(index_dir).search("紫菜").total_reports == 1

@@ -8,6 +8,10 @@ server is bound to (BIND_HOST, set by `python -m webapp`).
 
 External links (the permalinks in CSV exports) are built from PUBLIC_BASE_URL when it is
 set (e.g. https://search.example.org/reports), not from the Host the request came with.
+
+Why not Flask's TRUSTED_HOSTS: werkzeug cuts each trusted name at its first colon (to drop
+a port), so an IPv6 address such as ::1 can never be trusted, and `python -m webapp --host
+::1` would refuse its own address; its refusal is also werkzeug's English 400.
 """
 
 from __future__ import annotations
