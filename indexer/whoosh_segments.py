@@ -72,15 +72,15 @@ class _FieldPostings:
         self.total_length = 0
 
     def check(self, pairs: Sequence[tuple[str, int]]) -> _Value:
-        """Return a field value's words, their term ids (None: new) and counts.
+        """Return a field value's counts by word, their term ids (None: new) and counts.
 
         Raises before anything is changed, so a bad document leaves the writer as it was.
         """
-        counted = dict(pairs)  # in C: the words, the counts, and whether a word repeats
         try:
+            counted = dict(pairs)  # in C: the words, the counts, and whether a word repeats
             counts = array("I", counted.values())
-        except (TypeError, OverflowError) as error:
-            raise ValueError(f"词频必须是正整数: {pairs!r}") from error
+        except (TypeError, ValueError, OverflowError) as error:
+            raise ValueError(f"字段值要是（词, 词频）对，词频是正整数: {pairs!r}") from error
         ids = list(map(self.terms.get, counted))
         if (
             len(counted) < len(pairs)

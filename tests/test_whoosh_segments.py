@@ -417,6 +417,8 @@ def test_field_lengths_are_whooshs_length_bytes() -> None:
         {"content": [("法治", 1), ("法治", 2)]},
         {"content": [("", 1)]},
         {"content": [(b"bytes", 1)]},
+        {"content": [(["unhashable"], 1)]},
+        {"content": [("法治", 1, "extra")]},
         {"body": [("法治", 1)]},
     ],
 )
