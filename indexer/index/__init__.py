@@ -15,8 +15,12 @@ analysis                jieba segmentation (rjieba, HMM off) as a Whoosh tokeniz
 word_fields             the Whoosh field type that counts a value's words, cached
 schema                  the Whoosh schema, declared once
 word_index              the word index: Whoosh writer, BM25F scorer, prescored words
-whoosh_blocks           Whoosh's posting blocks and columns decoded whole; the one
-                        module that reads Whoosh's private attributes
+whoosh_blocks           Whoosh's posting blocks and columns decoded whole
+whoosh_segments         Whoosh segments written directly from counted postings, byte
+                        for byte what Whoosh's own writer writes; their commit
+whoosh_postings         the terms table and postings file of such a segment, a block
+                        at a time (whoosh_* are the modules that read Whoosh's private
+                        parts, pinned to whoosh-reloaded 2.7.5)
 similar_sign            near-duplicate passages signed (MinHash) and banded at build
 similar_pairs           classes of identical passages and the near copies between them
 ======================  ==========================================================
