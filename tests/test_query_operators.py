@@ -101,6 +101,9 @@ def test_near_rejects_values_no_query_could_produce():
     with pytest.raises(ValueError):
         Near(("a",))
     with pytest.raises(ValueError):
+        Near(("用。在",), 3)
+    assert Near(("用。在",)).terms == ("用。在",)  # 同句 of a term crossing two sentences
+    with pytest.raises(ValueError):
         Near(("a", "b"), NEAR_MAX + 1)
 
 

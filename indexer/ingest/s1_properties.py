@@ -18,6 +18,7 @@ from bs4 import BeautifulSoup, Tag
 from bs4.element import NavigableString, PreformattedString
 
 from indexer.ingest.s5_dates import DAY_DIGITS, YEAR_DIGITS
+from indexer.ingest.s5_filename import SITE_NAMES
 from indexer.models import Evidence
 
 # --- dates ---------------------------------------------------------------------------------
@@ -66,13 +67,6 @@ _FULL_TEXT_TAIL = re.compile(r"\s*[（(]\s*全\s*文\s*[）)]\s*$")
 # Separators between headline, column and site name in a page <title>: "标题_栏目_站名",
 # "标题--站名", "标题 - 站名", "标题|站名". A bare "-" is not one: "2021-2025年".
 _TITLE_SEPARATORS = re.compile(r"\s*(?:_|--|\s[-–—]\s|[|｜])\s*")
-SITE_NAMES = (
-    r"人民政府(?:门户)?(?:网站?)?|政府|门户网站?|政府网|政务网|政务服务网|信息公开网?|新闻网"
-    r"|日报|网站|网|官网|在线|之窗|维基文库|自由的图书馆|百度文库|百度百科|道客巴巴|豆丁网?"
-    r"|原创力文档|人人文库|文档之家"
-)
-"""How the name of a site ends, in a page's <title> and in a file a browser saved from it
-(`s5_filename`): one list for both."""
 _SITE_NAME = re.compile(rf"(?:{SITE_NAMES})$")
 
 # Titles that authoring tools fill in by themselves, compared with spaces removed and

@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import cn2an
-
 # Plausible years for a report's own date or subject. Earlier "years" are usually
 # something else (1000余年, 历史上的年份 in prose).
 YEAR_MIN, YEAR_MAX = 1840, 2100
@@ -54,6 +52,8 @@ def _number(written: str) -> int | None:
     """Read a number written in ASCII, full-width or Chinese digits; None if unreadable."""
     if written.isdigit():
         return int(written)  # int() reads full-width digits too
+    import cn2an  # here: importing it costs 0.15 s, and most dates are written in digits
+
     try:
         value = cn2an.cn2an(written.translate(_ZEROS), "normal")
     except (ValueError, KeyError, TypeError):

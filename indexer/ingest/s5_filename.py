@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from pathlib import PurePath
 
-from indexer.ingest.s1_properties import SITE_NAMES
 from indexer.ingest.s5_dates import YEAR_MAX, YEAR_MIN, first_year, parse_date
 from indexer.models import Evidence
 
@@ -24,6 +23,14 @@ _DATE_SUFFIX = re.compile(
     r"\s*[(（\[【_\-]?\s*(?P<date>\d{4}\s*[-.年/]\s*\d{1,2}(?:\s*[-.月/]\s*\d{1,2}\s*日?)?)"
     r"\s*[)）\]】]?\s*$"
 )
+SITE_NAMES = (
+    r"人民政府(?:门户)?(?:网站?)?|政府|门户网站?|政府网|政务网|政务服务网|信息公开网?|新闻网"
+    r"|日报|网站|网|官网|在线|之窗|维基文库|自由的图书馆|百度文库|百度百科|道客巴巴|豆丁网?"
+    r"|原创力文档|人人文库|文档之家"
+)
+"""How the name of a site ends, in a page's <title> (`s1_properties`) and in the name of a
+file a browser saved from it (here): one list for both."""
+
 # `标题_栏目_站名` or `标题 - 维基文库，自由的图书馆`: everything from the first separator on
 # that leads to a site name is the site's, not the title's.
 _SITE_SUFFIX = re.compile(rf"\s*(?:_|--|\s-\s|——|\|)[^|]*?(?:{SITE_NAMES})\s*$")

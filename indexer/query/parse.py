@@ -56,6 +56,7 @@ from indexer.query.tree import (
     Term,
     YearFilter,
     and_,
+    crosses_sentences,
     finds_something,
     not_,
     or_,
@@ -265,7 +266,8 @@ class _Parser:
         if kind == "near" and window is None:
             raise QueryError("NEAR 需要写明相距多少字", position=opener.pos, hint=f"例如 {example}")
         others = [n for n in items if not isinstance(n, Term)]
-        if kind == "passage" or len(terms) == 1:
+        alone = len(terms) == 1 and not (kind == "sentence" and crosses_sentences(terms[0]))
+        if kind == "passage" or alone:
             return and_([*(Term(t) for t in terms), *others])
         return and_([Near(terms, window), *others])
 

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 
 from indexer.normalize import fold
 from indexer.query.parse import And, Near, Node, Not, Or, Term, parse_query  # noqa: F401 (doctests)
+from indexer.query.tree import SENTENCE_ENDS
 from indexer.spans import find_spans, merge_spans
 
-SENTENCE_ENDS = "。！？!?"
 _SENTENCE_END = re.compile(f"[{SENTENCE_ENDS}]")
 
 

@@ -44,6 +44,15 @@ YEAR_MIN, YEAR_MAX = 1000, 9999
 MAX_DEPTH = 32
 """How deeply brackets and proximity operators may nest; deeper is a QueryError."""
 
+SENTENCE_ENDS = "。！？!?"
+"""What ends a sentence, for 同句: a sentence ends after each of these and at the passage end."""
+
+
+def crosses_sentences(term: str) -> bool:
+    """Whether a term holds a sentence end before its last character (so spans two)."""
+    return any(end in term[:-1] for end in SENTENCE_ENDS)
+
+
 NEAR_MAX = 1000
 """The largest distance NEAR(…, n) accepts, in characters."""
 
@@ -75,7 +84,10 @@ class Near:
     note: str = field(default="", compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        if len(self.terms) < 2 or not all(self.terms):
+        # One term in one sentence asks more than the term only when the term itself
+        # crosses a sentence end (用。在): it is then never in one sentence.
+        alone = len(self.terms) == 1 and self.window is None and crosses_sentences(self.terms[0])
+        if (len(self.terms) < 2 and not alone) or not all(self.terms):
             raise ValueError(f"Near needs two or more non-empty terms: {self.terms!r}")
         if self.window is not None and not 0 <= self.window <= NEAR_MAX:
             raise ValueError(f"NEAR distance out of range: {self.window}")
