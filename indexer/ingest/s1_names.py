@@ -11,6 +11,7 @@ decoded as GB18030 when that works, else shown with `\\xNN` escapes.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Sequence
@@ -70,16 +71,25 @@ def source_name(path: Path, sources: Sequence[str | Path]) -> str:
 
     A file under a SOURCE folder is named relative to that folder ("2023/报告.txt"); a file
     named as a SOURCE by its name alone. Not under any SOURCE (or none given): as given.
-    The result is `storable`.
+    The first SOURCE (in the order given) that is the file or holds it decides. The result
+    is `storable`.
     """
-    for given in sources:
-        root = Path(given)
-        if path == root:
-            return storable(path.name)
-        try:
-            relative = path.relative_to(root)
-        except ValueError:
-            continue
-        if relative.parts:
-            return storable(relative)
-    return storable(path)
+    first = _first_source(tuple(map(str, sources)))
+    named = [(first[p], p) for p in (path, *path.parents) if p in first]
+    if not named:
+        return storable(path)
+    _, root = min(named, key=lambda found: found[0])
+    return storable(path.name if root == path else path.relative_to(root))
+
+
+@functools.lru_cache(maxsize=8)
+def _first_source(sources: tuple[str, ...]) -> dict[Path, int]:
+    """Each SOURCE path → where it first comes among the SOURCE arguments.
+
+    Looked up by the file's own path and its parents: a build of thousands of files named
+    one by one compared each file with every SOURCE (12 s for 800 files) before.
+    """
+    first: dict[Path, int] = {}
+    for index, given in enumerate(sources):
+        first.setdefault(Path(given), index)
+    return first
