@@ -114,6 +114,13 @@ def main() -> None:
     help="CSV of metadata corrections (the format `reports --csv` writes); repeatable. "
     "A metadata.csv in a SOURCE folder is read too.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes reading the files (default: one per core). The index is the same "
+    "whatever their number.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @friendly_errors
@@ -122,6 +129,7 @@ def build(
     index_dir: Path,
     dictionaries: tuple[Path, ...],
     metadata_files: tuple[Path, ...],
+    workers: int | None,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -143,6 +151,7 @@ def build(
         index_dir,
         dictionaries=dictionaries,
         corrections=corrections,
+        workers=workers,
         # A terminal gets progress bars; a log file or CI gets one line per stage.
         progress=not quiet and sys.stderr.isatty(),
         log=(lambda message: None) if quiet or sys.stderr.isatty() else _log_line,

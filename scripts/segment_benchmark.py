@@ -8,7 +8,7 @@ path, each passage), and every Whoosh document's word counts are cached in batch
 10,000 (`--cache`; reused when it exists). Then each writer runs in a fresh child process
 that streams the batches and writes one segment into a new index:
 
-- stock: Whoosh's writer as `WordWriter` configures it (one process, `RankingCodec`,
+- stock: Whoosh's writer as builds configured it before (one process, `RankingCodec`,
   separate files, a 64 MB pool), given the same counts through its word fields;
 - direct: `DirectSegmentWriter` and `commit_segments` (`indexer/index/whoosh_segments.py`).
 

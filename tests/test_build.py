@@ -101,7 +101,7 @@ def test_rebuilding_replaces_the_index_and_the_engine_reloads(
 def test_two_writer_processes_give_the_same_results(
     sample_index: Path, sample_file: Path, tmp_path: Path
 ) -> None:
-    build_index([sample_file], tmp_path / "parallel", processes=2)
+    build_index([sample_file], tmp_path / "parallel", workers=2)
     single = SearchEngine.open(sample_index)
     parallel = SearchEngine.open(tmp_path / "parallel")
     for query in ("行政复议", "法治政府建设", "法律顾问 OR 民法典"):

@@ -242,11 +242,11 @@ def _build_in_subprocess(corpus: Path, index_dir: Path, fault: str, *extra: str)
     env = dict(os.environ, **{generations.FAULT_ENV: fault})
     code = (
         "import sys; from indexer.build import build_index;"
-        "build_index([sys.argv[1]], sys.argv[2], processes=int(sys.argv[3]))"
+        "build_index([sys.argv[1]], sys.argv[2], workers=int(sys.argv[3]))"
     )
-    processes = extra[0] if extra else "1"
+    workers = extra[0] if extra else "1"
     return subprocess.Popen(
-        [sys.executable, "-c", code, str(corpus), str(index_dir), processes],
+        [sys.executable, "-c", code, str(corpus), str(index_dir), workers],
         cwd=ROOT,
         env=env,
         stderr=subprocess.DEVNULL,
@@ -296,9 +296,9 @@ def test_a_concurrent_build_from_another_process_is_refused(corpus: Path, tmp_pa
     build_index([corpus], index_dir)  # a killed build's lock is taken over
 
 
-def test_writer_processes_die_with_a_killed_build(tmp_path: Path, sample_dir: Path):
+def test_worker_processes_die_with_a_killed_build(tmp_path: Path, corpus: Path):
     index_dir = tmp_path / "index"
-    process = _build_in_subprocess(sample_dir, index_dir, "after-read:30", "2")
+    process = _build_in_subprocess(corpus, index_dir, "reading:30", "2")
     try:
         deadline = time.monotonic() + 60
         children: list[str] = []
@@ -306,7 +306,7 @@ def test_writer_processes_die_with_a_killed_build(tmp_path: Path, sample_dir: Pa
             time.sleep(0.2)
             path = Path(f"/proc/{process.pid}/task/{process.pid}/children")
             children = path.read_text().split() if path.exists() else []
-        assert children, "the build started no writer process"
+        assert children, "the build started no worker process"
     finally:
         process.kill()
         process.wait()
@@ -317,7 +317,7 @@ def test_writer_processes_die_with_a_killed_build(tmp_path: Path, sample_dir: Pa
         if Path(f"/proc/{pid}").exists()
         and "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]
     ]
-    build_index([sample_dir], index_dir)
+    build_index([corpus], index_dir)
     assert leftovers(index_dir) == []
 
 

@@ -1,6 +1,6 @@
 """Segments written directly (`whoosh_segments`) read back in Whoosh as its own writer's do.
 
-Each test writes the same documents twice: with Whoosh's writer, as `WordWriter` does
+Each test writes the same documents twice: with Whoosh's writer, as builds did before
 in a build, and with `DirectSegmentWriter`. Everything is then read through Whoosh's
 public reader and matcher API (never our own block decoder), searched with Whoosh's
 BM25F and ranked with `WordScorer`, and must be equal; the segment files are equal byte
@@ -42,7 +42,13 @@ from indexer.index.schema import (
 from indexer.index.whoosh_postings import length_bytes
 from indexer.index.whoosh_segments import DirectSegmentWriter, commit_segments
 from indexer.index.word_fields import CountedWordsField
-from indexer.index.word_index import RankingCodec, WordScorer, WordWriter, write_ranking_tables
+from indexer.index.word_index import (
+    WRITER_MEMORY_MB,
+    RankingCodec,
+    WordScorer,
+    create_word_index,
+    write_ranking_tables,
+)
 from indexer.ingest import ingest_path
 from indexer.ingest.s1_read import iter_source_files
 from indexer.models import Skipped
@@ -115,12 +121,16 @@ def corpus(request: pytest.FixtureRequest) -> Corpus:
 
 
 def write_stock(folder: Path, documents: list, entries: tuple, *, fresh: bool = True) -> None:
-    """Write documents as one segment with Whoosh's writer, as a build does."""
-    words = WordWriter(folder, entries, fresh=fresh)
-    add = {PASSAGE: words.add_passage, SECTION: words.add_section, REPORT: words.add_report}
+    """Write documents as one segment with Whoosh's own writer, as builds did before: its
+    word fields (`CountedWordsField.index`) give the postings, its pool sorts them."""
+    if fresh:
+        create_word_index(folder, entries)
+    writer = whoosh_index.open_dir(str(folder)).writer(
+        limitmb=WRITER_MEMORY_MB, compound=False, codec=RankingCodec()
+    )
     for kind, number, text in documents:
-        add[kind](number, text)
-    words.commit()
+        writer.add_document(key=document_key(kind, number), **{FIELD_OF_KIND[kind]: text})
+    writer.commit()
 
 
 def counted(corpus: Corpus, entries: tuple) -> list[tuple[int, dict]]:
@@ -192,7 +202,7 @@ def bm25f_hits(folder: Path, words: Sequence[str]) -> list[tuple[int, float]]:
 
 
 def optimize(folder: Path) -> None:
-    """Whoosh's own merge of every segment into one, as `WordWriter` would commit it."""
+    """Whoosh's own merge of every segment into one, as `merge_word_segments` commits it."""
     ix = whoosh_index.open_dir(str(folder))
     ix.writer(codec=RankingCodec(), compound=False).commit(optimize=True)
 

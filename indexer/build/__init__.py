@@ -7,6 +7,8 @@ update                  one update under the folder's lock: a new generation, it
                         run by one loop that times each and cleans up once, published
 steps                   the steps in order: scan by file hash, read, remove, write
                         words, merge literal, ranking tables, reports, similar passages
+reading                 files read, parsed and their words counted by worker processes,
+                        taken back in the files' order
 writers                 what a build writes besides the store: literal batches and
                         their merges, ranking arrays, whether the previous generation
                         can be reused

@@ -18,25 +18,30 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from indexer.build.reading import CountedReport, ReadSettings, default_workers, read_files
 from indexer.build.summary import BuildSummary, skipped_lines
 from indexer.build.writers import LiteralBatch, RankingArrays, merge_literal
 from indexer.errors import SourceError
 from indexer.index import similar_sign
 from indexer.index.analysis import Entry
+from indexer.index.generations import fault_point
 from indexer.index.layout import IndexLayout, ocr_cache
 from indexer.index.literal import link_segments, read_segment_list, write_segment_list
-from indexer.index.schema import ID_MASK, PASSAGE, REPORT
+from indexer.index.schema import ID_MASK, PASSAGE, REPORT, SECTION, document_key
 from indexer.index.store import ReportStore, StoreWriter
-from indexer.index.word_index import WordWriter, link_whoosh, write_prescored, write_ranking_tables
-from indexer.ingest import ingest_path
-from indexer.ingest.corrections import Correction, apply_corrections
-from indexer.ingest.s1_names import readable, storable
-from indexer.ingest.s1_ocr import OcrSession, using
+from indexer.index.whoosh_segments import DirectSegmentWriter, commit_segments
+from indexer.index.word_fields import CountedWordsField
+from indexer.index.word_index import (
+    RankingCodec,
+    create_word_index,
+    link_whoosh,
+    merge_word_segments,
+    write_prescored,
+    write_ranking_tables,
+)
+from indexer.ingest.corrections import Correction
+from indexer.ingest.s1_names import storable
 from indexer.ingest.s1_read import SUPPORTED_LIST
-from indexer.models import Report, Skipped
-
-# Below this many bytes of files to read, a second writer process costs more than it saves.
-MULTIPROCESS_BYTES = 3_000_000
 
 Step = tuple[str, str, Callable[[], None]]  # (key, what the progress line says, the step)
 
@@ -50,7 +55,7 @@ class Request:
     drop: list[str] | None = None  # remove: files under these paths go, the rest stays
     fresh: bool = False  # rebuild everything
     optimize: bool = False  # merge every segment into one
-    processes: int | None = None  # Whoosh writer processes (None: by the size to read)
+    workers: int | None = None  # processes reading files (None: one per core)
     corrections: list[Correction] = field(default_factory=list)
 
 
@@ -73,8 +78,9 @@ class Steps:
         self.entries, self.summary, self.progress, self.log = entries, summary, progress, log
         self.index_root = index_root
         self.store: StoreWriter | None = None
-        self.words: WordWriter | None = None
-        self.committed = False
+        self.words: DirectSegmentWriter | None = None
+        self.dead: list[int] = []  # the word index's documents of removed reports
+        self.sections = CountedWordsField(entries)  # counts headings' words, once each
         self.to_read: list[tuple[Path, str, str]] = []
         self.current: dict[str, list[str]] = {}  # file key → its reports' ids
         self.known: dict[str, tuple[str, list[str]]] = {}
@@ -98,7 +104,7 @@ class Steps:
 
     def close(self) -> None:
         """Let go of what a failed update holds open (its folder is then removed)."""
-        if self.words is not None and not self.committed:
+        if self.words is not None:
             self.words.cancel()
         if self.store is not None:
             self.store.connection.close()
@@ -133,54 +139,53 @@ class Steps:
                 self.to_read.append((path, key, digest))
 
     def read(self) -> None:
-        """Read, parse and add every new or changed file, one report at a time."""
+        """Read, parse and count every new or changed file in the workers; add each report.
+
+        Results come back in the files' order, so what is stored where does not depend on
+        how many workers read.
+        """
         previous, layout, store = self.previous, self.layout, self._store
         if previous is not None:
             link_segments(previous.literal, layout.literal, self.literal_names)
             link_whoosh(previous.whoosh, layout.whoosh)
-        processes = self.request.processes
-        if processes is None:
-            size = sum(path.stat().st_size for path, _, _ in self.to_read if path.exists())
-            processes = 2 if previous is None and size >= MULTIPROCESS_BYTES else 1
-        self.words = WordWriter(
-            layout.whoosh, self.entries, fresh=previous is None, processes=processes
+        else:
+            create_word_index(layout.whoosh, self.entries)
+        self.words = DirectSegmentWriter(layout.whoosh, RankingCodec())
+        settings = ReadSettings(
+            sources=self.request.sources,
+            entries=self.entries,
+            corrections=tuple(self.request.corrections),
+            ocr_cache=ocr_cache(self.index_root),
+            progress=self.progress,
         )
+        workers = self.request.workers or default_workers()
         summary, seen = self.summary, set[str]()
-        ocr = OcrSession(ocr_cache(self.index_root), show=self.progress, log=self.log)
+        found = read_files(self.to_read, settings, workers=workers, log=self.log)
         bar = tqdm(
-            self.to_read, desc="读取文件", unit="file", disable=not self.progress, leave=False
-        )
-        for path, key, digest in bar:
+            found, total=len(self.to_read), desc="读取文件", unit="file", leave=False,
+            disable=not self.progress,
+        )  # fmt: skip
+        for file in bar:
+            fault_point("reading")  # workers are reading (tests kill the build here)
+            summary.skipped.extend(file.skipped)
+            summary.files_read += file.read
+            summary.ocr_pages += file.ocr_pages
+            summary.ocr_cached += file.ocr_cached
             ids: list[str] = []
-            read = False
-            ocr.name = readable(path.name)
-            # One item per file, or per member of an archive; never raises for a file.
-            # A scan's OCR is cached by hash and shows progress per page.
-            with using(ocr):
-                for reports in ingest_path(path, self.request.sources):
-                    if isinstance(reports, Skipped):
-                        summary.skipped.append(reports)
-                        continue
-                    if self.request.corrections:
-                        apply_corrections(reports, self.request.corrections)
-                    summary.files_read += 1
-                    read = True
-                    for report in reports:
-                        ids.append(report.report_id)
-                        # The same report in two files (a copy) is stored once.
-                        if report.report_id in seen:
-                            summary.duplicates.append(
-                                (report.source, report.position, report.report_id)
-                            )
-                            continue
-                        seen.add(report.report_id)
-                        if report.report_id not in self.existing:
-                            self._add(report)  # else unchanged in a changed file: kept
-            if read:  # an archive of which nothing was read is skipped, as a file is
-                self.current[key] = ids
-                store.set_file(key, digest, ids)
+            for counted in file.reports:
+                report = counted.report
+                ids.append(report.report_id)
+                # The same report in two files (a copy) is stored once.
+                if report.report_id in seen:
+                    summary.duplicates.append((report.source, report.position, report.report_id))
+                    continue
+                seen.add(report.report_id)
+                if report.report_id not in self.existing:
+                    self._add(counted)  # else unchanged in a changed file: kept
+            if file.read:  # an archive of which nothing was read is skipped, as a file is
+                self.current[file.key] = ids
+                store.set_file(file.key, file.digest, ids)
         self.batch.flush(self.literal_names)
-        summary.ocr_pages, summary.ocr_cached = ocr.pages_recognised, ocr.files_from_cache
 
     def remove(self) -> None:
         """Forget files no longer given and remove the reports no file holds any more."""
@@ -199,8 +204,7 @@ class Steps:
                 removed_reports.append(found[0])
                 removed_ordinals.extend(found[1])
         if removed_reports and self.previous is not None:
-            dead = _dead_documents(self.previous, removed_reports, removed_ordinals)
-            self._words.delete(dead)
+            self.dead = _dead_documents(self.previous, removed_reports, removed_ordinals)
             self.ranking.remove(removed_ordinals)
         summary.reports, summary.passages = store.report_count, store.passage_count
         if not summary.reports:
@@ -211,8 +215,10 @@ class Steps:
         self.log(f"共 {summary.reports} 篇报告、{summary.passages} 段")
 
     def commit_words(self) -> None:
-        self._words.commit(optimize=self.request.optimize)
-        self.committed = True
+        """Write the new documents' segment and register it, the removed ones deleted."""
+        segment = self._words.finish()
+        commit_segments(self.layout.whoosh, [segment], deleted=self.dead)
+        merge_word_segments(self.layout.whoosh, everything=self.request.optimize)
 
     def merge_literal(self) -> None:
         layout = self.layout
@@ -254,23 +260,28 @@ class Steps:
         return self.store
 
     @property
-    def _words(self) -> WordWriter:
+    def _words(self) -> DirectSegmentWriter:
         assert self.words is not None, "reading opens the word writer"
         return self.words
 
-    def _add(self, report: Report) -> None:
+    def _add(self, counted: CountedReport) -> None:
+        """Store a report and add its title, new headings and passages to the word index."""
+        report = counted.report
         report_ordinal, first = self._store.add(report)
         self.summary.reports_added += 1
         words = self._words
-        words.add_report(report_ordinal, report.metadata.title)
-        for offset, passage in enumerate(report.passages):
+        words.add_document(document_key(REPORT, report_ordinal), {"title": counted.title})
+        for offset, (passage, counts) in enumerate(
+            zip(report.passages, counted.passages, strict=True)
+        ):
             ordinal = first + offset
             section = passage.section_path
             section_id, new = self.ranking.add(ordinal, report_ordinal, section)
             if new:
-                words.add_section(section_id, section)
+                heading = self.sections.word_counts(section) if section else []
+                words.add_document(document_key(SECTION, section_id), {"section": heading})
             self.batch.add(ordinal, passage.text)
-            words.add_passage(ordinal, passage.text)
+            words.add_document(document_key(PASSAGE, ordinal), {"content": counts})
 
 
 def _file_key(path: Path) -> str:

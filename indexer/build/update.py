@@ -62,7 +62,7 @@ def build_index(
     *,
     dictionaries: Sequence[Path] = (),
     progress: bool = False,
-    processes: int | None = None,
+    workers: int | None = None,
     log: Log = _quiet,
     incremental: bool = True,
     wait: bool = False,
@@ -74,7 +74,8 @@ def build_index(
     Raises SourceError when no report would be left; files that cannot be read are
     skipped and listed in the summary, and the rest is stored. Raises BuildLockedError
     when another build holds the folder, unless `wait`. `corrections` override extracted
-    metadata; a change of corrections rebuilds everything.
+    metadata; a change of corrections rebuilds everything. `workers` processes read the
+    files (default: one per core); the index is the same whatever their number.
     """
     index_dir = Path(index_dir)
     _refuse_foreign_folder(index_dir)
@@ -83,7 +84,7 @@ def build_index(
         sources=sources,
         files=[item for item in found if isinstance(item, Path)],
         fresh=not incremental,
-        processes=processes,
+        workers=workers,
         corrections=list(corrections),
     )
     update = Update(index_dir, request, dictionaries, progress=progress, log=log, wait=wait)
@@ -97,14 +98,14 @@ def remove_sources(
 ) -> BuildSummary:
     """Remove the reports of the given files (or of every file under given folders)."""
     targets = [storable(Path(s).resolve()) for s in sources]
-    request = Request(drop=targets, processes=1)
+    request = Request(drop=targets, workers=1)
     with Update(Path(index_dir), request, (), progress=False, log=log, wait=wait) as update:
         return update.run()
 
 
 def optimize_index(index_dir: str | Path, *, log: Log = _quiet, wait: bool = False) -> BuildSummary:
     """Merge every literal and Whoosh segment into one and drop removed passages' postings."""
-    request = Request(drop=[], optimize=True, processes=1)
+    request = Request(drop=[], optimize=True, workers=1)
     with Update(Path(index_dir), request, (), progress=False, log=log, wait=wait) as update:
         return update.run()
 

@@ -336,6 +336,11 @@ def commit_segments(
         lock.release()
 
 
+def segment_count(folder: Path, indexname: str = INDEX_NAME) -> int:
+    """How many segments the index's current table of contents names."""
+    return len(TOC.read(FileStorage(str(folder)), indexname).segments)
+
+
 def _mark_deleted(segments: list[Any], docnums: Iterable[int]) -> None:
     """Mark index-wide docnums deleted in their segments (`SegmentWriter.delete_document`)."""
     bases = np.cumsum([0] + [segment.doc_count_all() for segment in segments])

@@ -31,13 +31,12 @@ from indexer.index.schema import (
     ID_MASK,
     KEY_COLUMN,
     PASSAGE,
-    REPORT,
     SECTION,
     WORD_FIELDS,
-    document_key,
     make_schema,
 )
 from indexer.index.whoosh_blocks import leaf_postings, length_bytes, numeric_column
+from indexer.index.whoosh_segments import segment_count
 
 # Whoosh spills its posting pool to disk runs past this size (per process) and merges
 # them at commit. Bounded so that a build's memory does not grow with the corpus.
@@ -62,54 +61,27 @@ class RankingCodec(W3Codec):
     length_stats = False
 
 
-class WordWriter:
-    """Add and delete passages' Whoosh documents; one commit makes them a generation's.
+# An update adds one segment; past this many, Whoosh's own policy merges the small ones
+# (as its writer does at every commit), so updates do not pile segments up.
+SEGMENTS_BEFORE_MERGING = 8
 
-    A fresh index with several processes writes one segment per process and skips the
-    final merge (MEASUREMENTS.md: the merge runs on one core and eats the gain). An
-    update opens the previous generation's segments, hard-linked (Whoosh never rewrites a
-    segment file; deletions live in the table of contents), and adds a segment.
+
+def create_word_index(folder: Path, entries: tuple[Entry, ...]) -> None:
+    """Create an empty word index with the schema of this dictionary in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    whoosh_index.create_in(str(folder), make_schema(entries))
+
+
+def merge_word_segments(folder: Path, *, everything: bool) -> None:
+    """Merge the index's segments: all into one (optimize), or the small ones when many.
+
+    Whoosh's own writer merges (`MERGE_SMALL`, `optimize`), with the ranking codec.
     """
-
-    def __init__(
-        self, folder: Path, entries: tuple[Entry, ...], *, fresh: bool, processes: int = 1
-    ) -> None:
-        if fresh:
-            folder.mkdir(parents=True, exist_ok=True)
-            self.ix = whoosh_index.create_in(str(folder), make_schema(entries))
-        else:
-            self.ix = whoosh_index.open_dir(str(folder))
-        if processes > 1:
-            self.writer = self.ix.writer(
-                procs=processes,
-                multisegment=True,
-                limitmb=WRITER_MEMORY_MB,
-                compound=False,
-                codec=RankingCodec(),
-            )
-        else:
-            self.writer = self.ix.writer(
-                limitmb=WRITER_MEMORY_MB, compound=False, codec=RankingCodec()
-            )
-
-    def add_passage(self, ordinal: int, text: str) -> None:
-        self.writer.add_document(key=document_key(PASSAGE, ordinal), content=text)
-
-    def add_section(self, section_id: int, section: str) -> None:
-        self.writer.add_document(key=document_key(SECTION, section_id), section=section)
-
-    def add_report(self, report_ordinal: int, title: str) -> None:
-        self.writer.add_document(key=document_key(REPORT, report_ordinal), title=title)
-
-    def delete(self, docnums: Iterable[int]) -> None:
-        for docnum in docnums:
-            self.writer.delete_document(int(docnum))
-
-    def commit(self, *, optimize: bool = False) -> None:
-        self.writer.commit(optimize=optimize)
-
-    def cancel(self) -> None:
-        self.writer.cancel()
+    ix = whoosh_index.open_dir(str(folder))
+    if not everything and segment_count(folder) <= SEGMENTS_BEFORE_MERGING:
+        return
+    writer = ix.writer(limitmb=WRITER_MEMORY_MB, compound=False, codec=RankingCodec())
+    writer.commit(optimize=everything, merge=True)
 
 
 def index_entries(layout: IndexLayout) -> tuple[Entry, ...]:
