@@ -361,9 +361,10 @@ def test_an_update_adds_a_segment_and_keeps_the_old_ones_and_their_deletions(
 class PrecountedField(CountedWordsField):
     """A word field whose value is its (word, count) pairs: the stock writer's input."""
 
-    def index(self, value: list, **kwargs: object) -> Iterator[tuple[bytes, int, float, bytes]]:
+    def index(self, value: object, **kwargs: object) -> Iterator[tuple[bytes, int, float, bytes]]:
         boost = self.format.field_boost
-        for word, count in value:
+        pairs = value.items() if isinstance(value, dict) else value
+        for word, count in pairs:  # type: ignore[attr-defined]
             yield word.encode("utf-8"), count, count * boost, pack_uint(count)
 
 

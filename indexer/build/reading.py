@@ -17,37 +17,39 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer.index.analysis import Entry
+from indexer.index.whoosh_segments import CountedBlock
 from indexer.index.word_fields import CountedWordsField
 from indexer.ingest import ingest_path
 from indexer.ingest.corrections import Correction, apply_corrections
 from indexer.ingest.s1_names import readable
 from indexer.ingest.s1_ocr import OcrSession, using
 from indexer.models import Report, Skipped
-
-Counts = list[tuple[str, int]]  # a field value's (word, occurrences)
-
-
-@dataclass
-class CountedReport:
-    """A report and the word counts of its title and of each of its passages."""
-
-    report: Report
-    title: Counts
-    passages: list[Counts]
+from indexer.normalize import fold
 
 
 @dataclass
 class FileRead:
-    """What reading one file gave: its reports (or an archive's members'), or why not."""
+    """What reading one file gave: its reports (or an archive's members'), or why not.
+
+    With the reports come their words, counted as blocks (`CountedBlock`) of one document
+    per passage, per report title and per distinct section path, and each passage's folded
+    text: everything the build's process would otherwise compute per passage is computed
+    in a worker, and that process only stores, numbers and adds.
+    """
 
     path: Path
     key: str
     digest: str
-    reports: list[CountedReport] = field(default_factory=list)
+    reports: list[Report] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     read: int = 0  # files read: 1, or an archive's members read
     ocr_pages: int = 0
     ocr_cached: int = 0
+    content: CountedBlock | None = None  # a document per passage, reports in order
+    titles: CountedBlock | None = None  # a document per report
+    section_paths: list[str] = field(default_factory=list)
+    sections: CountedBlock | None = None  # a document per section path above
+    folded: list[str] = field(default_factory=list)  # each passage's `fold`
 
 
 @dataclass(frozen=True)
@@ -88,17 +90,22 @@ def read_file(job: tuple[Path, str, str]) -> FileRead:
             if _settings.corrections:
                 apply_corrections(item, list(_settings.corrections))
             result.read += 1
-            result.reports.extend(_counted(report, _counter) for report in item)
+            result.reports.extend(item)
     result.ocr_pages, result.ocr_cached = ocr.pages_recognised, ocr.files_from_cache
+    _count(result, _counter)
     return result
 
 
-def _counted(report: Report, counter: CountedWordsField) -> CountedReport:
-    return CountedReport(
-        report,
-        counter.word_counts(report.metadata.title) if report.metadata.title else [],
-        [counter.word_counts(passage.text) for passage in report.passages],
+def _count(result: FileRead, counter: CountedWordsField) -> None:
+    """Count the words of the file's passages, titles and section paths; fold passages."""
+    passages = [passage for report in result.reports for passage in report.passages]
+    result.content = CountedBlock.of(counter.word_counts(p.text) for p in passages)
+    result.titles = CountedBlock.of(
+        counter.word_counts(report.metadata.title) for report in result.reports
     )
+    result.section_paths = list(dict.fromkeys(p.section_path for p in passages))
+    result.sections = CountedBlock.of(counter.word_counts(s) for s in result.section_paths)
+    result.folded = [fold(p.text) for p in passages]
 
 
 def default_workers() -> int:

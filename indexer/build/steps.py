@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import pickle
 import shutil
 from collections.abc import Callable, Sequence
@@ -18,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from indexer.build.reading import CountedReport, ReadSettings, default_workers, read_files
+from indexer.build.reading import FileRead, ReadSettings, default_workers, read_files
 from indexer.build.summary import BuildSummary, skipped_lines
 from indexer.build.writers import LiteralBatch, RankingArrays, merge_literal
 from indexer.errors import SourceError
@@ -30,7 +31,6 @@ from indexer.index.literal import link_segments, read_segment_list, write_segmen
 from indexer.index.schema import ID_MASK, PASSAGE, REPORT, SECTION, document_key
 from indexer.index.store import ReportStore, StoreWriter
 from indexer.index.whoosh_segments import DirectSegmentWriter, commit_segments
-from indexer.index.word_fields import CountedWordsField
 from indexer.index.word_index import (
     RankingCodec,
     create_word_index,
@@ -80,7 +80,6 @@ class Steps:
         self.store: StoreWriter | None = None
         self.words: DirectSegmentWriter | None = None
         self.dead: list[int] = []  # the word index's documents of removed reports
-        self.sections = CountedWordsField(entries)  # counts headings' words, once each
         self.to_read: list[tuple[Path, str, str]] = []
         self.current: dict[str, list[str]] = {}  # file key → its reports' ids
         self.known: dict[str, tuple[str, list[str]]] = {}
@@ -106,6 +105,7 @@ class Steps:
         """Let go of what a failed update holds open (its folder is then removed)."""
         if self.words is not None:
             self.words.cancel()
+        self.batch.cancel()
         if self.store is not None:
             self.store.connection.close()
 
@@ -171,20 +171,20 @@ class Steps:
             summary.files_read += file.read
             summary.ocr_pages += file.ocr_pages
             summary.ocr_cached += file.ocr_cached
-            ids: list[str] = []
-            for counted in file.reports:
-                report = counted.report
-                ids.append(report.report_id)
+            added: list[int] = []  # the reports of the file to add, by their place in it
+            for place, report in enumerate(file.reports):
                 # The same report in two files (a copy) is stored once.
                 if report.report_id in seen:
                     summary.duplicates.append((report.source, report.position, report.report_id))
                     continue
                 seen.add(report.report_id)
                 if report.report_id not in self.existing:
-                    self._add(counted)  # else unchanged in a changed file: kept
+                    added.append(place)  # else unchanged in a changed file: kept
+            if added:
+                self._add(file, added)
             if file.read:  # an archive of which nothing was read is skipped, as a file is
-                self.current[file.key] = ids
-                store.set_file(file.key, file.digest, ids)
+                self.current[file.key] = [report.report_id for report in file.reports]
+                store.set_file(file.key, file.digest, self.current[file.key])
         self.batch.flush(self.literal_names)
 
     def remove(self) -> None:
@@ -264,24 +264,38 @@ class Steps:
         assert self.words is not None, "reading opens the word writer"
         return self.words
 
-    def _add(self, counted: CountedReport) -> None:
-        """Store a report and add its title, new headings and passages to the word index."""
-        report = counted.report
-        report_ordinal, first = self._store.add(report)
-        self.summary.reports_added += 1
+    def _add(self, file: FileRead, added: list[int]) -> None:
+        """Store the file's reports at `added`; add their passages, titles and new section
+        paths to the literal and word indexes, a block of documents per field."""
+        firsts = list(itertools.accumulate((len(r.passages) for r in file.reports), initial=0))
+        path_number = {path: n for n, path in enumerate(file.section_paths)}
+        passages: list[int] = []
+        passage_keys: list[int] = []
+        title_keys: list[int] = []
+        new_paths: list[int] = []
+        path_keys: list[int] = []
+        for place in added:
+            report = file.reports[place]
+            report_ordinal, first = self._store.add(report)
+            self.summary.reports_added += 1
+            title_keys.append(document_key(REPORT, report_ordinal))
+            for offset, passage in enumerate(report.passages):
+                ordinal = first + offset
+                section = passage.section_path
+                section_id, new = self.ranking.add(ordinal, report_ordinal, section)
+                if new:
+                    new_paths.append(path_number[section])
+                    path_keys.append(document_key(SECTION, section_id))
+                number = firsts[place] + offset
+                self.batch.add(ordinal, file.folded[number])
+                passages.append(number)
+                passage_keys.append(document_key(PASSAGE, ordinal))
+        assert file.content and file.titles and file.sections, "workers count every file"
         words = self._words
-        words.add_document(document_key(REPORT, report_ordinal), {"title": counted.title})
-        for offset, (passage, counts) in enumerate(
-            zip(report.passages, counted.passages, strict=True)
-        ):
-            ordinal = first + offset
-            section = passage.section_path
-            section_id, new = self.ranking.add(ordinal, report_ordinal, section)
-            if new:
-                heading = self.sections.word_counts(section) if section else []
-                words.add_document(document_key(SECTION, section_id), {"section": heading})
-            self.batch.add(ordinal, passage.text)
-            words.add_document(document_key(PASSAGE, ordinal), {"content": counts})
+        words.add_block("content", passage_keys, file.content.select(passages))
+        words.add_block("title", title_keys, file.titles.select(added))
+        if new_paths:
+            words.add_block("section", path_keys, file.sections.select(new_paths))
 
 
 def _file_key(path: Path) -> str:

@@ -11,6 +11,7 @@ import json
 import shutil
 from array import array
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 from whoosh import index as whoosh_index
@@ -57,7 +58,12 @@ def compatible(previous: IndexLayout, entries: tuple[Entry, ...], corrections: s
 
 
 class LiteralBatch:
-    """New passages' texts, written as one literal segment per `BATCH_CHARACTERS`."""
+    """New passages' folded texts, written as one literal segment per `BATCH_CHARACTERS`.
+
+    A full batch is built on a thread of its own while the next one fills: building is
+    numpy sorting, which runs outside the interpreter lock, so it takes the time the
+    build's process would otherwise spend waiting. One batch builds at a time.
+    """
 
     def __init__(self, layout: IndexLayout) -> None:
         self.layout = layout
@@ -65,24 +71,41 @@ class LiteralBatch:
         self.texts: list[str] = []
         self.characters = 0
         self.written: list[str] = []
+        self._builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="literal")
+        self._building: Future[str] | None = None
 
-    def add(self, ordinal: int, text: str) -> None:
+    def add(self, ordinal: int, folded_text: str) -> None:
         self.ordinals.append(ordinal)
-        self.texts.append(text)
-        self.characters += len(text)
+        self.texts.append(folded_text)
+        self.characters += len(folded_text)
         if self.characters >= BATCH_CHARACTERS:
             self._write()
 
     def _write(self) -> None:
+        self._wait()
         if self.texts:
-            segment = LiteralSegment.build(self.texts, self.ordinals)
-            segment.save(self.layout.literal)
-            self.written.append(segment.name)
+            self._building = self._builder.submit(self._build, self.texts, self.ordinals)
         self.ordinals, self.texts, self.characters = [], [], 0
+
+    def _build(self, texts: list[str], ordinals: list[int]) -> str:
+        segment = LiteralSegment.build(texts, ordinals, folded_already=True)
+        segment.save(self.layout.literal)
+        return segment.name
+
+    def _wait(self) -> None:
+        if self._building is not None:
+            self.written.append(self._building.result())
+            self._building = None
 
     def flush(self, names: list[str]) -> None:
         self._write()
+        self._wait()
+        self._builder.shutdown()
         names.extend(self.written)
+
+    def cancel(self) -> None:
+        """Stop building (a failed update): the folder with what was built is removed."""
+        self._builder.shutdown(cancel_futures=True)
 
 
 def merge_literal(

@@ -70,6 +70,10 @@ class Segmenter:
         """Cut already-folded text into (word, start, end), whitespace included."""
         return self._jieba.tokenize(folded_text, "default", False)
 
+    def cut(self, folded_text: str) -> list[str]:
+        """The words of `tokens`, without their offsets: half the time for counting."""
+        return self._jieba.cut(folded_text, False)
+
     def words(self, text: str) -> list[str]:
         """Return the words of `text` that take part in ranking, in order."""
         return [word for word, _, _ in self.tokens(fold_for_words(text)) if is_word(word)]

@@ -85,9 +85,15 @@ class LiteralSegment:
     # building ---------------------------------------------------------------------
 
     @classmethod
-    def build(cls, texts: Sequence[str], ordinals: Sequence[int] | np.ndarray) -> LiteralSegment:
-        """Index passage texts (original or folded; they are folded here) under `ordinals`."""
-        folded = [fold(text) for text in texts]
+    def build(
+        cls,
+        texts: Sequence[str],
+        ordinals: Sequence[int] | np.ndarray,
+        *,
+        folded_already: bool = False,
+    ) -> LiteralSegment:
+        """Index passage texts (folded here, unless `folded_already`) under `ordinals`."""
+        folded = list(texts) if folded_already else [fold(text) for text in texts]
         ordinals = np.asarray(ordinals, dtype=np.uint32)
         lengths = np.fromiter((len(text) for text in folded), dtype=np.int64, count=len(folded))
         char_starts = np.zeros(len(folded) + 1, dtype=np.int64)

@@ -42,18 +42,18 @@ class CountedWordsField(WordsField):
         state.pop("_verdicts", None)
         return state
 
-    def word_counts(self, value: str) -> list[tuple[str, int]]:
-        """Return (word, occurrences) of the ranking words of `value`."""
-        cache: dict[str, list[tuple[str, int]]] | None = None
+    def word_counts(self, value: str) -> dict[str, int]:
+        """Return the ranking words of `value` and their occurrences (do not change it:
+        short values' counts are cached and shared)."""
+        cache: dict[str, dict[str, int]] | None = None
         if len(value) <= _CACHED_LENGTH:
             cache = self.__dict__.setdefault("_counts", {})
             found = cache.get(value)
             if found is not None:
                 return found
         verdicts: dict[str, bool] = self.__dict__.setdefault("_verdicts", {})
-        tokens = segmenter(self.entries).tokens(fold_for_words(value))
-        counts = Counter([token for token, _, _ in tokens])
-        result = []
+        counts = Counter(segmenter(self.entries).cut(fold_for_words(value)))
+        result = {}
         for word, count in counts.items():
             verdict = verdicts.get(word)
             if verdict is None:
@@ -61,7 +61,7 @@ class CountedWordsField(WordsField):
                     verdicts.clear()
                 verdict = verdicts[word] = is_word(word)
             if verdict:
-                result.append((word, count))
+                result[word] = count
         if cache is not None:
             if len(cache) >= _CACHE_SIZE:
                 cache.clear()
@@ -70,5 +70,5 @@ class CountedWordsField(WordsField):
 
     def index(self, value: str, **kwargs: object) -> Iterator[tuple[bytes, int, float, bytes]]:
         boost = self.format.field_boost
-        for word, count in self.word_counts(value):
+        for word, count in self.word_counts(value).items():
             yield word.encode("utf-8"), count, count * boost, pack_uint(count)
