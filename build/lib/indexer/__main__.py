@@ -1,5 +1,0 @@
-"""`python -m indexer`: the command line."""
-
-from indexer.cli import main
-
-main()
