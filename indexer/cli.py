@@ -332,7 +332,7 @@ def search(
         return
     echo(
         f"{result.interpretation}: {result.total_passages} 段，{result.total_reports} 篇报告，"
-        f"{result.took_ms:.1f} ms"
+        f"{result.total_occurrences} 处，{result.took_ms:.1f} ms"
     )
     current = None
     for hit in result.hits(0, count):

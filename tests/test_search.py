@@ -353,13 +353,16 @@ def test_vectorised_facets_equal_a_tally_report_by_report(engine: SearchEngine, 
 
 def test_search_json_has_the_documented_keys_in_order(engine: SearchEngine) -> None:
     data = result_to_json(engine.search("行政复议"), _cli_link, 0, 3)
-    assert list(data) == ["query", "total_passages", "total_reports", "took_ms", "facets", "hits"]
+    assert list(data) == [
+        "query", "total_passages", "total_reports", "total_occurrences", "took_ms", "facets",
+        "hits",
+    ]  # fmt: skip
     assert len(data["hits"]) == 3
     hit = data["hits"][0]
     assert list(hit) == [
         "report_id", "passage_id", "title", "issuer", "province", "city", "county",
-        "department", "year", "label", "section", "text", "highlights", "source", "url",
-        "citation", "citation_gbt7714",
+        "department", "year", "label", "section", "text", "highlights", "occurrences",
+        "report_occurrences", "source", "url", "citation", "citation_gbt7714",
     ]  # fmt: skip
     assert hit["url"] == f"/reports/{hit['report_id']}#p-{hit['passage_id']}"
 

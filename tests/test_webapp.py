@@ -308,7 +308,10 @@ def test_api_search_gives_the_documented_keys_totals_and_highlights(client, resu
     assert response.status_code == 200
     assert response.mimetype == "application/json"
     data = response.get_json()
-    assert list(data) == ["query", "total_passages", "total_reports", "took_ms", "facets", "hits"]
+    assert list(data) == [
+        "query", "total_passages", "total_reports", "total_occurrences", "took_ms", "facets",
+        "hits",
+    ]  # fmt: skip
     assert data["query"] == QUERY
     assert data["total_passages"] == result.total_passages
     assert data["total_reports"] == result.total_reports
@@ -316,8 +319,8 @@ def test_api_search_gives_the_documented_keys_totals_and_highlights(client, resu
     assert len(data["hits"]) == min(20, result.total_passages)
     hit_keys = {
         "report_id", "passage_id", "title", "issuer", "province", "city", "county",
-        "department", "year", "label", "section", "text", "highlights", "source", "url",
-        "citation", "citation_gbt7714",
+        "department", "year", "label", "section", "text", "highlights", "occurrences",
+        "report_occurrences", "source", "url", "citation", "citation_gbt7714",
     }  # fmt: skip
     for hit in nonempty(data["hits"]):
         assert set(hit) == hit_keys

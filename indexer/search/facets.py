@@ -120,6 +120,18 @@ class FacetCounter:
             out[name] = entries
         return out
 
+    def sums(self, name: str, per_report: np.ndarray) -> dict[str, int]:
+        """Sum a per-report quantity (occurrences) by the values of facet `name`."""
+        reports, codes, _ = self._facets[name]
+        values = np.asarray(per_report, dtype=np.int64)
+        weights = values[reports] if len(reports) else np.empty(0, np.int64)
+        totals = np.bincount(codes, weights=weights, minlength=len(self._keys[name]))
+        return {
+            key[-1]: int(total)
+            for key, total in zip(self._keys[name], totals.tolist(), strict=True)
+            if total
+        }
+
 
 def in_year_order(values: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Return year facet values oldest first, 未识别 last."""
