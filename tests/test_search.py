@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indexer.build import build_index
-from indexer.cli import _cli_link
+from indexer.cli import cli_link
 from indexer.errors import QueryError
 from indexer.models import UNKNOWN
 from indexer.normalize import fold
@@ -352,7 +352,7 @@ def test_vectorised_facets_equal_a_tally_report_by_report(engine: SearchEngine, 
 
 
 def test_search_json_has_the_documented_keys_in_order(engine: SearchEngine) -> None:
-    data = result_to_json(engine.search("行政复议"), _cli_link, 0, 3)
+    data = result_to_json(engine.search("行政复议"), cli_link, 0, 3)
     assert list(data) == [
         "query", "total_passages", "total_reports", "total_occurrences", "took_ms", "facets",
         "hits",

@@ -16,7 +16,7 @@ import pytest
 from bs4 import BeautifulSoup
 from markupsafe import escape
 
-from indexer.cli import _cli_link
+from indexer.cli import cli_link
 from indexer.errors import QueryError
 from indexer.query.help import QUERY_HELP
 from indexer.search.citation import citation_gbt7714
@@ -367,7 +367,7 @@ def test_api_report_returns_the_engines_json(client, engine, result):
     report_id = result.groups()[0].report_id
     response = client.get(f"/api/reports/{report_id}")
     assert response.status_code == 200
-    assert response.get_json() == report_to_json(engine.report(report_id), _cli_link)
+    assert response.get_json() == report_to_json(engine.report(report_id), cli_link)
 
 
 @pytest.mark.parametrize("report_id", ["0000000000000000", "not-an-id"])

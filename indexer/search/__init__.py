@@ -13,6 +13,7 @@ sorting                 the orders results can take
 facets                  facet counts by province, city, county, department, year, law
 trends                  the hits by year and by province
 occurrences             every place a passage matched, located and counted exactly
+kwic                    keyword in context: one line per occurrence, sortable by context
 suggest                 did you mean: nearby queries that have hits
 results                 the JSON contract of hits, groups and reports
 citation                citations: the short form and GB/T 7714-2015

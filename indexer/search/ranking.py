@@ -20,7 +20,7 @@ from indexer.search.facets import PUBLIC_FACETS, Facets
 from indexer.search.laws import citation_spans
 from indexer.search.occurrences import Marks, Occurrences, count
 from indexer.search.results import Hit, ReportGroup
-from indexer.spans import merge_spans
+from indexer.spans import concatenated_ranges, merge_spans
 
 if TYPE_CHECKING:
     from indexer.search.generation import Generation
@@ -130,14 +130,14 @@ class SearchResult:
         """Every matching passage's ordinal, ascending."""
         return np.sort(self._ordinals)
 
-    def report_ordinals(self) -> list[int]:
-        """The matching reports' ordinals, in rank order."""
-        return self._group_reports.tolist()
+    def reading_order(self) -> np.ndarray:
+        """Every matching passage's ordinal: reports in rank order, each read in text order.
 
-    def passages_of(self, group: int) -> np.ndarray:
-        """The matching passage ordinals of the group (report) at rank `group`, in text order."""
-        start, end = int(self._group_starts[group]), int(self._group_ends[group])
-        return np.sort(self._ordinals[start:end])
+        A group's slice of the matches is ascending already (sorted matches, or a stable
+        sort by report), and a report's passages have ascending ordinals in text order.
+        """
+        lengths = self._group_ends - self._group_starts
+        return self._ordinals[concatenated_ranges(self._group_starts, lengths)]
 
     @property
     def nbytes(self) -> int:
