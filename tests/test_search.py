@@ -298,7 +298,7 @@ def test_facets_count_matching_reports(engine: SearchEngine) -> None:
     # Reports stating no year count as 未识别, so the facet adds up to the total.
     assert year_counts["未识别"] == undated
     assert sum(year_counts.values()) == result.total_passages
-    assert {"province", "department", "year", "law"} == set(result.facets)
+    assert {"province", "department", "year", "law", "issuer"} == set(result.facets)
     assert any(f["value"] == "行政复议法" for f in result.facets["law"])
 
 
@@ -312,6 +312,7 @@ def _facets_one_report_at_a_time(records, report_counts) -> dict:
             "department": [(meta.department or UNKNOWN,)],
             "year": [(str(meta.year) if meta.year else UNKNOWN,)],
             "law": [(law,) for law in dict.fromkeys(meta.laws) if law],
+            "issuer": [(meta.issuer or UNKNOWN,)],
             "city": [(meta.province, meta.city or UNKNOWN)] if meta.province else [],
             "county": ([(meta.province, meta.city, meta.county or UNKNOWN)] if meta.city else []),
         }

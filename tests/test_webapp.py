@@ -315,7 +315,7 @@ def test_api_search_gives_the_documented_keys_totals_and_highlights(client, resu
     assert data["query"] == QUERY
     assert data["total_passages"] == result.total_passages
     assert data["total_reports"] == result.total_reports
-    assert set(data["facets"]) == {"province", "department", "year", "law"}
+    assert set(data["facets"]) == {"province", "department", "year", "law", "issuer"}
     assert len(data["hits"]) == min(20, result.total_passages)
     hit_keys = {
         "report_id", "passage_id", "title", "issuer", "province", "city", "county",

@@ -53,6 +53,12 @@ class Marks:
         return cls(tuple(terms), tuple(getattr(terms, "groups", ())), tuple(laws))
 
     @property
+    def all_terms(self) -> tuple[str, ...]:
+        """The plain terms and the groups' terms, each once."""
+        grouped = (term for group in self.groups for term in group.terms)
+        return tuple(dict.fromkeys([*self.terms, *grouped]))
+
+    @property
     def plain(self) -> bool:
         """Only plain terms: occurrences are found in the folded text alone."""
         return not self.groups and not self.laws

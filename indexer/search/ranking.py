@@ -139,6 +139,15 @@ class SearchResult:
         lengths = self._group_ends - self._group_starts
         return self._ordinals[concatenated_ranges(self._group_starts, lengths)]
 
+    def report_passage_counts(self) -> np.ndarray:
+        """Matching passages per report ordinal (0 for reports without a match)."""
+        return self._report_counts
+
+    def first_passages(self) -> list[tuple[int, int]]:
+        """(report ordinal, its first matching passage's ordinal in text order), by rank."""
+        firsts = self._ordinals[self._group_starts] if len(self._group_starts) else []
+        return list(zip(self._group_reports.tolist(), list(map(int, firsts)), strict=True))
+
     @property
     def nbytes(self) -> int:
         """The memory its arrays hold (what a cache of results weighs it by)."""
@@ -204,6 +213,10 @@ class SearchResult:
                 )
             )
         return hits
+
+    def hits_of(self, ordinals: Sequence[int]) -> list[Hit]:
+        """Return the hits of the given matching passages, in that order."""
+        return self._hits_for(ordinals)
 
     def hits(self, offset: int = 0, limit: int | None = None) -> list[Hit]:
         """Return hits in grouped rank order: a report's passages together, best first."""

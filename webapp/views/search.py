@@ -10,12 +10,14 @@ from flask.typing import ResponseReturnValue
 
 from indexer.errors import QueryError, ReportSearchError
 from indexer.query.help import QUERY_HELP
+from indexer.search.collocations import MEASURE, collocations
 from indexer.search.ranking import SearchResult
 from indexer.search.trends import trends
 from indexer.settings import MAX_QUERY_LENGTH, SORTS
 from webapp.serving.engine import CachedEngine, get_engine
 from webapp.views import charts
 from webapp.views.facets_view import chip_groups, facet_view, filter_label
+from webapp.views.links import collocate_url
 from webapp.views.params import PAGE_SIZES, BadParameter, SearchParams, parse_state
 from webapp.views.query_assist import error_context, parse_within, refined, result_context
 from webapp.views.render import page_window
@@ -24,6 +26,7 @@ bp = Blueprint("search", __name__)
 
 PASSAGES_PER_REPORT = 3
 FACET_VALUES_SHOWN = 8
+COLLOCATES_SHOWN = 15
 DEFAULT_SITE_TITLE = "报告全文检索"
 
 
@@ -77,6 +80,16 @@ def trend_charts(result: SearchResult) -> dict[str, Any]:
         "year_chart": charts.columns(data["by_year"]),
         "province_chart": charts.rows(data["by_province"]),
     }
+
+
+def collocate_table(params: SearchParams, result: SearchResult) -> dict[str, Any] | None:
+    """The query's collocates, each linked to its sentences with the query (同句)."""
+    if not result.total_occurrences:
+        return None
+    data = collocations(result, COLLOCATES_SHOWN)
+    for entry in data["collocates"]:
+        entry["href"] = collocate_url(params, result.query, entry["word"])
+    return {**data, "measure": MEASURE} if data["collocates"] else None
 
 
 def _context() -> dict[str, Any]:
@@ -145,6 +158,7 @@ def search() -> ResponseReturnValue:
         facets=facet_view(params, facets, url) if result.total_reports or params.filters else [],
         chip_groups=chip_groups(params, url),
         trends=trend_charts(result) if result.total_reports else None,
+        collocates=collocate_table(params, result),
         facet_values_shown=FACET_VALUES_SHOWN,
         diagnosis=explain_empty(engine, params) if result.total_reports == 0 else None,
         **result_context(engine, params, result),
