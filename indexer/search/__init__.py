@@ -16,6 +16,7 @@ occurrences             every place a passage matched, located and counted exact
 kwic                    keyword in context: one line per occurrence, sortable by context
 collocations            the words beside a query in its sentences, by log-likelihood
 newest                  a result's reports newest build first: what a feed follows
+compare                 two reports passage by passage: shared, only in one, changed
 suggest                 did you mean: nearby queries that have hits
 results                 the JSON contract of hits, groups and reports
 citation                citations: the short form and GB/T 7714-2015

@@ -110,4 +110,8 @@ def show(report_id: str) -> ResponseReturnValue:
         cite_report=citation_gbt7714(report.metadata, permalink(report.report_id)),
         query_help=QUERY_HELP,
         error=error,
+        # The same body's reports of other years, to compare with.
+        compare_with=[
+            r for r in engine.counterparts(report_id) if r.metadata.year != report.metadata.year
+        ],
     ), status
