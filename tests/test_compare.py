@@ -14,7 +14,6 @@ from tests.conftest import LIUPANSHUI_2023
 from tests.helpers import nonempty
 
 
-
 def the_2022_report(engine) -> str:
     (record,) = [r for r in engine.report_summaries() if r.metadata.year == 2022]
     return record.report_id

@@ -241,7 +241,8 @@ def test_the_search_page_draws_the_trends_as_svg_with_a_table_of_the_numbers(cli
     rows = [
         [c.get_text() for c in tr.select("th, td")] for tr in box.select("#table-year tbody tr")
     ]
-    assert rows == [[v["value"], str(v["reports"]), str(v["passages"])] for v in trends["by_year"]]
+    columns = ("reports", "passages", "occurrences", "index_reports", "per_100_reports")
+    assert rows == [[v["value"], *(str(v[k]) for k in columns)] for v in trends["by_year"]]
 
 
 # --- The report page as a reading tool ----------------------------------------------------

@@ -253,3 +253,34 @@ def test_the_date_form_filters_and_a_bad_date_is_a_400(workbench_client):
     assert bad.status_code == 400 and "date_from" in bad.get_json()["error"]
     typed = workbench_client.get("/api/search", query_string={"q": f"{QUERY} date:2023-13"})
     assert typed.status_code == 400 and "成文日期写法不对" in typed.get_json()["error"]
+
+
+# --- Trends --------------------------------------------------------------------------------
+
+
+def test_years_stand_on_a_numeric_axis_and_the_bars_can_be_per_100_reports(workbench_client):
+    from bs4 import BeautifulSoup
+
+    page = workbench_client.get("/search", query_string={"q": QUERY, "trend": "per_100_reports"})
+    soup = BeautifulSoup(page.get_data(as_text=True), "lxml")
+    bars = {g["data-year"]: g.select_one("rect") for g in soup.select("#chart-year g.bar-group")}
+    x = {year: float(rect["x"]) for year, rect in bars.items()}
+    assert {"2022", "2023"} <= set(nonempty(x))
+    assert x["2023"] - x["2022"] > 0 and x["未识别"] > x["2023"]  # 未识别 apart, at the right
+    # 2022's one report matches: 100 per 100, the tallest bar.
+    heights = {year: float(rect["height"]) for year, rect in bars.items()}
+    assert heights["2022"] == max(heights.values())
+    assert soup.select_one(".trend-measures strong").get_text() == "每百篇报告中的匹配报告数"
+    bad = workbench_client.get("/search", query_string={"q": QUERY, "trend": "x"})
+    assert bad.status_code == 400
+
+
+def test_a_gap_of_years_is_a_gap_on_the_axis():
+    from webapp.views.charts import year_axis
+
+    entries = [
+        {"value": str(y), "reports": 1, "passages": 1, "occurrences": 1} for y in (1923, 1924, 1969)
+    ]
+    bars = {b["entry"]["value"]: b["x"] for b in year_axis(entries)["bars"]}
+    step = bars["1924"] - bars["1923"]
+    assert step > 0 and bars["1969"] - bars["1923"] == 46 * step

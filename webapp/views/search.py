@@ -72,14 +72,30 @@ def explain_empty(engine: CachedEngine, params: SearchParams) -> list[dict[str, 
     return out
 
 
-def trend_charts(result: SearchResult) -> dict[str, Any]:
-    """The query's trends (`indexer.search.trends`) with the geometry of their two charts."""
+def trend_charts(result: SearchResult, measure: str) -> dict[str, Any]:
+    """The query's trends (`indexer.search.trends`) with the geometry of their two charts.
+
+    `measure` is what the bars draw (`charts.MEASURES`): matching reports, occurrences, or
+    matching reports per 100 reports the index holds of that year or province.
+    """
     data = trends(result)
     return {
         **data,
-        "year_chart": charts.columns(data["by_year"]),
-        "province_chart": charts.rows(data["by_province"]),
+        "measure": measure,
+        "measures": charts.MEASURES,
+        "year_chart": charts.year_axis(data["by_year"], measure),
+        "province_chart": charts.rows(data["by_province"], measure),
     }
+
+
+def trend_measure() -> str:
+    """Read `trend`, what the trend charts draw (reports by default)."""
+    measure = request.args.get("trend", "").strip() or "reports"
+    if measure not in charts.MEASURES:
+        raise BadParameter(
+            f"不支持的趋势图度量「{measure[:20]}」", hint="trend 取 " + "、".join(charts.MEASURES)
+        )
+    return measure
 
 
 def collocate_table(params: SearchParams, result: SearchResult) -> dict[str, Any] | None:
@@ -121,6 +137,7 @@ def search() -> ResponseReturnValue:
     try:
         params = parse_state(request.args)
         within = parse_within(request.args)
+        measure = trend_measure()
     except BadParameter as exc:
         typed = SearchParams(q=request.args.get("q", "").strip()[:MAX_QUERY_LENGTH])
         return render_template("search.html", params=typed, error=exc, **context), exc.status
@@ -157,7 +174,7 @@ def search() -> ResponseReturnValue:
         page_links=page_window(page, pages),
         facets=facet_view(params, facets, url) if result.total_reports or params.filters else [],
         chip_groups=chip_groups(params, url),
-        trends=trend_charts(result) if result.total_reports else None,
+        trends=trend_charts(result, measure) if result.total_reports else None,
         collocates=collocate_table(params, result),
         facet_values_shown=FACET_VALUES_SHOWN,
         diagnosis=explain_empty(engine, params) if result.total_reports == 0 else None,
