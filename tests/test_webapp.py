@@ -18,7 +18,8 @@ from markupsafe import escape
 
 from indexer.cli import cli_link
 from indexer.errors import QueryError
-from indexer.query.help import QUERY_HELP
+from indexer.query import FIELDS
+from indexer.query.help import QUERY_EXAMPLES, QUERY_HELP
 from indexer.search.citation import citation_gbt7714
 from indexer.search.results import report_to_json
 from tests.helpers import nonempty
@@ -57,8 +58,18 @@ def test_home_page_has_the_search_box_and_the_query_syntax_one_click_away(client
     assert response.status_code == 200
     soup = page(response)
     assert soup.select_one("form.search input[name=q]") is not None
-    help_text = soup.select_one("details.help pre").get_text()
-    assert help_text == QUERY_HELP
+    # The syntax as tables, every example a link that runs it.
+    links = soup.select("details.help a.example")
+    examples = [q for q, _ in QUERY_EXAMPLES]
+    shown = [a.get_text() for a in soup.select("#syntax-examples a.example")]
+    assert shown == examples
+    for a in nonempty(links):
+        assert a["href"].startswith("/search?q=")
+        assert client.get(a["href"]).status_code == 200, a.get_text()
+    fields = [th.get_text() for th in soup.select("#syntax-fields tbody th")]
+    assert fields == list(FIELDS)
+    for note in nonempty(soup.select(".syntax-notes li")):
+        assert note.get_text() in QUERY_HELP  # the page says what --help says
 
 
 def test_search_行政复议_shows_its_5_reports_with_highlighted_passages(client, result):

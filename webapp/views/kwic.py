@@ -28,7 +28,6 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
 from indexer.errors import QueryError
-from indexer.query.help import QUERY_HELP
 from indexer.search.kwic import DEFAULT_WIDTH, KWIC_SORTS, MAX_WIDTH, Concordance, KwicRow
 from webapp.serving.engine import get_engine
 from webapp.views.export import BOM, CHUNK_CHARS, cell
@@ -101,7 +100,7 @@ def api_kwic() -> Response:
 def kwic_page() -> ResponseReturnValue:
     """The concordance as a page: aligned lines, sortable, paged, exportable."""
     page = parse_int(request.args, "page", 1, 1, MAX_PAGE)
-    context: dict[str, Any] = {"query_help": QUERY_HELP, "kwic_sorts": KWIC_SORTS}
+    context: dict[str, Any] = {"kwic_sorts": KWIC_SORTS}
     try:
         params, sort, width = parse_kwic(request.args)
     except BadParameter as exc:

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from indexer.errors import QueryError, ReportSearchError
-from indexer.query.help import QUERY_HELP
+from indexer.query.help import NOTES, QUERY_EXAMPLES, YEAR_FORMS, field_rows
 from indexer.search.collocations import MEASURE, collocations
 from indexer.search.ranking import SearchResult
 from indexer.search.trends import trends
@@ -37,6 +37,21 @@ def site() -> dict[str, Any]:
         "max_query_length": MAX_QUERY_LENGTH,
         "site_title": current_app.config.get("SITE_TITLE") or DEFAULT_SITE_TITLE,
     }
+
+
+@bp.app_template_global()
+def syntax_help() -> dict[str, Any]:
+    """The query syntax for the help under every search box (a global: macros see it)."""
+    return SYNTAX_HELP
+
+
+SYNTAX_HELP = {
+    "examples": QUERY_EXAMPLES,
+    "fields": field_rows(),
+    "year_forms": YEAR_FORMS,
+    "notes": NOTES,
+}
+"""The query syntax as the page shows it: tables whose every example is a link that runs it."""
 
 
 def search_url(
@@ -110,7 +125,6 @@ def collocate_table(params: SearchParams, result: SearchResult) -> dict[str, Any
 
 def _context() -> dict[str, Any]:
     return {
-        "query_help": QUERY_HELP,
         "sorts": SORTS,
         "page_sizes": PAGE_SIZES,
         "search_url": search_url,
