@@ -71,14 +71,16 @@ def _g2(a: float, b: float, c: float, d: float) -> float:
     return 2 * g2
 
 
-def sentence_words(result: SearchResult) -> tuple[Counter[str], int, int]:
+def sentence_words(
+    result: SearchResult, max_passages: int = MAX_PASSAGES
+) -> tuple[Counter[str], int, int]:
     """Count the words of the sentences holding an occurrence; also (words, sentences)."""
     generation = result.generation
     segmenter = generation.segmenter
     excluded = stop_words() | {
         word for term in result.marks.all_terms for word in segmenter.words(term)
     }
-    ordinals = result.reading_order()[:MAX_PASSAGES].tolist()
+    ordinals = result.reading_order()[:max_passages].tolist()
     found = located(generation, ordinals, result.marks)
     # Words are cut from the text as written, as the index cut it (folding keeps offsets,
     # and the segmenter folds only width and case: 和 must not become its variant 龢).
@@ -103,9 +105,11 @@ def sentence_words(result: SearchResult) -> tuple[Counter[str], int, int]:
     return counts, words, sentences_seen
 
 
-def collocations(result: SearchResult, limit: int = DEFAULT_LIMIT) -> dict[str, Any]:
+def collocations(
+    result: SearchResult, limit: int = DEFAULT_LIMIT, max_passages: int = MAX_PASSAGES
+) -> dict[str, Any]:
     """Return `{query, measure, sentences, collocates: [{word, count, score, corpus_count}]}`."""
-    counts, words, seen = sentence_words(result)
+    counts, words, seen = sentence_words(result, max_passages)
     scorer = result.generation.scorer
     stats = scorer.stats["content"]
     corpus = stats["documents"] * stats["average_length"]

@@ -27,6 +27,7 @@ bp = Blueprint("search", __name__)
 PASSAGES_PER_REPORT = 3
 FACET_VALUES_SHOWN = 8
 COLLOCATES_SHOWN = 15
+COLLOCATION_PASSAGES = 500  # the page's table reads fewer passages than the API (2,000)
 DEFAULT_SITE_TITLE = "报告全文检索"
 
 
@@ -117,7 +118,7 @@ def collocate_table(params: SearchParams, result: SearchResult) -> dict[str, Any
     """The query's collocates, each linked to its sentences with the query (同句)."""
     if not result.total_occurrences:
         return None
-    data = collocations(result, COLLOCATES_SHOWN)
+    data = collocations(result, COLLOCATES_SHOWN, COLLOCATION_PASSAGES)
     for entry in data["collocates"]:
         entry["href"] = collocate_url(params, result.query, entry["word"])
     return {**data, "measure": MEASURE} if data["collocates"] else None
