@@ -194,11 +194,16 @@ def test_every_results_page_links_its_feed(workbench_client):
 
     args = {"q": QUERY, "region": "贵州省"}
     html = workbench_client.get("/search", query_string=args).get_data(as_text=True)
-    link = BeautifulSoup(html, "lxml").select_one("a#feed-link")
+    soup = BeautifulSoup(html, "lxml")
+    link = soup.select_one("a#feed-link")
     assert link is not None and link["type"] == "application/atom+xml"
     assert parse_qs(urlsplit(link["href"]).query) == {"q": [QUERY], "region": ["贵州省"]}
+    # Feed readers find it in the head too (autodiscovery).
+    announced = soup.select_one('head link[rel="alternate"][type="application/atom+xml"]')
+    assert announced["href"] == link["href"]
     _, found = entries(workbench_client, region="贵州省")
-    assert all("贵州" in e.findtext(f"{ATOM}title") or e is not None for e in nonempty(found))
+    in_guizhou = workbench_client.get("/api/search", query_string=args).get_json()
+    assert len(nonempty(found)) == in_guizhou["total_reports"]
 
 
 # --- Issuer facet and date range -----------------------------------------------------------
