@@ -79,6 +79,30 @@ def engine(sample_index: Path) -> SearchEngine:
     return SearchEngine.open(sample_index)
 
 
+WORKBENCH_DIR = ROOT / "tests" / "data" / "workbench"
+LIUPANSHUI_2023 = "b0907311df637080"  # 六盘水市民政局's 2023 report, in the sample
+
+
+@pytest.fixture(scope="session")
+def workbench_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample beside a second year's report of one of its bodies (六盘水市民政局, 2022)."""
+    index_dir = tmp_path_factory.mktemp("workbench") / "index"
+    build_index([SAMPLE_DIR, WORKBENCH_DIR], index_dir)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def workbench(workbench_index: Path) -> SearchEngine:
+    return SearchEngine.open(workbench_index)
+
+
+@pytest.fixture()
+def workbench_client(workbench_index: Path):
+    from webapp import create_app
+
+    return create_app({"TESTING": True, "INDEX_DIR": workbench_index}).test_client()
+
+
 @pytest.fixture(scope="session")
 def real_files_engine(tmp_path_factory: pytest.TempPathFactory) -> SearchEngine:
     """An index of every real file in the repository: the sample, congress reports, wild files."""

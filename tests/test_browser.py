@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from indexer.search.engine import SearchEngine
+from indexer.search.kwic import Concordance
 from tests.helpers import nonempty
 from webapp import create_app
 from webapp.serving.server import BackgroundServer
@@ -314,3 +315,70 @@ def test_only_the_chosen_place_looks_chosen_not_its_nested_cities(browser, live_
         assert after_content(browser, label) == "none", label.text
         assert city.value_of_css_property("background-color") != chosen_background, label.text
     screenshot(browser, "1280-chosen-province")
+
+
+@pytest.fixture(scope="module")
+def workbench_url(workbench_index):
+    with BackgroundServer(create_app({"INDEX_DIR": workbench_index})) as server:
+        yield server.url
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 900), (390, 844)], ids=["laptop", "phone"])
+def test_concordance_and_comparison_journey(browser, workbench_url, workbench, width, height):
+    """Search, list every occurrence aligned, sort by the right context, open one; then
+    compare the body's 2023 report with its 2022 report, the changes marked."""
+    wait = WebDriverWait(browser, WAIT)
+    browser.set_window_size(width, height)
+    shot = f"{width}-workbench"
+
+    browser.get(f"{workbench_url}/search?q={QUERY}")
+    total = wait.until(ec.presence_of_element_located((By.ID, "total-occurrences"))).text
+    assert total == str(workbench.search(QUERY).total_occurrences)
+    scroll_click(browser, browser.find_element(By.ID, "kwic-link"))
+    wait.until(ec.presence_of_element_located((By.ID, "kwic")))
+    assert browser.find_element(By.ID, "kwic-total").text == total
+    screenshot(browser, f"{shot}-1-kwic")
+
+    scroll_click(browser, browser.find_element(By.CSS_SELECTOR, '.sort a[data-sort="right"]'))
+    wait.until(ec.url_contains("sort=right"))
+    rows = nonempty(browser.find_elements(By.CSS_SELECTOR, "table.kwic tbody tr"))
+    matches = [row.find_element(By.CSS_SELECTOR, "td.match mark") for row in rows]
+    assert {m.text for m in matches} == {QUERY}
+    # The keyword is aligned: every row's match starts at the same place on the screen.
+    lefts = {round(m.location["x"]) for m in matches[:20]}
+    assert len(lefts) == 1, lefts
+    first = Concordance(workbench.search(QUERY), sort="right").rows(0, 1)[0]
+    assert rows[0].find_element(By.CSS_SELECTOR, "td.right").text == first.right.strip()
+    screenshot(browser, f"{shot}-2-kwic-sorted")
+
+    source = rows[0].find_element(By.CSS_SELECTOR, "td.source a")
+    passage_id = source.get_attribute("href").rsplit("#p-", 1)[1]
+    scroll_click(browser, source)
+    target = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ":target")))
+    assert target.get_attribute("id") == f"p-{passage_id}"
+    assert QUERY in [m.text for m in target.find_elements(By.TAG_NAME, "mark")]
+
+    browser.get(f"{workbench_url}/reports/b0907311df637080")
+    year_link = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "a.compare-year")))
+    assert year_link.text == "与2022年的报告对比"
+    scroll_click(browser, year_link)
+    wait.until(ec.presence_of_element_located((By.ID, "changed")))
+    pairs = nonempty(browser.find_elements(By.CSS_SELECTOR, "#changed .changed-pair"))
+    deleted = pairs[1].find_element(By.CSS_SELECTOR, ".side-a del")
+    inserted = pairs[1].find_element(By.CSS_SELECTOR, ".side-b ins")
+    assert (deleted.text, inserted.text) == ("3", "2")  # 一、2023年度… → 一、2022年度…
+    for mark in (deleted, inserted):
+        assert mark.value_of_css_property("background-color") not in {
+            "rgba(0, 0, 0, 0)",
+            "rgba(255, 255, 255, 1)",
+        }
+    a_side, b_side = (pairs[1].find_element(By.CSS_SELECTOR, s) for s in (".side-a", ".side-b"))
+    if width >= 800:  # side by side on a laptop, one above the other on a phone
+        assert (
+            a_side.location["y"] == b_side.location["y"]
+            and a_side.location["x"] < b_side.location["x"]
+        )
+    else:
+        assert b_side.location["y"] > a_side.location["y"]
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= width + 1
+    screenshot(browser, f"{shot}-3-compare")

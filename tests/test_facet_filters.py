@@ -106,3 +106,17 @@ def test_every_facet_link_on_the_page_lands_on_its_count(client) -> None:
             if "region=" in href and len(followed) < 40:
                 pages.append(landed)
     assert len(followed) >= 10
+
+
+def test_the_issuer_facet_is_walked_too_in_the_library_and_on_the_page(engine, client) -> None:
+    issuers = engine.search("法治").all_facets["issuer"]
+    assert len(nonempty(issuers)) >= 5  # one value per body: every sample report's issuer
+    for entry in issuers:
+        clicked = engine.search("法治", filters={"issuer": [entry["value"]]})
+        assert (clicked.total_reports, clicked.total_passages) == (
+            entry["reports"],
+            entry["passages"],
+        ), entry["value"]
+    html = client.get("/search", query_string={"q": "法治"}).get_data(as_text=True)
+    links = [href for href, *_ in _facet_links(html) if "issuer=" in href]
+    assert len(links) == len(issuers)

@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 PACKAGES = [
     "indexer",
+    "indexer.cli",
     "indexer.ingest",
     "indexer.index",
     "indexer.build",

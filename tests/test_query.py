@@ -23,6 +23,7 @@ from indexer.query import (
     Or,
     Term,
     YearFilter,
+    dates,
     explain_query,
     parse,
     parse_query,
@@ -193,17 +194,31 @@ def test_a_colon_after_something_that_is_not_a_field_name_is_literal(text):
 # --- Fields --------------------------------------------------------------------------------
 
 
+# A value each field accepts: a date field takes a date.
+SAMPLE_VALUE = {"date": "2023-01"}
+
+
 @pytest.mark.parametrize("name", [n for n in FIELDS if n != "year"])
 def test_each_text_field_filters_on_its_value(name):
-    assert parse_query(f"{name}:贵州") == Field(name, "贵州")
+    value = SAMPLE_VALUE.get(name, "贵州")
+    assert parse_query(f"{name}:{value}") == Field(name, value)
 
 
 @pytest.mark.parametrize(
     ("alias", "name"), [(a, n) for a, n in FIELD_ALIASES.items() if n != "year"]
 )
 def test_field_aliases_and_the_full_width_colon_mean_the_canonical_field(alias, name):
-    assert parse_query(f"{alias}:贵州") == Field(name, "贵州")
-    assert parse_query(f"{alias}：贵州") == Field(name, "贵州")
+    value = SAMPLE_VALUE.get(name, "贵州")
+    assert parse_query(f"{alias}:{value}") == Field(name, value)
+    assert parse_query(f"{alias}：{value}") == Field(name, value)
+
+
+@pytest.mark.parametrize("value", ["贵州", "2023-13", "2023-02-30", "2024..2023", ">=x"])
+def test_a_date_that_is_no_date_is_an_error_at_its_place(value):
+    with pytest.raises(QueryError) as caught:
+        parse_query(f"行政复议 date:{value}")
+    assert caught.value.position == len("行政复议 date:")
+    assert "成文日期写法不对" in caught.value.message
 
 
 def test_chinese_aliases_read_as_expected():
@@ -295,10 +310,14 @@ def test_year_accepts_a_year_a_range_or_a_comparison(value, low, high):
         ("地区：", "字段 region 缺少值", 3),
         ('section:""', "引号里没有内容", 8),
         ("dept:(a OR b)", "字段值不能用括号分组", 5),
-        ("foo:bar", "未知字段 foo，可用字段：region, dept, year, issuer, law, docno, section", 0),
+        (
+            "foo:bar",
+            "未知字段 foo，可用字段：region, dept, year, issuer, law, docno, section, date",
+            0,
+        ),
         (
             "行政复议 Foo:bar",
-            "未知字段 Foo，可用字段：region, dept, year, issuer, law, docno, section",
+            "未知字段 Foo，可用字段：region, dept, year, issuer, law, docno, section, date",
             5,
         ),
         ("year:abc", "年份写法不对：abc", 5),
@@ -430,7 +449,7 @@ def test_help_names_every_field_and_alias_and_the_length_limit():
     assert str(MAX_QUERY_LENGTH) in QUERY_HELP
 
 
-@pytest.mark.parametrize("module", [parse, query_strings, rewrite, proximity])
+@pytest.mark.parametrize("module", [parse, query_strings, rewrite, proximity, dates])
 def test_docstring_examples_run(module):
     outcome = doctest.testmod(module)
     assert outcome.attempted > 0 and outcome.failed == 0
@@ -451,7 +470,8 @@ texts = (
 years = st.integers(parse.YEAR_MIN, parse.YEAR_MAX)
 leaves = st.one_of(
     texts.map(Term),
-    st.builds(Field, st.sampled_from([n for n in FIELDS if n != "year"]), texts),
+    st.builds(Field, st.sampled_from([n for n in FIELDS if n not in ("year", "date")]), texts),
+    st.builds(Field, st.just("date"), st.sampled_from(["2023", "2023-01", "2022-12..2023-06"])),
     years.map(lambda y: YearFilter(y, y)),
     years.map(lambda y: YearFilter(y, None)),
     years.map(lambda y: YearFilter(None, y)),

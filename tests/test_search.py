@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indexer.build import build_index
-from indexer.cli import _cli_link
+from indexer.cli import cli_link
 from indexer.errors import QueryError
 from indexer.models import UNKNOWN
 from indexer.normalize import fold
@@ -298,7 +298,7 @@ def test_facets_count_matching_reports(engine: SearchEngine) -> None:
     # Reports stating no year count as 未识别, so the facet adds up to the total.
     assert year_counts["未识别"] == undated
     assert sum(year_counts.values()) == result.total_passages
-    assert {"province", "department", "year", "law"} == set(result.facets)
+    assert {"province", "department", "year", "law", "issuer"} == set(result.facets)
     assert any(f["value"] == "行政复议法" for f in result.facets["law"])
 
 
@@ -312,6 +312,7 @@ def _facets_one_report_at_a_time(records, report_counts) -> dict:
             "department": [(meta.department or UNKNOWN,)],
             "year": [(str(meta.year) if meta.year else UNKNOWN,)],
             "law": [(law,) for law in dict.fromkeys(meta.laws) if law],
+            "issuer": [(meta.issuer or UNKNOWN,)],
             "city": [(meta.province, meta.city or UNKNOWN)] if meta.province else [],
             "county": ([(meta.province, meta.city, meta.county or UNKNOWN)] if meta.city else []),
         }
@@ -352,14 +353,17 @@ def test_vectorised_facets_equal_a_tally_report_by_report(engine: SearchEngine, 
 
 
 def test_search_json_has_the_documented_keys_in_order(engine: SearchEngine) -> None:
-    data = result_to_json(engine.search("行政复议"), _cli_link, 0, 3)
-    assert list(data) == ["query", "total_passages", "total_reports", "took_ms", "facets", "hits"]
+    data = result_to_json(engine.search("行政复议"), cli_link, 0, 3)
+    assert list(data) == [
+        "query", "total_passages", "total_reports", "total_occurrences", "took_ms", "facets",
+        "hits",
+    ]  # fmt: skip
     assert len(data["hits"]) == 3
     hit = data["hits"][0]
     assert list(hit) == [
         "report_id", "passage_id", "title", "issuer", "province", "city", "county",
-        "department", "year", "label", "section", "text", "highlights", "source", "url",
-        "citation", "citation_gbt7714",
+        "department", "year", "label", "section", "text", "highlights", "occurrences",
+        "report_occurrences", "source", "url", "citation", "citation_gbt7714",
     ]  # fmt: skip
     assert hit["url"] == f"/reports/{hit['report_id']}#p-{hit['passage_id']}"
 

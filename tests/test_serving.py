@@ -236,7 +236,7 @@ def test_command_line_defaults_run_gthread_workers_with_preload():
 )
 def test_command_line_refuses_impossible_options(runner, args):
     result = runner.invoke(serve_command, args)
-    assert result.exit_code == 2 and "Error" in result.output
+    assert result.exit_code == 2 and f"错误：选项 {args[0]} 的值不对：应是" in result.output
 
 
 def test_load_script_refuses_targets_off_this_machine():

@@ -16,9 +16,10 @@ import pytest
 from bs4 import BeautifulSoup
 from markupsafe import escape
 
-from indexer.cli import _cli_link
+from indexer.cli import cli_link
 from indexer.errors import QueryError
-from indexer.query.help import QUERY_HELP
+from indexer.query import FIELDS
+from indexer.query.help import QUERY_EXAMPLES, QUERY_HELP
 from indexer.search.citation import citation_gbt7714
 from indexer.search.results import report_to_json
 from tests.helpers import nonempty
@@ -57,8 +58,18 @@ def test_home_page_has_the_search_box_and_the_query_syntax_one_click_away(client
     assert response.status_code == 200
     soup = page(response)
     assert soup.select_one("form.search input[name=q]") is not None
-    help_text = soup.select_one("details.help pre").get_text()
-    assert help_text == QUERY_HELP
+    # The syntax as tables, every example a link that runs it.
+    links = soup.select("details.help a.example")
+    examples = [q for q, _ in QUERY_EXAMPLES]
+    shown = [a.get_text() for a in soup.select("#syntax-examples a.example")]
+    assert shown == examples
+    for a in nonempty(links):
+        assert a["href"].startswith("/search?q=")
+        assert client.get(a["href"]).status_code == 200, a.get_text()
+    fields = [th.get_text() for th in soup.select("#syntax-fields tbody th")]
+    assert fields == list(FIELDS)
+    for note in nonempty(soup.select(".syntax-notes li")):
+        assert note.get_text() in QUERY_HELP  # the page says what --help says
 
 
 def test_search_行政复议_shows_its_5_reports_with_highlighted_passages(client, result):
@@ -308,16 +319,19 @@ def test_api_search_gives_the_documented_keys_totals_and_highlights(client, resu
     assert response.status_code == 200
     assert response.mimetype == "application/json"
     data = response.get_json()
-    assert list(data) == ["query", "total_passages", "total_reports", "took_ms", "facets", "hits"]
+    assert list(data) == [
+        "query", "total_passages", "total_reports", "total_occurrences", "took_ms", "facets",
+        "hits",
+    ]  # fmt: skip
     assert data["query"] == QUERY
     assert data["total_passages"] == result.total_passages
     assert data["total_reports"] == result.total_reports
-    assert set(data["facets"]) == {"province", "department", "year", "law"}
+    assert set(data["facets"]) == {"province", "department", "year", "law", "issuer"}
     assert len(data["hits"]) == min(20, result.total_passages)
     hit_keys = {
         "report_id", "passage_id", "title", "issuer", "province", "city", "county",
-        "department", "year", "label", "section", "text", "highlights", "source", "url",
-        "citation", "citation_gbt7714",
+        "department", "year", "label", "section", "text", "highlights", "occurrences",
+        "report_occurrences", "source", "url", "citation", "citation_gbt7714",
     }  # fmt: skip
     for hit in nonempty(data["hits"]):
         assert set(hit) == hit_keys
@@ -364,7 +378,7 @@ def test_api_report_returns_the_engines_json(client, engine, result):
     report_id = result.groups()[0].report_id
     response = client.get(f"/api/reports/{report_id}")
     assert response.status_code == 200
-    assert response.get_json() == report_to_json(engine.report(report_id), _cli_link)
+    assert response.get_json() == report_to_json(engine.report(report_id), cli_link)
 
 
 @pytest.mark.parametrize("report_id", ["0000000000000000", "not-an-id"])

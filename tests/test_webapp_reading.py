@@ -215,8 +215,11 @@ def test_api_trends_equal_the_facet_counts_of_api_search(client, filters):
     assert {(v["value"], v["reports"], v["passages"]) for v in trends["by_year"]} == {
         (v["value"], v["reports"], v["passages"]) for v in facets["year"]
     }
-    assert trends["by_province"] == facets["province"]
-    assert all(set(v) == {"value", "reports", "passages"} for v in nonempty(trends["by_year"]))
+    assert [(v["value"], v["reports"], v["passages"]) for v in trends["by_province"]] == [
+        (v["value"], v["reports"], v["passages"]) for v in facets["province"]
+    ]
+    keys = {"value", "reports", "passages", "occurrences", "index_reports", "per_100_reports"}
+    assert all(set(v) == keys for v in nonempty(trends["by_year"]))
     assert sum(v["reports"] for v in trends["by_year"]) == trends["total_reports"]
 
 
@@ -238,7 +241,8 @@ def test_the_search_page_draws_the_trends_as_svg_with_a_table_of_the_numbers(cli
     rows = [
         [c.get_text() for c in tr.select("th, td")] for tr in box.select("#table-year tbody tr")
     ]
-    assert rows == [[v["value"], str(v["reports"]), str(v["passages"])] for v in trends["by_year"]]
+    columns = ("reports", "passages", "occurrences", "index_reports", "per_100_reports")
+    assert rows == [[v["value"], *(str(v[k]) for k in columns)] for v in trends["by_year"]]
 
 
 # --- The report page as a reading tool ----------------------------------------------------

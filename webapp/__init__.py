@@ -70,7 +70,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from webapp import errors
     from webapp.serving import cache, hosts
-    from webapp.views import api, export, provenance, reports, search, similar
+    from webapp.views import (
+        api,
+        compare,
+        export,
+        feeds,
+        kwic,
+        provenance,
+        reports,
+        search,
+        similar,
+    )
     from webapp.views.render import excerpt, mark_spans
 
     app.add_template_global(excerpt)
@@ -80,6 +90,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(reports.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(export.bp)
+    app.register_blueprint(kwic.bp)
+    app.register_blueprint(feeds.bp)
+    app.register_blueprint(compare.bp)
     app.register_blueprint(provenance.bp)
     app.register_blueprint(similar.bp)  # similar passages, cited-law links
     errors.init_app(app)

@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from indexer.cli.usage import ChineseCommand
 from indexer.errors import IndexMissingError
 from indexer.search.engine import SearchEngine
 from indexer.settings import DEFAULT_INDEX_DIR, INDEX_DIR_ENV
@@ -28,7 +29,7 @@ from webapp.serving.server import (
 )
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.command(cls=ChineseCommand, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--index",
     type=click.Path(path_type=Path, file_okay=False),

@@ -12,6 +12,7 @@ import hashlib
 import itertools
 import pickle
 import shutil
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,6 +89,10 @@ class Steps:
         self.literal_names = read_segment_list(previous.literal) if previous else []
         self.batch = LiteralBatch(layout)
         self.indexed: set[str] = set()  # content hashes of the files indexed, once written
+        # This build: its generation and time, recorded with the reports it adds and as
+        # the store's built_at (a feed of new reports orders by it).
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        self.build = (layout.root.name, now)
 
     def steps(self) -> list[Step]:
         return [
@@ -120,7 +125,9 @@ class Steps:
         previous, layout = self.previous, self.layout
         if previous is not None:
             shutil.copyfile(previous.store, layout.store)
-        self.store = StoreWriter(layout.store, fresh=previous is None)
+        self.store = StoreWriter(
+            layout.store, fresh=previous is None, build=self.build, dated=self._dated()
+        )
         self.known = self.store.files()
         self.existing = self.store.report_ids()
         drop = self.request.drop
@@ -237,7 +244,7 @@ class Steps:
     def write_reports(self) -> None:
         """Close the store, then write its report table as one pickle the engine reads."""
         store = self._store
-        store.set_meta("built_at", dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+        store.set_meta("built_at", self.build[1])
         store.set_meta("summary", self.summary.as_dict())
         self.indexed = {digest for digest, _ in store.files().values()}
         store.close()
@@ -253,6 +260,20 @@ class Steps:
         similar_sign.update(self.layout, self.previous)
 
     # helpers ------------------------------------------------------------------------
+
+    def _dated(self) -> dict[str, tuple[str, str]]:
+        """When the current generation's reports came, for a rebuild from scratch to keep."""
+        current = IndexLayout.current(self.index_root)
+        if self.previous is not None or current is None or not current.store.is_file():
+            return {}
+        try:
+            store = ReportStore(current.store)
+            try:
+                return store.added()
+            finally:
+                store.close()
+        except (OSError, sqlite3.Error):
+            return {}  # an unreadable old store: the rebuild dates everything anew
 
     @property
     def _store(self) -> StoreWriter:

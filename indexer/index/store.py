@@ -49,6 +49,17 @@ CREATE TABLE files (
 );
 """
 
+# When each report came into the index: the build (generation) that added it and that
+# build's time. A table of its own, so a store written before it existed still opens; the
+# first update of such a store dates the reports it holds by the build that last wrote it.
+_ADDED_SCHEMA = """
+CREATE TABLE IF NOT EXISTS added (
+    report_id TEXT PRIMARY KEY,
+    generation TEXT NOT NULL,    -- the generation folder's name, e.g. gen-000003
+    at TEXT NOT NULL             -- that build's time, ISO 8601 UTC
+);
+"""
+
 _REPORT_COLUMNS = "ordinal, report_id, metadata, source, position, passage_count"
 
 
@@ -99,7 +110,16 @@ def _passage(row: sqlite3.Row) -> Passage:
 class StoreWriter:
     """Write a store: a fresh one, or a copy of the previous generation's to update."""
 
-    def __init__(self, path: Path, *, fresh: bool = True) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        fresh: bool = True,
+        build: tuple[str, str] = ("", ""),
+        dated: dict[str, tuple[str, str]] | None = None,
+    ) -> None:
+        """`build` is (generation name, time) of this build: what reports it adds are dated
+        so, but those in `dated` (a rebuild keeps when a report first came)."""
         if fresh:
             path.unlink(missing_ok=True)
         self.connection = sqlite3.connect(path)
@@ -109,6 +129,21 @@ class StoreWriter:
         self.connection.execute("PRAGMA synchronous = OFF")  # the build fsyncs at the end
         self.next_report = int(str(self._meta("next_report_ordinal", 0)))
         self.next_passage = int(str(self._meta("next_passage_ordinal", 0)))
+        self.build = build
+        self.dated = dated or {}
+        if not self._has_table("added"):
+            self.connection.executescript(_ADDED_SCHEMA)
+            # Reports of a store from before: there since its last build, at the latest.
+            last = str(self._meta("built_at", build[1]))
+            self.connection.execute(
+                "INSERT INTO added SELECT report_id, '', ? FROM reports", (last,)
+            )
+
+    def _has_table(self, name: str) -> bool:
+        row = self.connection.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+        ).fetchone()
+        return row is not None
 
     def _meta(self, key: str, default: object) -> object:
         row = self.connection.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -153,6 +188,10 @@ class StoreWriter:
                 for i, p in enumerate(report.passages)
             ],
         )
+        self.connection.execute(
+            "INSERT OR REPLACE INTO added VALUES (?, ?, ?)",
+            (report.report_id, *self.dated.get(report.report_id, self.build)),
+        )
         self.next_report += 1
         self.next_passage += len(report.passages)
         return ordinal, first
@@ -173,6 +212,7 @@ class StoreWriter:
         ]
         self.connection.execute("DELETE FROM passages WHERE report_ordinal = ?", (ordinal,))
         self.connection.execute("DELETE FROM reports WHERE ordinal = ?", (ordinal,))
+        self.connection.execute("DELETE FROM added WHERE report_id = ?", (report_id,))
         return ordinal, passages
 
     def report_ids(self) -> set[str]:
@@ -307,6 +347,20 @@ class ReportStore:
             "SELECT ordinal, text FROM passages WHERE ordinal >= ? ORDER BY ordinal", (first,)
         )
         yield from rows
+
+    def added(self) -> dict[str, tuple[str, str]]:
+        """Return report id → (generation, time) of the build that added it (ISO 8601 UTC).
+
+        A store written before builds were recorded has no such table: every report is
+        then dated by the store's own build.
+        """
+        try:
+            rows = self._db.execute("SELECT report_id, generation, at FROM added").fetchall()
+        except sqlite3.OperationalError:  # no table: an index built before it existed
+            built = str(self.meta("built_at", ""))
+            query = "SELECT report_id, '', ? FROM reports"
+            rows = self._db.execute(query, (built,)).fetchall()
+        return {row[0]: (row[1], row[2]) for row in rows}
 
     def counts(self) -> tuple[int, int]:
         """Return (reports, passages)."""

@@ -10,6 +10,7 @@ parse                   tokens → tree, with Chinese errors and a caret positio
                         how a tree is explained back in Chinese
 rewrite                 plain-text and within-results rewriting of a query
 help                    the syntax help shown by the CLI and the search page
+dates                   成文日期 of the date: filter: days, months, years and ranges
 proximity               what 同句 and NEAR mean on a passage's text, and which spans
                         of a passage a query marks
 ======================  ==========================================================

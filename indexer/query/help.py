@@ -6,6 +6,7 @@ every example.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from indexer.query.parse import FIELD_NAMES_ZH, FIELDS, MAX_DEPTH, MAX_QUERY_LENGTH, NEAR_MAX
@@ -30,6 +31,38 @@ QUERY_EXAMPLES: tuple[tuple[str, str], ...] = (
 """(query, what it finds): rendered in QUERY_HELP; the tests parse every one."""
 
 
+YEAR_FORMS = ("year:2023", "year:2021-2023", "year:2021..2023", "year:>=2021", "year:<2023")
+"""The ways to write a year filter, each a query of its own."""
+
+NOTES: tuple[str, ...] = (
+    "OR、AND、NOT 要大写；小写的 or、and、not 是普通的词。",
+    "只有词首的 - 表示排除；2021-2023、a.b、C++、2023年 都是普通的词。",
+    "括号和 “ ” 在词中间闭合时照原文查找，如 (六)依法行政、“放管服”改革。",
+    "冒号前不是字段名时照原文查找，如 时间:2023；要查找 foo:bar 这类文字请加引号。",
+    f"不能只有排除条件；查询最多 {MAX_QUERY_LENGTH} 个字符。",
+    '同句、同段、NEAR 的括号里只能写词、引号里的短语和字段，如 同句("行政 复议" 应诉 region:贵州)；'
+    "或、非、分组写在括号外面。",
+    "NEAR(甲 乙, n)：段中各有一处甲、乙，从最早一处的开头到最晚一处的结尾不超过 n + 各词字数个字"
+    f"（两词不重叠时即相隔不超过 n 字；n 为 0–{NEAR_MAX}）。",
+    "词末的 ~n（如 行政复议~5）不支持模糊查找，按原词查找。",
+    f"括号和 同句/同段/NEAR 最多嵌套 {MAX_DEPTH} 层。",
+    '引号里的 \\" 表示引号本身、\\\\ 表示反斜杠，如 "他说\\"依法\\""。',
+)
+"""What the examples do not show, one sentence each."""
+
+
+def field_rows() -> list[tuple[str, tuple[str, ...], str, tuple[str, ...]]]:
+    """(field, its Chinese names, what it filters on, example queries) for every field."""
+    rows = []
+    for name, what in FIELDS.items():
+        said, _, examples = what.partition("，如 ")
+        aside = re.fullmatch(r"(.+?)（(.+)）", examples)  # 文号:…5号（括号写法不限）
+        if aside:
+            examples, said = aside[1], f"{said}（{aside[2]}）"
+        rows.append((name, FIELD_NAMES_ZH[name], said, tuple(examples.split("、"))))
+    return rows
+
+
 def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
@@ -45,25 +78,13 @@ def _help() -> str:
     for name, what in FIELDS.items():
         lines.append(f"  {_pad(name + '（' + '、'.join(FIELD_NAMES_ZH[name]) + '）', 30)}{what}")
     lines += [
-        "年份写法：year:2023  year:2021-2023  year:2021..2023",
-        "          year:>=2021  year:>2020  year:<2023  year:<=2023",
+        "年份写法：" + "  ".join(YEAR_FORMS),
         "说明：",
-        "  · OR、AND、NOT 要大写；小写的 or、and、not 是普通的词。",
-        "  · 只有词首的 - 表示排除；2021-2023、a.b、C++、2023年 都是普通的词。",
-        "  · 括号和 “ ” 在词中间闭合时照原文查找，如 (六)依法行政、“放管服”改革。",
-        "  · 冒号前不是字段名时照原文查找，如 时间:2023；要查找 foo:bar 这类文字请加引号。",
-        "  · 不能只有排除条件；查询最多 " + str(MAX_QUERY_LENGTH) + " 个字符。",
-        "邻近查找：",
-        "  · 同句、同段、NEAR 的括号里只能写词、引号里的短语和字段，如",
-        '    同句("行政 复议" 应诉 region:贵州)；或、非、分组写在括号外面。',
-        "  · NEAR(甲 乙, n)：段中各有一处甲、乙，从最早一处的开头到最晚一处的结尾",
-        f"    不超过 n + 各词字数个字（两词不重叠时即相隔不超过 n 字；n 为 0–{NEAR_MAX}）。",
-        "  · 词末的 ~n（如 行政复议~5）不支持模糊查找，按原词查找。",
-        f"  · 括号和 同句/同段/NEAR 最多嵌套 {MAX_DEPTH} 层。",
-        '  · 引号里的 \\" 表示引号本身、\\\\ 表示反斜杠，如 "他说\\"依法\\""。',
+        *(f"  · {note}" for note in NOTES),
     ]
     return "\n".join(lines)
 
 
 QUERY_HELP: str = _help()
-"""The whole syntax in a few lines of Chinese, for `--help` and the web page (plain text)."""
+"""The whole syntax in a few lines of Chinese, for `--help` (plain text); the search page
+shows the same as tables whose examples are links (`QUERY_EXAMPLES`, `field_rows`, `NOTES`)."""

@@ -131,14 +131,22 @@ def _pattern(group: Group) -> tuple[re.Pattern[str] | None, bool]:
     return None, False
 
 
-def group_spans(folded_text: str, group: Group) -> list[tuple[int, int]]:
-    """Return the occurrences of the group's terms that take part in a match, merged."""
-    spans: list[tuple[int, int]] = []
+def group_occurrences(folded_text: str, group: Group) -> list[tuple[int, int]]:
+    """Return each occurrence of the group's terms that takes part in a match, unmerged.
+
+    Sorted and each once, overlapping ones included: what a count of occurrences resolves.
+    """
+    spans: set[tuple[int, int]] = set()
     for start, end in _windows(folded_text, group):
         piece = folded_text[start:end]
         for term in group.terms:
-            spans.extend((start + s, start + s + len(term)) for s in occurrences(piece, term))
-    return merge_spans(spans)
+            spans.update((start + s, start + s + len(term)) for s in occurrences(piece, term))
+    return sorted(spans)
+
+
+def group_spans(folded_text: str, group: Group) -> list[tuple[int, int]]:
+    """Return the occurrences of the group's terms that take part in a match, merged."""
+    return merge_spans(group_occurrences(folded_text, group))
 
 
 class HighlightTerms(list[str]):

@@ -10,7 +10,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from indexer.errors import QueryError
-from indexer.query.parse import Or, Term, parse_query
+from indexer.query.parse import Or, Term, parse_query, positive_terms
 from indexer.query.tokens import tokenize
 
 
@@ -76,6 +76,24 @@ def refine_query(query: str, refinements: Sequence[str]) -> str:
     if not parts:
         raise QueryError("查询是空的", position=0, hint="请输入要查找的词，例如 行政复议")
     return " ".join(parts)
+
+
+def collocate_query(query: str, word: str) -> str:
+    """Return `query` narrowed to sentences holding its first term and `word` (同句).
+
+    >>> collocate_query("行政复议", "申请")
+    '同句(行政复议 申请)'
+    >>> collocate_query("行政复议 OR 行政诉讼", "申请")
+    '( 行政复议 OR 行政诉讼 ) 同句(行政复议 申请)'
+    """
+    if not query.strip():  # filters alone (law: marks citations): the word, filters kept
+        return quote_term(word)
+    tree = parse_query(query)
+    terms = positive_terms(tree)
+    together = f"同句({quote_term(terms[0])} {quote_term(word)})" if terms else quote_term(word)
+    if isinstance(tree, Term) and not tree.note:
+        return together
+    return refine_query(query, [together])
 
 
 def caret_padding(text: str, position: int) -> str:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from indexer.errors import QueryError
 from indexer.models import UNKNOWN
+from indexer.query.dates import DATE_HINT, date_range
 from indexer.query.tree import (
     FIELD_ALIASES,
     FIELDS,
@@ -190,6 +191,8 @@ def _read_field(text: str, i: int, end: int) -> tuple[Node, int] | None:
         if value.strip() == UNKNOWN:
             return Not(YearFilter(YEAR_MIN, None)), after  # no year stated
         return _parse_year(value, start), after
+    if canonical == "date" and value.strip() != UNKNOWN and date_range(value) is None:
+        raise QueryError(f"成文日期写法不对：{value}", position=start, hint=DATE_HINT)
     return Field(canonical, value), after
 
 

@@ -15,6 +15,7 @@ FIELDS: Mapping[str, str] = MappingProxyType(
         "law": "报告引用的法律法规，如 law:行政复议法",
         "docno": "报告的发文字号，如 文号:东政〔2023〕5号（括号写法不限）",
         "section": "段落所在章节的标题，如 section:行政复议",
+        "date": "报告的成文日期（可到年、月或日），如 date:2022-12..2023-06、date:>=2023-01",
     }
 )
 """Canonical field name → what it filters on, in Chinese, with an example."""
@@ -28,6 +29,7 @@ FIELD_NAMES_ZH: dict[str, tuple[str, ...]] = {
     "law": ("法律", "法规"),
     "docno": ("文号", "发文字号"),
     "section": ("章节",),
+    "date": ("成文日期", "日期"),
 }
 
 FIELD_ALIASES: Mapping[str, str] = MappingProxyType(

@@ -12,6 +12,11 @@ ranking                 BM25F scores → reports ranked, passages grouped under 
 sorting                 the orders results can take
 facets                  facet counts by province, city, county, department, year, law
 trends                  the hits by year and by province
+occurrences             every place a passage matched, located and counted exactly
+kwic                    keyword in context: one line per occurrence, sortable by context
+collocations            the words beside a query in its sentences, by log-likelihood
+newest                  a result's reports newest build first: what a feed follows
+compare                 two reports passage by passage: shared, only in one, changed
 suggest                 did you mean: nearby queries that have hits
 results                 the JSON contract of hits, groups and reports
 citation                citations: the short form and GB/T 7714-2015

@@ -1,4 +1,5 @@
-"""Facet counts: what a result holds by province, city, county, department, year and law.
+"""Facet counts: what a result holds by province, city, county, department, year, law and
+issuer.
 
 Every report is counted once per facet; a report that states no province, department or
 year is counted under `UNKNOWN` (未识别), so each of those facets adds up to the result's
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from indexer.index.store import ReportRecord
 
 
-PUBLIC_FACETS = ("province", "department", "year", "law")
+PUBLIC_FACETS = ("province", "department", "year", "law", "issuer")
 """The facets of the JSON contract; `city` and `county` serve the drill-down."""
 
 FACET_FILTERS = {
@@ -31,6 +32,7 @@ FACET_FILTERS = {
     "department": "dept",
     "year": "year",
     "law": "law",
+    "issuer": "issuer",
 }
 """Facet → the filter a click on one of its values adds."""
 
@@ -63,6 +65,7 @@ class FacetCounter:
             found["department"].append((ordinal, (meta.department or UNKNOWN,)))
             found["year"].append((ordinal, (str(meta.year) if meta.year else UNKNOWN,)))
             found["law"].extend((ordinal, (law,)) for law in dict.fromkeys(meta.laws) if law)
+            found["issuer"].append((ordinal, (meta.issuer or UNKNOWN,)))
             # A place's lower levels add up to it: what names no lower level is 未识别 there.
             if meta.province:
                 found["city"].append((ordinal, (meta.province, meta.city or UNKNOWN)))
@@ -119,6 +122,18 @@ class FacetCounter:
                 entries.append(entry)
             out[name] = entries
         return out
+
+    def sums(self, name: str, per_report: np.ndarray) -> dict[str, int]:
+        """Sum a per-report quantity (occurrences) by the values of facet `name`."""
+        reports, codes, _ = self._facets[name]
+        values = np.asarray(per_report, dtype=np.int64)
+        weights = values[reports] if len(reports) else np.empty(0, np.int64)
+        totals = np.bincount(codes, weights=weights, minlength=len(self._keys[name]))
+        return {
+            key[-1]: int(total)
+            for key, total in zip(self._keys[name], totals.tolist(), strict=True)
+            if total
+        }
 
 
 def in_year_order(values: list[dict[str, Any]]) -> list[dict[str, Any]]:

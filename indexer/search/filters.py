@@ -1,4 +1,5 @@
-"""What a field value selects: the masks of region:, dept:, issuer:, law:, docno:, section:, year:.
+"""What a field value selects: the masks of region:, dept:, issuer:, law:, docno:, section:,
+year:, date:.
 
 A value a facet offers selects exactly the reports that facet counted under it: a
 department type or a law is compared whole (教育 is not 教育体育), a region path level by
@@ -21,6 +22,7 @@ from indexer.ingest.s5_organs import STEM_LABEL
 from indexer.models import UNKNOWN, Metadata
 from indexer.normalize import fold
 from indexer.query import FIELDS, And, Field, Node, Or, parse_query
+from indexer.query.dates import DATE_HINT, date_days, date_range
 from indexer.search.generation import Generation
 from indexer.search.laws import citation_spans, law_key
 
@@ -35,6 +37,7 @@ _STATES_NOTHING: dict[str, Callable[[Metadata], bool]] = {
     "law": lambda m: not m.laws,
     "docno": lambda m: not m.doc_number,
     "year": lambda m: not m.year,
+    "date": lambda m: date_days(m.date) is None,
 }
 
 
@@ -72,7 +75,13 @@ class FilterMasks:
             label = department_label(value)
             reports = table.mask(lambda i: table.department[i] == label)
         elif name == "issuer":
-            reports = table.mask(lambda i: needle in table.issuer[i])
+            reports = self._issuer_reports(needle)
+        elif name == "date":
+            days = date_range(value)
+            if days is None:
+                raise QueryError(f"成文日期写法不对：{value}", hint=DATE_HINT)
+            low, high = days
+            reports = (table.date_first > 0) & (table.date_first <= high) & (table.date_last >= low)
         elif name == "docno":
             number = fold(doc_number_key(value))
             reports = table.mask(lambda i: number in table.doc_number[i])
@@ -121,6 +130,14 @@ class FilterMasks:
         wanted = tuple("" if part == unknown else part for part in parts[:3])
         depth = len(wanted)
         return table.mask(lambda i: table.places[i][:depth] == wanted)
+
+    def _issuer_reports(self, needle: str) -> np.ndarray:
+        """An issuer's reports: exactly its own when the value is an issuer's name (what the
+        issuer facet offers), else every issuer whose name or spelling holds the value."""
+        table = self._table
+        if needle in table.issuer_names:
+            return table.mask(lambda i: table.issuer_name[i] == needle)
+        return table.mask(lambda i: needle in table.issuer[i])
 
     def _citing(self, law: str) -> np.ndarray:
         """Passages citing `law` in a 《…》 title, any spelling of its name."""

@@ -94,6 +94,11 @@ class Generation:
         paths = json.loads(self._sections_path.read_text(encoding="utf-8"))
         return [fold(s) for s in paths]
 
+    @functools.cached_property
+    def added(self) -> dict[str, tuple[str, str]]:
+        """Report id → (generation, time) of the build that added it (`ReportStore.added`)."""
+        return self.store.added()
+
     def facets_of_everything(self) -> Facets:
         """Facets of the whole index: what a filter alone browses."""
         table = self.report_table

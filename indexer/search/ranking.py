@@ -8,6 +8,7 @@ mentions it once. Ties break by report and passage order, so results are determi
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
@@ -17,8 +18,9 @@ from indexer.query.proximity import highlight_spans
 from indexer.search import sorting
 from indexer.search.facets import PUBLIC_FACETS, Facets
 from indexer.search.laws import citation_spans
+from indexer.search.occurrences import Marks, Occurrences, count
 from indexer.search.results import Hit, ReportGroup
-from indexer.spans import merge_spans
+from indexer.spans import concatenated_ranges, merge_spans
 
 if TYPE_CHECKING:
     from indexer.search.generation import Generation
@@ -108,6 +110,45 @@ class SearchResult:
         self._flat_starts = np.r_[0, np.cumsum(self._group_ends - self._group_starts)]
 
     @property
+    def marks(self) -> Marks:
+        """What the query marks in a passage: what its occurrences are (`occurrences`)."""
+        return Marks.of(self.terms, self.laws)
+
+    @functools.cached_property
+    def occurrences(self) -> Occurrences:
+        """The query's occurrences in every matching passage, counted on first use."""
+        generation = self.generation
+        counts = count(generation, self._ordinals, self.marks)
+        reports = len(generation.report_table.records)
+        return Occurrences(self._ordinals, counts, generation.passage_report, reports)
+
+    @property
+    def total_occurrences(self) -> int:
+        return self.occurrences.total
+
+    def matched_ordinals(self) -> np.ndarray:
+        """Every matching passage's ordinal, ascending."""
+        return np.sort(self._ordinals)
+
+    def reading_order(self) -> np.ndarray:
+        """Every matching passage's ordinal: reports in rank order, each read in text order.
+
+        A group's slice of the matches is ascending already (sorted matches, or a stable
+        sort by report), and a report's passages have ascending ordinals in text order.
+        """
+        lengths = self._group_ends - self._group_starts
+        return self._ordinals[concatenated_ranges(self._group_starts, lengths)]
+
+    def report_passage_counts(self) -> np.ndarray:
+        """Matching passages per report ordinal (0 for reports without a match)."""
+        return self._report_counts
+
+    def first_passages(self) -> list[tuple[int, int]]:
+        """(report ordinal, its first matching passage's ordinal in text order), by rank."""
+        firsts = self._ordinals[self._group_starts] if len(self._group_starts) else []
+        return list(zip(self._group_reports.tolist(), list(map(int, firsts)), strict=True))
+
+    @property
     def nbytes(self) -> int:
         """The memory its arrays hold (what a cache of results weighs it by)."""
         arrays = (
@@ -119,7 +160,10 @@ class SearchResult:
             self._group_reports,
             self._flat_starts,
         )
-        return sum(int(array.nbytes) for array in arrays)
+        # Room for its occurrences (`occurrences`), counted on first use: ordinals and
+        # counts per passage, a count per report.
+        later = 16 * len(self._ordinals) + 8 * len(self._report_counts)
+        return sum(int(array.nbytes) for array in arrays) + later
 
     def _members(self, group: int) -> np.ndarray:
         """A group's passage ordinals, best first, ties by position in the report."""
@@ -164,9 +208,15 @@ class SearchResult:
                     text=passage.text,
                     highlights=[[start, end] for start, end in spans],
                     source=report.source,
+                    occurrences=self.occurrences.in_passage(int(ordinal)),
+                    report_occurrences=self.occurrences.in_report(record.report_ordinal),
                 )
             )
         return hits
+
+    def hits_of(self, ordinals: Sequence[int]) -> list[Hit]:
+        """Return the hits of the given matching passages, in that order."""
+        return self._hits_for(ordinals)
 
     def hits(self, offset: int = 0, limit: int | None = None) -> list[Hit]:
         """Return hits in grouped rank order: a report's passages together, best first."""
@@ -190,15 +240,16 @@ class SearchResult:
             picked.append((int(self._group_reports[group]), len(members), chosen))
         hits = self._hits_for([int(o) for _, _, chosen in picked for o in chosen])
         groups, cursor = [], 0
-        for report_ordinal, count, chosen in picked:
+        for report_ordinal, passages, chosen in picked:
             record = self.generation.report_table.records[report_ordinal]
             groups.append(
                 ReportGroup(
                     report_id=record.report_id,
                     metadata=record.metadata,
                     source=record.source,
-                    passage_count=count,
+                    passage_count=passages,
                     hits=hits[cursor : cursor + len(chosen)],
+                    occurrences=self.occurrences.in_report(report_ordinal),
                 )
             )
             cursor += len(chosen)

@@ -15,6 +15,7 @@ from indexer.index.store import ReportRecord
 from indexer.ingest.s5_citations import doc_number_key
 from indexer.models import Metadata
 from indexer.normalize import fold
+from indexer.query.dates import date_days
 from indexer.search.facets import FacetCounter
 
 
@@ -37,6 +38,10 @@ class ReportTable:
         self.live_records = live_records
         self.records = records
         self.years = np.array([r.metadata.year or 0 for r in records], dtype=np.int64)
+        # Each report's 成文日期 as the days it covers, YYYYMMDD (0: none stated).
+        days = [date_days(r.metadata.date) or (0, 0) for r in records]
+        self.date_first = np.array([d[0] for d in days], dtype=np.int64)
+        self.date_last = np.array([d[1] for d in days], dtype=np.int64)
 
     # Folded strings for filters, made on the first filter that needs them.
 
@@ -66,6 +71,15 @@ class ReportTable:
         return [
             fold(f"{r.metadata.issuer}\n{r.metadata.issuer_stated}".strip()) for r in self.records
         ]
+
+    @functools.cached_property
+    def issuer_name(self) -> list[str]:
+        """Each report's canonical issuer, folded: what the issuer facet counts."""
+        return [fold(r.metadata.issuer) for r in self.records]
+
+    @functools.cached_property
+    def issuer_names(self) -> frozenset[str]:
+        return frozenset(name for name in self.issuer_name if name)
 
     @functools.cached_property
     def doc_number(self) -> list[str]:

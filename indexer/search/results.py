@@ -40,6 +40,8 @@ class Hit(_WithReportMetadata):
     text: str
     highlights: list[list[int]]
     source: str
+    occurrences: int = 0  # the query's occurrences in this passage (`occurrences.py`)
+    report_occurrences: int = 0  # and in every matching passage of its report
 
     def to_json(self, link: Linker, permalink: Linker | None = None) -> dict[str, object]:
         """The JSON contract's hit (README, "The JSON of /api/search").
@@ -55,6 +57,8 @@ class Hit(_WithReportMetadata):
             "section": self.section,
             "text": self.text,
             "highlights": self.highlights,
+            "occurrences": self.occurrences,
+            "report_occurrences": self.report_occurrences,
             "source": self.source,
             "url": link(self.report_id, self.passage_id),
             "citation": self.citation(quoted(self.report_id, self.passage_id)),
@@ -75,6 +79,7 @@ class ReportGroup(_WithReportMetadata):
     source: str
     passage_count: int
     hits: list[Hit]
+    occurrences: int = 0  # the query's occurrences in the report's matching passages
 
 
 class Answer(Protocol):
@@ -84,6 +89,9 @@ class Answer(Protocol):
     total_passages: int
     total_reports: int
     took_ms: float
+
+    @property
+    def total_occurrences(self) -> int: ...
 
     @property
     def facets(self) -> dict[str, list[dict[str, object]]]: ...
@@ -107,6 +115,7 @@ def result_to_json(
         "query": result.query,
         "total_passages": result.total_passages,
         "total_reports": result.total_reports,
+        "total_occurrences": result.total_occurrences,
         "took_ms": result.took_ms,
         "facets": result.facets,
         "hits": [hit.to_json(link, permalink) for hit in result.hits(offset, limit)],

@@ -10,7 +10,7 @@ QUEUE_TIMEOUT seconds without starting, gets 503 with Retry-After at once, so a 
 learns in milliseconds that the server is saturated instead of timing out. A request
 that computes longer than REQUEST_TIMEOUT gets 504 (its computation finishes unseen).
 
-Streamed responses (the CSV export) compute while they are sent, for as long as the
+Streamed responses (the CSV and .xlsx exports) compute while they are sent, for as long as the
 export is: they run on the server thread that serves them, so an export never holds a
 compute thread for the whole corpus. At most MAX_EXPORTS stream at a time per process;
 up to EXPORT_QUEUE more wait their turn in arrival order, each for at most
@@ -33,7 +33,7 @@ from typing import Any
 
 from werkzeug.wsgi import ClosingIterator
 
-STREAMED_PATHS = ("/export.csv",)
+STREAMED_PATHS = ("/export.csv", "/export.xlsx", "/kwic.csv", "/kwic.xlsx")
 DIRECT_PREFIXES = ("/static/",)
 MESSAGES = {
     503: ("服务器繁忙，请稍后再试", "Service Unavailable"),

@@ -16,7 +16,9 @@ from typing import Any
 from cachetools import LRUCache
 from flask import current_app, g
 
+from indexer.index.store import ReportRecord
 from indexer.models import Report
+from indexer.search.compare import Comparison, compare, counterparts
 from indexer.search.engine import SearchEngine
 from indexer.search.facets import Facets
 from indexer.search.generation import Generation
@@ -129,6 +131,15 @@ class CachedEngine:
         self, query: str, filters: Mapping[str, Sequence[str]] | None, counted: Facets
     ) -> Facets:
         return self._open().disjunctive_facets(query, filters, counted)
+
+    def compare(self, a_id: str, b_id: str) -> Comparison:
+        return compare(self._open(), a_id, b_id)
+
+    def counterparts(self, report_id: str) -> list[ReportRecord]:
+        return counterparts(self._open(), report_id)
+
+    def report_summaries(self) -> list[ReportRecord]:
+        return self._open().report_summaries()
 
     @property
     def build_id(self) -> str:

@@ -1,18 +1,21 @@
-"""JSON API: /api/search (the CLI's --json contract), /api/trends and /api/reports/<id>."""
+"""JSON API: /api/search (the CLI's --json contract), /api/trends, /api/collocations and
+/api/reports/<id>."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
+from indexer.search.collocations import DEFAULT_LIMIT, collocations
 from indexer.search.ranking import SearchResult
 from indexer.search.results import report_to_json, result_to_json
 from indexer.search.trends import trends as query_trends
 from webapp.serving.engine import get_engine
-from webapp.views.links import link, permalink
+from webapp.views.links import collocate_url, link, permalink
 from webapp.views.params import (
     BadParameter,
     SearchParams,
     check_report_id,
+    parse_int,
     parse_search,
     parse_window,
 )
@@ -44,6 +47,20 @@ def trends() -> Response:
     """Return the query's matching reports and passages by year and by province."""
     _, result = _searched("trends")
     return jsonify(query_trends(result))
+
+
+@bp.get("/collocations")
+def collocates() -> Response:
+    """Return the words that keep company with the query in its sentences, by G².
+
+    Each collocate carries `search`, the URL of its sentences with the query (同句).
+    """
+    params, result = _searched("collocations")
+    limit = parse_int(request.args, "limit", DEFAULT_LIMIT, 1, 200)
+    data = collocations(result, limit)
+    for entry in data["collocates"]:
+        entry["search"] = collocate_url(params, result.query, entry["word"])
+    return jsonify(data)
 
 
 @bp.get("/reports/<report_id>")

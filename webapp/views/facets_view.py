@@ -54,6 +54,10 @@ def chip_label(key: str, value: str) -> str:
         return value.replace(" ", " › ")
     if key == "year":
         return year_words(value)
+    if key == "date":
+        return value.replace("..", " 至 ").replace(">=", "").replace("<=", "") + (
+            " 及以后" if value.startswith(">=") else " 及以前" if value.startswith("<=") else ""
+        )
     return value
 
 
@@ -157,6 +161,21 @@ def _year_form(values: list[str]) -> tuple[int | None, int | None]:
     return bounds or (None, None)
 
 
+def _date_form(values: list[str]) -> tuple[str, str]:
+    """The (from, to) the 成文日期 form shows: a single `a..b`, `>=a` or `<=b` filter."""
+    if len(values) != 1:
+        return "", ""
+    value = values[0]
+    if ".." in value:
+        low, _, high = value.partition("..")
+        return low, high
+    if value.startswith(">="):
+        return value[2:], ""
+    if value.startswith("<="):
+        return "", value[2:]
+    return value, value
+
+
 FACET_VALUES_LISTED = 50
 
 
@@ -203,5 +222,8 @@ def facet_view(params: SearchParams, facets: Facets, url: Url) -> list[dict[str,
             facet["year_from"], facet["year_to"] = _year_form(params.filters.get("year", []))
             # The form replaces the year filter and keeps the rest, refinements included.
             facet["hidden"] = params.form_fields(filters=params.without("year"), page=None)
+            # So does the 成文日期 form its date filter.
+            facet["date_hidden"] = params.form_fields(filters=params.without("date"), page=None)
+            facet["date_from"], facet["date_to"] = _date_form(params.filters.get("date", []))
         out.append(facet)
     return out

@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from indexer.errors import NotFoundError, ReportSearchError
 from indexer.query import FIELD_NAMES_ZH
+from indexer.query.dates import date_days, date_range
 from indexer.settings import MAX_QUERY_LENGTH, SORTS
 
 MAX_PAGE = 1000
@@ -23,7 +24,13 @@ MAX_FILTER_VALUES = 20
 
 # URL parameter → label shown on filter chips: the query language's fields and names.
 FILTERS = {name: names_zh[0] for name, names_zh in FIELD_NAMES_ZH.items()}
-FACET_LABELS = {"province": "省份", "department": "部门", "year": "年份", "law": "引用的法律"}
+FACET_LABELS = {
+    "province": "省份",
+    "department": "部门",
+    "issuer": "发布机关",
+    "year": "年份",
+    "law": "引用的法律",
+}
 PAGE_SIZES = (10, 20, 50)  # offered in the page; any size 1–MAX_SIZE is accepted
 MIN_YEAR, MAX_YEAR = 1900, 2100
 
@@ -156,6 +163,9 @@ def parse_search(args: MultiDict) -> SearchParams:
     year_range = _year_range(args)
     if year_range:
         filters["year"] = [year_range]
+    date_range = _date_range(args)
+    if date_range:
+        filters["date"] = [date_range]
     sort = args.get("sort", "").strip() or "relevance"
     if sort not in SORTS:
         raise BadParameter(f"不支持的排序方式「{sort[:20]}」", hint="sort 取 " + "、".join(SORTS))
@@ -169,6 +179,34 @@ def _year_range(args: MultiDict) -> str | None:
     if low and high:
         low, high = min(low, high), max(low, high)
         return str(low) if low == high else f"{low}-{high}"
+    if low:
+        return f">={low}"
+    if high:
+        return f"<={high}"
+    return None
+
+
+def _date_bound(args: MultiDict, name: str) -> str:
+    value = args.get(name, "").strip()
+    if value and date_days(value) is None:
+        raise BadParameter(
+            f"参数 {name} 应是日期，收到的是「{value[:20]}」",
+            hint="写成 2023、2023-01 或 2023-01-16",
+        )
+    return value
+
+
+def _date_range(args: MultiDict) -> str | None:
+    """Read the 成文日期 form (date_from, date_to) as a date filter value, e.g. 2023-01..2023-06.
+
+    Either bound may be a year, a month or a day; a missing one leaves that end open.
+    """
+    low, high = _date_bound(args, "date_from"), _date_bound(args, "date_to")
+    if low and high:
+        value = f"{low}..{high}"
+        if date_range(value) is None:
+            raise BadParameter(f"成文日期的起点晚于终点：{low} 至 {high}", hint="交换两个日期")
+        return value
     if low:
         return f">={low}"
     if high:

@@ -19,17 +19,23 @@ def normalize_spans(text: str, spans: Iterable[Span]) -> list[tuple[int, int]]:
     )
 
 
-def mark_spans(text: str, spans: Iterable[Span]) -> Markup:
-    """Return `text` as HTML with every [start, end) span wrapped in <mark>.
+MARK_TAGS = ("mark", "del", "ins")
+
+
+def mark_spans(text: str, spans: Iterable[Span], tag: str = "mark") -> Markup:
+    """Return `text` as HTML with every [start, end) span wrapped in <mark> (or `tag`:
+    <del> and <ins> mark what a compared passage lost and gained).
 
     The text is split at the span offsets and each piece escaped on its own, so nothing
     in the text (or in a query echoed into it) can become markup.
     """
+    if tag not in MARK_TAGS:
+        raise ValueError(f"not a marking tag: {tag!r}")
     out: list[str] = []
     pos = 0
     for start, end in normalize_spans(text, spans):
         out.append(str(escape(text[pos:start])))
-        out.append(f"<mark>{escape(text[start:end])}</mark>")
+        out.append(f"<{tag}>{escape(text[start:end])}</{tag}>")
         pos = end
     out.append(str(escape(text[pos:])))
     return Markup("".join(out))

@@ -19,7 +19,6 @@ from flask.typing import ResponseReturnValue
 from indexer.errors import QueryError
 from indexer.ingest.s1_names import readable
 from indexer.models import Passage, Report
-from indexer.query.help import QUERY_HELP
 from indexer.search.citation import citation, citation_gbt7714
 from webapp.serving.engine import get_engine
 from webapp.views.links import permalink
@@ -108,6 +107,9 @@ def show(report_id: str) -> ResponseReturnValue:
         source=shown_source(report.source),
         cite=lambda p: _cite(report, p),
         cite_report=citation_gbt7714(report.metadata, permalink(report.report_id)),
-        query_help=QUERY_HELP,
         error=error,
+        # The same body's reports of other years, to compare with.
+        compare_with=[
+            r for r in engine.counterparts(report_id) if r.metadata.year != report.metadata.year
+        ],
     ), status

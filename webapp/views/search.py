@@ -9,13 +9,15 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from indexer.errors import QueryError, ReportSearchError
-from indexer.query.help import QUERY_HELP
+from indexer.query.help import NOTES, QUERY_EXAMPLES, YEAR_FORMS, field_rows
+from indexer.search.collocations import MEASURE, collocations
 from indexer.search.ranking import SearchResult
 from indexer.search.trends import trends
 from indexer.settings import MAX_QUERY_LENGTH, SORTS
 from webapp.serving.engine import CachedEngine, get_engine
 from webapp.views import charts
 from webapp.views.facets_view import chip_groups, facet_view, filter_label
+from webapp.views.links import collocate_url
 from webapp.views.params import PAGE_SIZES, BadParameter, SearchParams, parse_state
 from webapp.views.query_assist import error_context, parse_within, refined, result_context
 from webapp.views.render import page_window
@@ -24,6 +26,8 @@ bp = Blueprint("search", __name__)
 
 PASSAGES_PER_REPORT = 3
 FACET_VALUES_SHOWN = 8
+COLLOCATES_SHOWN = 15
+COLLOCATION_PASSAGES = 500  # the page's table reads fewer passages than the API (2,000)
 DEFAULT_SITE_TITLE = "报告全文检索"
 
 
@@ -34,6 +38,21 @@ def site() -> dict[str, Any]:
         "max_query_length": MAX_QUERY_LENGTH,
         "site_title": current_app.config.get("SITE_TITLE") or DEFAULT_SITE_TITLE,
     }
+
+
+@bp.app_template_global()
+def syntax_help() -> dict[str, Any]:
+    """The query syntax for the help under every search box (a global: macros see it)."""
+    return SYNTAX_HELP
+
+
+SYNTAX_HELP = {
+    "examples": QUERY_EXAMPLES,
+    "fields": field_rows(),
+    "year_forms": YEAR_FORMS,
+    "notes": NOTES,
+}
+"""The query syntax as the page shows it: tables whose every example is a link that runs it."""
 
 
 def search_url(
@@ -69,19 +88,44 @@ def explain_empty(engine: CachedEngine, params: SearchParams) -> list[dict[str, 
     return out
 
 
-def trend_charts(result: SearchResult) -> dict[str, Any]:
-    """The query's trends (`indexer.search.trends`) with the geometry of their two charts."""
+def trend_charts(result: SearchResult, measure: str) -> dict[str, Any]:
+    """The query's trends (`indexer.search.trends`) with the geometry of their two charts.
+
+    `measure` is what the bars draw (`charts.MEASURES`): matching reports, occurrences, or
+    matching reports per 100 reports the index holds of that year or province.
+    """
     data = trends(result)
     return {
         **data,
-        "year_chart": charts.columns(data["by_year"]),
-        "province_chart": charts.rows(data["by_province"]),
+        "measure": measure,
+        "measures": charts.MEASURES,
+        "year_chart": charts.year_axis(data["by_year"], measure),
+        "province_chart": charts.rows(data["by_province"], measure),
     }
+
+
+def trend_measure() -> str:
+    """Read `trend`, what the trend charts draw (reports by default)."""
+    measure = request.args.get("trend", "").strip() or "reports"
+    if measure not in charts.MEASURES:
+        raise BadParameter(
+            f"不支持的趋势图度量「{measure[:20]}」", hint="trend 取 " + "、".join(charts.MEASURES)
+        )
+    return measure
+
+
+def collocate_table(params: SearchParams, result: SearchResult) -> dict[str, Any] | None:
+    """The query's collocates, each linked to its sentences with the query (同句)."""
+    if not result.total_occurrences:
+        return None
+    data = collocations(result, COLLOCATES_SHOWN, COLLOCATION_PASSAGES)
+    for entry in data["collocates"]:
+        entry["href"] = collocate_url(params, result.query, entry["word"])
+    return {**data, "measure": MEASURE} if data["collocates"] else None
 
 
 def _context() -> dict[str, Any]:
     return {
-        "query_help": QUERY_HELP,
         "sorts": SORTS,
         "page_sizes": PAGE_SIZES,
         "search_url": search_url,
@@ -108,6 +152,7 @@ def search() -> ResponseReturnValue:
     try:
         params = parse_state(request.args)
         within = parse_within(request.args)
+        measure = trend_measure()
     except BadParameter as exc:
         typed = SearchParams(q=request.args.get("q", "").strip()[:MAX_QUERY_LENGTH])
         return render_template("search.html", params=typed, error=exc, **context), exc.status
@@ -144,7 +189,8 @@ def search() -> ResponseReturnValue:
         page_links=page_window(page, pages),
         facets=facet_view(params, facets, url) if result.total_reports or params.filters else [],
         chip_groups=chip_groups(params, url),
-        trends=trend_charts(result) if result.total_reports else None,
+        trends=trend_charts(result, measure) if result.total_reports else None,
+        collocates=collocate_table(params, result),
         facet_values_shown=FACET_VALUES_SHOWN,
         diagnosis=explain_empty(engine, params) if result.total_reports == 0 else None,
         **result_context(engine, params, result),

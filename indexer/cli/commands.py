@@ -1,91 +1,25 @@
-"""Command line: parse arguments, call the library, print. Nothing else lives here."""
+"""The command group and the index's commands: build, remove, optimize, reports, stats."""
 
 from __future__ import annotations
 
 import io
-import json
 import logging
-import re
 import sys
-from collections.abc import Callable, Iterable
-from functools import wraps
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import click
 
 from indexer import __version__
-from indexer.errors import ReportSearchError
+from indexer.cli.output import echo, friendly_errors, index_option, json_text
+from indexer.cli.usage import ChineseGroup
 from indexer.index.store import ReportRecord
 from indexer.ingest.s1_names import readable
 from indexer.models import UNKNOWN
-from indexer.query.help import QUERY_HELP
-from indexer.settings import DEFAULT_INDEX_DIR, INDEX_DIR_ENV, SORTS
 
 
-def _cli_link(report_id: str, passage_id: str | None) -> str:
-    """The web app's permalink of a report or passage, for JSON printed outside a request.
-
-    The web app builds the same links with url_for; tests/test_cli.py checks they agree.
-    """
-    return f"/reports/{report_id}" + (f"#p-{passage_id}" if passage_id else "")
-
-
-# What must never reach a terminal raw: C0 controls but \t \n (and \r before \n), DEL, C1
-# controls (ESC, CSI, … start escape sequences) and lone surrogates (which cannot be encoded).
-_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]|\r(?!\n)")
-# What json.dumps(ensure_ascii=False) leaves raw of those (it escapes C0 itself).
-_JSON_RAW = re.compile("[\x7f-\x9f\ud800-\udfff]")
-
-
-def printable(text: object) -> str:
-    """Return `text` safe to print: each control character or lone surrogate becomes U+FFFD.
-
-    Every string this module prints goes through here. One character for one keeps the
-    offsets of highlights valid. A file name is passed through `s1_names.readable` first.
-    """
-    return _UNPRINTABLE.sub("\ufffd", str(text))
-
-
-def echo(text: object = "", *, err: bool = False, bold: bool = False, nl: bool = True) -> None:
-    """Print `text` made `printable`."""
-    click.secho(printable(text), err=err, bold=bold or None, nl=nl)
-
-
-def _json(data: object) -> str:
-    """Return `data` as indented JSON in which DEL, C1 controls and surrogates are escaped."""
-    text = json.dumps(data, ensure_ascii=False, indent=2)
-    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-
-
-index_option = click.option(
-    "--index",
-    "index_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_INDEX_DIR,
-    show_default="data/index",
-    envvar=INDEX_DIR_ENV,
-    help="Folder holding the document store and search index.",
-)
-
-
-def friendly_errors(command: Callable) -> Callable:
-    """Turn domain errors into a one-line message with a hint and exit status 1."""
-
-    @wraps(command)
-    def wrapper(*args: object, **kwargs: object) -> object:
-        try:
-            return command(*args, **kwargs)
-        except ReportSearchError as error:
-            echo(f"错误: {error.message}", err=True)
-            if error.hint:
-                echo(f"提示: {error.hint}", err=True)
-            sys.exit(1)
-
-    return wrapper
-
-
-@click.group()
+@click.group(cls=ChineseGroup)
 @click.version_option(version=__version__, prog_name="indexer")
 def main() -> None:
     """Full-text search for Chinese government work reports.
@@ -157,7 +91,7 @@ def build(
         log=(lambda message: None) if quiet or sys.stderr.isatty() else _log_line,
     )
     if as_json:
-        echo(_json(summary.as_dict()))
+        echo(json_text(summary.as_dict()))
         return
     echo(f"索引已建立: {readable(summary.index_dir)}")
     echo(
@@ -187,7 +121,7 @@ def remove(sources: tuple[Path, ...], index_dir: Path, as_json: bool) -> None:
 
     summary = remove_sources(sources, index_dir)
     if as_json:
-        echo(_json(summary.as_dict()))
+        echo(json_text(summary.as_dict()))
         return
     echo(
         f"已删除文件 {summary.files_removed} 个、报告 {summary.reports_removed} 篇；"
@@ -250,7 +184,7 @@ def reports(index_dir: Path, as_json: bool, as_csv: bool) -> None:
         return
     rows = [_report_row(r) for r in records]
     if as_json:
-        echo(_json(rows))
+        echo(json_text(rows))
         return
     for row in rows:
         place = "".join(str(row[k]) for k in ("province", "city", "county"))
@@ -285,7 +219,7 @@ def stats(index_dir: Path, as_json: bool) -> None:
         "build": generation.store.meta("summary"),
     }
     if as_json:
-        echo(_json(data))
+        echo(json_text(data))
         return
     echo(f"索引: {readable(data['index_dir'])}（建于 {data['built_at']}）")
     echo(f"报告 {reports_count} 篇，段落 {passages_count} 段，{data['characters']} 字")
@@ -306,70 +240,3 @@ def _tally(values: Iterable[str]) -> dict[str, int]:
         key = value or UNKNOWN
         counts[key] = counts.get(key, 0) + 1
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
-
-
-@main.command(epilog="\b\n" + QUERY_HELP)
-@click.argument("query")
-@index_option
-@click.option(
-    "--limit",
-    type=click.IntRange(1, 100_000),
-    default=10,
-    show_default=True,
-    help="Number of passages to show.",
-)
-@click.option("--all", "show_all", is_flag=True, help="Show every matching passage.")
-@click.option("--sort", type=click.Choice(list(SORTS)), default="relevance", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print the JSON the web API returns.")
-@friendly_errors
-def search(
-    query: str, index_dir: Path, limit: int, show_all: bool, sort: str, as_json: bool
-) -> None:
-    """Find every passage containing QUERY; rank by words, group by report.
-
-    Every term is matched literally (单字、数字、跨词的字符串都能找到). The query
-    language is below.
-    """
-    from indexer.search.engine import SearchEngine
-    from indexer.search.results import result_to_json
-
-    result = SearchEngine.open(index_dir).search(query, sort=sort)
-    count = None if show_all else limit
-    if as_json:
-        payload = result_to_json(result, _cli_link, 0, count)
-        echo(_json(payload))
-        return
-    echo(
-        f"{result.interpretation}: {result.total_passages} 段，{result.total_reports} 篇报告，"
-        f"{result.took_ms:.1f} ms"
-    )
-    current = None
-    for hit in result.hits(0, count):
-        if hit.report_id != current:
-            current = hit.report_id
-            echo()
-            echo(
-                f"{hit.label}  ({hit.issuer or UNKNOWN}, {hit.year or UNKNOWN})",
-                bold=True,
-            )
-        echo(f"  [{hit.section or '（正文）'}]  {_cli_link(hit.report_id, hit.passage_id)}")
-        # The text is made printable inside, before the styles' escape codes are added.
-        click.echo("    " + _emphasise(printable(hit.text), hit.highlights))
-
-
-def _emphasise(text: str, spans: list[list[int]], width: int = 160) -> str:
-    """Show a window of text around the first match, matches in bold where supported."""
-    if not spans:
-        return text[:width] + ("…" if len(text) > width else "")
-    start = max(0, spans[0][0] - width // 4)
-    end = min(len(text), start + width)
-    pieces, cursor = [], start
-    for left, right in spans:
-        if right <= start or left >= end:
-            continue
-        left, right = max(left, start), min(right, end)
-        pieces.append(text[cursor:left])
-        pieces.append(click.style(text[left:right], bold=True, fg="red"))
-        cursor = right
-    pieces.append(text[cursor:end])
-    return ("…" if start else "") + "".join(pieces) + ("…" if end < len(text) else "")
