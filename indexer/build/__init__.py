@@ -5,8 +5,12 @@ module                  what
 ======================  ==========================================================
 update                  one update under the folder's lock: a new generation, its steps
                         run by one loop that times each and cleans up once, published
-steps                   the steps in order: scan by file hash, read, remove, write
-                        words, merge literal, ranking tables, reports, similar passages
+steps                   the coordinator's steps: scan by file hash, read, number and
+                        route reports to their shard, remove; then every writer's
+                        finishing steps and, sharded, the reduce over all shards
+generation              one generation written from its previous one (the index's,
+                        or a shard's): add, remove, then words, literal merge,
+                        ranking tables, reports, similar passages
 reading                 files read, parsed and their words counted by worker processes,
                         taken back in the files' order
 writers                 what a build writes besides the store: literal batches and

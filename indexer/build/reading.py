@@ -10,6 +10,7 @@ process gives, whatever the number of workers.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -50,6 +51,41 @@ class FileRead:
     section_paths: list[str] = field(default_factory=list)
     sections: CountedBlock | None = None  # a document per section path above
     folded: list[str] = field(default_factory=list)  # each passage's `fold`
+
+    def batch(
+        self, places: Sequence[int], global_reports: list[int], global_firsts: list[int]
+    ) -> ReportBatch:
+        """The reports at `places` (in the file), with their words, for one generation."""
+        assert self.content and self.titles and self.sections, "workers count every file"
+        firsts = list(itertools.accumulate((len(r.passages) for r in self.reports), initial=0))
+        passages = [n for place in places for n in range(firsts[place], firsts[place + 1])]
+        return ReportBatch(
+            reports=[self.reports[place] for place in places],
+            global_reports=global_reports,
+            global_firsts=global_firsts,
+            content=self.content.select(passages),
+            titles=self.titles.select(places),
+            section_paths=self.section_paths,
+            sections=self.sections,
+            folded=[self.folded[n] for n in passages],
+        )
+
+
+@dataclass
+class ReportBatch:
+    """Reports to add to one generation, words counted: a file's, or its reports that go
+    to one shard. Each report comes with its ordinal and its first passage's across the
+    whole index (the coordinator's); `content` holds a document per passage in order,
+    `titles` one per report, `sections` one per path of `section_paths` (a superset)."""
+
+    reports: list[Report]
+    global_reports: list[int]
+    global_firsts: list[int]
+    content: CountedBlock
+    titles: CountedBlock
+    section_paths: list[str]
+    sections: CountedBlock
+    folded: list[str]
 
 
 @dataclass(frozen=True)

@@ -1,45 +1,36 @@
-"""The steps of one update, in order, each a method of `Steps` over the update's state.
+"""The steps of one update, in order: the coordinator's, over one writer per shard.
 
 `update.Update` runs them in one loop (timing each, showing its progress, owning the
-clean-up once). What they share is held here: the new generation's store writer, the
-Whoosh writer, the literal batch, the ranking arrays, and what the scan found.
+clean-up once). The coordinator decides: it scans the files by content hash, has the
+workers read the new and changed ones, numbers the reports to add across the whole index
+and hands each to the writer of its shard (`generation.GenerationWriter`), and finds the
+reports to remove. The writers then finish their generations step by step. An unsharded
+index has one writer, for the new generation itself. A sharded one has a writer for each
+shard that changed, and a last step (`global`) computes what ranking and similar
+passages need across all shards and writes the manifest (`index/cluster.py`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import itertools
-import pickle
-import shutil
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 from tqdm import tqdm
 
+from indexer.build.generation import FINISHING, GenerationWriter
 from indexer.build.reading import FileRead, ReadSettings, default_workers, read_files
 from indexer.build.summary import BuildSummary, skipped_lines
-from indexer.build.writers import LiteralBatch, RankingArrays, merge_literal
 from indexer.errors import SourceError
-from indexer.index import similar_sign
+from indexer.index import global_stats
 from indexer.index.analysis import Entry
+from indexer.index.cluster import Manifest, members, next_shard_generation, shard_of
 from indexer.index.generations import fault_point
 from indexer.index.layout import IndexLayout, ocr_cache
-from indexer.index.literal import link_segments, read_segment_list, write_segment_list
-from indexer.index.schema import ID_MASK, PASSAGE, REPORT, SECTION, document_key
-from indexer.index.store import ReportStore, StoreWriter
-from indexer.index.whoosh_segments import DirectSegmentWriter, commit_segments
-from indexer.index.word_index import (
-    RankingCodec,
-    create_word_index,
-    link_whoosh,
-    merge_word_segments,
-    write_prescored,
-    write_ranking_tables,
-)
+from indexer.index.store import ReportStore
 from indexer.ingest.corrections import Correction
 from indexer.ingest.s1_names import storable
 from indexer.ingest.s1_read import SUPPORTED_LIST
@@ -57,11 +48,13 @@ class Request:
     fresh: bool = False  # rebuild everything
     optimize: bool = False  # merge every segment into one
     workers: int | None = None  # processes reading files (None: one per core)
+    shards: int | None = None  # None: as many as the index has (1 for a new one)
     corrections: list[Correction] = field(default_factory=list)
 
 
 class Steps:
-    """One update's steps over a new generation `layout`, from `previous` (None: fresh)."""
+    """One update's steps: the new generation `layout` from `previous` (None: fresh), in
+    `shards` shards (1: unsharded, `layout` is then the only writer's generation)."""
 
     def __init__(
         self,
@@ -71,69 +64,71 @@ class Steps:
         entries: tuple[Entry, ...],
         summary: BuildSummary,
         *,
+        shards: int,
+        fingerprint: str,
         index_root: Path,
         progress: bool,
         log: Callable[[str], None],
     ) -> None:
         self.request, self.layout, self.previous = request, layout, previous
         self.entries, self.summary, self.progress, self.log = entries, summary, progress, log
-        self.index_root = index_root
-        self.store: StoreWriter | None = None
-        self.words: DirectSegmentWriter | None = None
-        self.dead: list[int] = []  # the word index's documents of removed reports
+        self.shards, self.index_root, self.fingerprint = shards, index_root, fingerprint
+        self.previous_shards: list[IndexLayout | None] = (
+            list(members(previous)) if previous is not None else [None] * shards
+        )
+        assert len(self.previous_shards) == shards, "a change of shard count rebuilds"
+        self.writers: dict[int, GenerationWriter] = {}
         self.to_read: list[tuple[Path, str, str]] = []
         self.current: dict[str, list[str]] = {}  # file key → its reports' ids
         self.known: dict[str, tuple[str, list[str]]] = {}
-        self.existing: set[str] = set()
-        self.ranking = RankingArrays.load(previous)
-        self.literal_names = read_segment_list(previous.literal) if previous else []
-        self.batch = LiteralBatch(layout)
+        self.recorded_in: dict[str, int] = {}  # file key → the shard recording it
+        self.existing: dict[str, int] = {}  # report id → its shard
+        self.next_report = self.next_passage = 0
         self.indexed: set[str] = set()  # content hashes of the files indexed, once written
         # This build: its generation and time, recorded with the reports it adds and as
         # the store's built_at (a feed of new reports orders by it).
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         self.build = (layout.root.name, now)
+        self.dated: dict[str, tuple[str, str]] = {}
 
     def steps(self) -> list[Step]:
-        return [
+        found: list[Step] = [
             ("scan", "比对文件", self.scan),
             ("read", "读取文件并建立索引", self.read),
             ("remove", "移除不再存在的报告", self.remove),
-            ("whoosh", "写入词索引（Whoosh）", self.commit_words),
-            ("literal merge", "合并字面索引", self.merge_literal),
-            ("ranking", "写入排序表与高频词得分", self.write_ranking),
-            ("reports", "写入报告表", self.write_reports),
-            ("similar", "查找相近段落", self.find_similar),
         ]
+        for key, label in FINISHING:
+            found.append((key, label, lambda key=key: self.finish(key)))  # type: ignore[misc]
+        if self.shards > 1:
+            found.append(("global", "汇总全索引的统计与相近段落", self.reduce))
+        return found
 
     def close(self) -> None:
-        """Let go of what a failed update holds open (its folder is then removed)."""
-        if self.words is not None:
-            self.words.cancel()
-        self.batch.cancel()
-        if self.store is not None:
-            self.store.connection.close()
+        """Let go of what a failed update holds open (the caller removes its folders)."""
+        for writer in self.writers.values():
+            writer.close()
+
+    def written_folders(self) -> list[Path]:
+        """The folders this update made: the generation's and, sharded, its shards'."""
+        return [self.layout.root] + [w.layout.root for w in self.writers.values()]
 
     # the steps ----------------------------------------------------------------------
 
     def scan(self) -> None:
-        """Open the new store (a copy of the previous one) and find what to read.
-
-        The index mirrors the given sources: a known file not among them is gone; with
-        `drop` (remove), the files under those paths go and everything else stays.
-        """
-        previous, layout = self.previous, self.layout
-        if previous is not None:
-            shutil.copyfile(previous.store, layout.store)
-        self.store = StoreWriter(
-            layout.store, fresh=previous is None, build=self.build, dated=self._dated()
-        )
-        self.known = self.store.files()
-        self.existing = self.store.report_ids()
+        """Find what to read: the index mirrors the given sources, so a known file not
+        among them is gone; with `drop` (remove), the files under those paths go and
+        everything else stays."""
+        self._know_previous()
+        self.dated = self._dated()
+        if self.shards == 1:
+            self.writer(0)  # an unsharded update always writes a new generation
         drop = self.request.drop
         if drop is not None:
             gone = {key for key in self.known if any(_within(key, target) for target in drop)}
             self.current = {key: ids for key, (_, ids) in self.known.items() if key not in gone}
+            if self.request.optimize:
+                for shard in range(self.shards):
+                    self.writer(shard)
             return
         for path in self.request.files:
             key, digest = _file_key(path), _digest(path)
@@ -148,16 +143,9 @@ class Steps:
     def read(self) -> None:
         """Read, parse and count every new or changed file in the workers; add each report.
 
-        Results come back in the files' order, so what is stored where does not depend on
-        how many workers read.
+        Results come back in the files' order and reports are numbered in it, so what is
+        stored where does not depend on how many workers read.
         """
-        previous, layout, store = self.previous, self.layout, self._store
-        if previous is not None:
-            link_segments(previous.literal, layout.literal, self.literal_names)
-            link_whoosh(previous.whoosh, layout.whoosh)
-        else:
-            create_word_index(layout.whoosh, self.entries)
-        self.words = DirectSegmentWriter(layout.whoosh, RankingCodec())
         settings = ReadSettings(
             sources=self.request.sources,
             entries=self.entries,
@@ -191,29 +179,22 @@ class Steps:
                 self._add(file, added)
             if file.read:  # an archive of which nothing was read is skipped, as a file is
                 self.current[file.key] = [report.report_id for report in file.reports]
-                store.set_file(file.key, file.digest, self.current[file.key])
-        self.batch.flush(self.literal_names)
+                self._record(file.key, file.digest, self.current[file.key])
 
     def remove(self) -> None:
         """Forget files no longer given and remove the reports no file holds any more."""
-        store, summary = self._store, self.summary
+        summary = self.summary
         wanted = {report_id for ids in self.current.values() for report_id in ids}
         for key in self.known:
             if key not in self.current:
-                store.forget_file(key)
+                self.writer(self.recorded_in[key]).forget_file(key)
                 summary.files_removed += 1
-        removed_ordinals: list[int] = []
-        removed_reports: list[int] = []
-        for report_id in sorted(self.existing - wanted):
-            found = store.remove(report_id)
-            if found is not None:
-                summary.reports_removed += 1
-                removed_reports.append(found[0])
-                removed_ordinals.extend(found[1])
-        if removed_reports and self.previous is not None:
-            self.dead = _dead_documents(self.previous, removed_reports, removed_ordinals)
-            self.ranking.remove(removed_ordinals)
-        summary.reports, summary.passages = store.report_count, store.passage_count
+        gone: dict[int, list[str]] = {}
+        for report_id in sorted(set(self.existing) - wanted):
+            gone.setdefault(self.existing[report_id], []).append(report_id)
+        for shard, report_ids in sorted(gone.items()):
+            summary.reports_removed += self.writer(shard).remove(report_ids)
+        summary.reports, summary.passages = self._counts()
         if not summary.reports:
             raise SourceError(
                 "没有从输入中读到任何报告" + skipped_lines(summary.skipped),
@@ -221,102 +202,142 @@ class Steps:
             )
         self.log(f"共 {summary.reports} 篇报告、{summary.passages} 段")
 
-    def commit_words(self) -> None:
-        """Write the new documents' segment and register it, the removed ones deleted."""
-        segment = self._words.finish()
-        commit_segments(self.layout.whoosh, [segment], deleted=self.dead)
-        merge_word_segments(self.layout.whoosh, everything=self.request.optimize)
+    def finish(self, key: str) -> None:
+        """One finishing step of every writer (`generation.FINISHING`)."""
+        for shard, writer in sorted(self.writers.items()):
+            if key == "reports":
+                writer.summary = self.summary.as_dict() if self.shards == 1 else {}
+            writer.finish(key)
+            if key == "reports":
+                self.indexed |= writer.indexed
+            fault_point(f"shard-{shard}-{key}")
 
-    def merge_literal(self) -> None:
-        layout = self.layout
-        names = merge_literal(
-            layout, self.literal_names, self.ranking.live, everything=self.request.optimize
-        )
-        write_segment_list(layout.literal, names)
-
-    def write_ranking(self) -> None:
-        """The per-passage arrays, field lengths and statistics; the frequent words scored."""
-        layout, ranking = self.layout, self.ranking
-        ranking.save(layout)
-        write_ranking_tables(layout, ranking.live_by_kind(self._store.next_report))
-        write_prescored(layout, ranking.space, int(ranking.live.sum()))
-
-    def write_reports(self) -> None:
-        """Close the store, then write its report table as one pickle the engine reads."""
-        store = self._store
-        store.set_meta("built_at", self.build[1])
-        store.set_meta("summary", self.summary.as_dict())
-        self.indexed = {digest for digest, _ in store.files().values()}
-        store.close()
-        self.store = None
-        # Report metadata as one pickle of plain values: the engine reads it in
-        # milliseconds where 3,000 rows of JSON took 80 ms on the first query.
-        rows = ReportStore(self.layout.store)
-        with open(self.layout.ranking / "reports.pickle", "wb") as handle:
-            pickle.dump(rows.report_rows(), handle, protocol=pickle.HIGHEST_PROTOCOL)
-        rows.close()
-
-    def find_similar(self) -> None:
-        similar_sign.update(self.layout, self.previous)
+    def reduce(self) -> None:
+        """Seal the shards written, then compute over all shards what ranking and similar
+        passages need, and name every shard's generation in the manifest."""
+        for writer in self.writers.values():
+            writer.seal(self.fingerprint)
+        layouts = self.shard_layouts()
+        for shard, layout in enumerate(layouts):
+            if shard not in self.writers:
+                store = ReportStore(layout.store)
+                self.indexed |= {digest for digest, _ in store.files().values()}
+                store.close()
+        global_stats.write(self.layout, layouts, self.next_passage)
+        shards = [str(layout.root.relative_to(self.index_root)) for layout in layouts]
+        Manifest(shards, self.next_report, self.next_passage).write(self.layout.root)
 
     # helpers ------------------------------------------------------------------------
+
+    def writer(self, shard: int) -> GenerationWriter:
+        """The writer of a shard's new generation, made when the shard first changes."""
+        found = self.writers.get(shard)
+        if found is None:
+            if self.shards == 1:
+                layout = self.layout
+            else:
+                layout = IndexLayout(next_shard_generation(self.index_root, shard))
+            found = self.writers[shard] = GenerationWriter(
+                layout,
+                self.previous_shards[shard],
+                self.entries,
+                whole=self.shards == 1,
+                optimize=self.request.optimize,
+                build=self.build,
+                dated=self.dated,
+            )
+        return found
+
+    def shard_layouts(self) -> list[IndexLayout]:
+        """Each shard's generation after this update: new where it changed."""
+        layouts = []
+        for shard, previous in enumerate(self.previous_shards):
+            writer = self.writers.get(shard)
+            layout = writer.layout if writer is not None else previous
+            assert layout is not None, "a new sharded index writes every shard"
+            layouts.append(layout)
+        return layouts
+
+    def _know_previous(self) -> None:
+        """Read the previous shards' files and reports, and the next ordinals."""
+        previous = self.previous
+        if previous is not None and previous.is_cluster:
+            manifest = Manifest.read(previous.root)
+            self.next_report, self.next_passage = manifest.next_report, manifest.next_passage
+        if self.shards > 1 and previous is None:
+            for shard in range(self.shards):
+                self.writer(shard)  # a new sharded index has every shard
+        for shard, layout in enumerate(self.previous_shards):
+            if layout is None:
+                continue
+            store = ReportStore(layout.store)
+            for key, record in store.files().items():
+                self.known[key] = record
+                self.recorded_in[key] = shard
+            self.existing.update(dict.fromkeys(store.report_ids(), shard))
+            if self.shards == 1:
+                self.next_report, self.next_passage = store.next_ordinals()
+            store.close()
 
     def _dated(self) -> dict[str, tuple[str, str]]:
         """When the current generation's reports came, for a rebuild from scratch to keep."""
         current = IndexLayout.current(self.index_root)
-        if self.previous is not None or current is None or not current.store.is_file():
+        if self.previous is not None or current is None or not current.is_complete():
             return {}
+        dated: dict[str, tuple[str, str]] = {}
         try:
-            store = ReportStore(current.store)
-            try:
-                return store.added()
-            finally:
-                store.close()
-        except (OSError, sqlite3.Error):
+            for layout in members(current):
+                store = ReportStore(layout.store)
+                try:
+                    dated.update(store.added())
+                finally:
+                    store.close()
+        except (OSError, ValueError, KeyError, sqlite3.Error):
             return {}  # an unreadable old store: the rebuild dates everything anew
-
-    @property
-    def _store(self) -> StoreWriter:
-        assert self.store is not None, "the scan opens the store"
-        return self.store
-
-    @property
-    def _words(self) -> DirectSegmentWriter:
-        assert self.words is not None, "reading opens the word writer"
-        return self.words
+        return dated
 
     def _add(self, file: FileRead, added: list[int]) -> None:
-        """Store the file's reports at `added`; add their passages, titles and new section
-        paths to the literal and word indexes, a block of documents per field."""
-        firsts = list(itertools.accumulate((len(r.passages) for r in file.reports), initial=0))
-        path_number = {path: n for n, path in enumerate(file.section_paths)}
-        passages: list[int] = []
-        passage_keys: list[int] = []
-        title_keys: list[int] = []
-        new_paths: list[int] = []
-        path_keys: list[int] = []
+        """Number the file's reports to add across the whole index, in the file's order,
+        and give each shard's its writer."""
+        by_shard: dict[int, tuple[list[int], list[int], list[int]]] = {}
         for place in added:
             report = file.reports[place]
-            report_ordinal, first = self._store.add(report)
-            self.summary.reports_added += 1
-            title_keys.append(document_key(REPORT, report_ordinal))
-            for offset, passage in enumerate(report.passages):
-                ordinal = first + offset
-                section = passage.section_path
-                section_id, new = self.ranking.add(ordinal, report_ordinal, section)
-                if new:
-                    new_paths.append(path_number[section])
-                    path_keys.append(document_key(SECTION, section_id))
-                number = firsts[place] + offset
-                self.batch.add(ordinal, file.folded[number])
-                passages.append(number)
-                passage_keys.append(document_key(PASSAGE, ordinal))
-        assert file.content and file.titles and file.sections, "workers count every file"
-        words = self._words
-        words.add_block("content", passage_keys, file.content.select(passages))
-        words.add_block("title", title_keys, file.titles.select(added))
-        if new_paths:
-            words.add_block("section", path_keys, file.sections.select(new_paths))
+            places, reports, firsts = by_shard.setdefault(
+                shard_of(report.report_id, self.shards), ([], [], [])
+            )
+            places.append(place)
+            reports.append(self.next_report)
+            firsts.append(self.next_passage)
+            self.next_report += 1
+            self.next_passage += len(report.passages)
+            self.existing[report.report_id] = shard_of(report.report_id, self.shards)
+        for shard, (places, reports, firsts) in sorted(by_shard.items()):
+            self.writer(shard).add(file.batch(places, reports, firsts))
+            self.summary.reports_added += len(places)
+
+    def _record(self, key: str, digest: str, report_ids: list[str]) -> None:
+        """Record a file where its first report lives (with none: by its own key)."""
+        shard = shard_of(report_ids[0] if report_ids else key, self.shards)
+        before = self.recorded_in.get(key)
+        if before is not None and before != shard:
+            self.writer(before).forget_file(key)
+        self.writer(shard).set_file(key, digest, report_ids)
+        self.recorded_in[key] = shard
+
+    def _counts(self) -> tuple[int, int]:
+        reports = passages = 0
+        for shard, layout in enumerate(self.previous_shards):
+            writer = self.writers.get(shard)
+            if writer is not None:
+                counted = writer.counts()
+            else:
+                assert layout is not None, "a shard without a writer has its previous"
+                store = ReportStore(layout.store)
+                counted = store.counts()
+                store.close()
+            reports += counted[0]
+            passages += counted[1]
+        return reports, passages
 
 
 def _file_key(path: Path) -> str:
@@ -332,15 +353,3 @@ def _digest(path: Path) -> str | None:
 
 def _within(key: str, target: str) -> bool:
     return key == target or key.startswith(target.rstrip("/") + "/")
-
-
-def _dead_documents(previous: IndexLayout, reports: list[int], ordinals: list[int]) -> list[int]:
-    """Return the Whoosh docnums of removed reports' title and passage documents."""
-    keys = np.load(previous.ranking / "docnum_key.npy")
-    kinds, ids = keys >> 32, keys & ID_MASK
-    dead = np.zeros(len(keys), dtype=bool)
-    for kind, removed in ((PASSAGE, ordinals), (REPORT, reports)):
-        if removed:
-            mine = kinds == kind
-            dead[mine] = np.isin(ids[mine], np.asarray(removed, dtype=np.int64))
-    return np.flatnonzero(dead).tolist()

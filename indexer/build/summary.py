@@ -27,6 +27,8 @@ class BuildSummary:
     skipped: list[Skipped] = field(default_factory=list)
     duplicates: list[tuple[str, int, str]] = field(default_factory=list)  # source, position, id
     seconds: dict[str, float] = field(default_factory=dict)
+    shards: int = 1
+    resharded: tuple[int, int] | None = None  # (before, after) when the count changed
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -47,6 +49,8 @@ class BuildSummary:
                 for source, position, report_id in self.duplicates
             ],
             "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
+            "shards": self.shards,
+            "resharded": list(self.resharded) if self.resharded else None,
         }
 
 

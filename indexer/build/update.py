@@ -30,6 +30,7 @@ from indexer.build.writers import BATCH_CHARACTERS, compatible, corrections_fing
 from indexer.errors import SourceError
 from indexer.index import generations
 from indexer.index.analysis import DEFAULT_DICTIONARY, Entry, read_dictionary
+from indexer.index.cluster import clean_up_shards, members, shard_count
 from indexer.index.generations import fault_point
 from indexer.index.layout import GENERATION_FORMAT, IndexLayout, looks_like_index, ocr_cache
 from indexer.index.word_index import index_entries
@@ -63,6 +64,7 @@ def build_index(
     dictionaries: Sequence[Path] = (),
     progress: bool = False,
     workers: int | None = None,
+    shards: int | None = None,
     log: Log = _quiet,
     incremental: bool = True,
     wait: bool = False,
@@ -76,7 +78,11 @@ def build_index(
     when another build holds the folder, unless `wait`. `corrections` override extracted
     metadata; a change of corrections rebuilds everything. `workers` processes read the
     files (default: one per core); the index is the same whatever their number.
+    `shards` splits the index by report (`index/cluster.py`; None: as many as it has,
+    1 for a new index); a change of their number rebuilds everything, and says so.
     """
+    if shards is not None and shards < 1:
+        raise SourceError(f"分片数必须至少为 1，而不是 {shards}", hint="--shards 1 是不分片")
     index_dir = Path(index_dir)
     _refuse_foreign_folder(index_dir)
     found = list(iter_source_files(sources))
@@ -85,6 +91,7 @@ def build_index(
         files=[item for item in found if isinstance(item, Path)],
         fresh=not incremental,
         workers=workers,
+        shards=shards,
         corrections=list(corrections),
     )
     update = Update(index_dir, request, dictionaries, progress=progress, log=log, wait=wait)
@@ -156,6 +163,9 @@ class Update:
         """Write the new generation step by step, publish it, and clean up the old ones."""
         started = time.perf_counter()
         previous, entries, fingerprint = self._base()
+        shards = self.summary.shards = self._shards(previous)
+        if shards != shard_count(previous):
+            previous = None
         name = generations.next_generation(self.root)
         layout = IndexLayout(self.root / name)
         layout.root.mkdir()
@@ -166,6 +176,8 @@ class Update:
             previous,
             entries,
             self.summary,
+            shards=shards,
+            fingerprint=fingerprint,
             index_root=self.root,
             progress=self.progress,
             log=self.log,
@@ -180,9 +192,11 @@ class Update:
                 generations.publish(self.root, name, layout.build_id.read_text().strip())
         except BaseException:
             steps.close()
-            shutil.rmtree(layout.root, ignore_errors=True)
+            for folder in steps.written_folders():
+                shutil.rmtree(folder, ignore_errors=True)
             raise
         generations.clean_up(self.root)
+        clean_up_shards(self.root)
         prune_cache(ocr_cache(self.root), steps.indexed)  # keeps entries of files indexed
         fault_point("after-cleanup")
         self.summary.seconds["total"] = time.perf_counter() - started
@@ -195,6 +209,16 @@ class Update:
                 step()
             self.summary.seconds[key] = time.perf_counter() - clock
             fault_point(f"after-{key}")
+
+    def _shards(self, previous: IndexLayout | None) -> int:
+        """How many shards the new generation has: as asked, or as the index has."""
+        current = IndexLayout.current(self.root)
+        had = shard_count(current if current is not None and current.is_complete() else None)
+        wanted = self.request.shards or had
+        if current is not None and wanted != had:
+            self.log(f"分片数从 {had} 改为 {wanted}：整体重建索引")
+            self.summary.resharded = (had, wanted)
+        return wanted
 
     def _base(self) -> tuple[IndexLayout | None, tuple[Entry, ...], str]:
         """The generation to build on (None: from scratch), the dictionary and corrections.
@@ -215,7 +239,7 @@ class Update:
                     f"现在是 {GENERATION_FORMAT}），不能就地删除或合并",
                     hint="先用 python -m indexer build 重新建立索引",
                 )
-            return previous, index_entries(previous), meta.get("corrections", "")
+            return previous, index_entries(members(previous)[0]), meta.get("corrections", "")
         entries = load_dictionaries(self.dictionaries)
         fingerprint = corrections_fingerprint(self.request.corrections)
         if previous is None or self.request.fresh:

@@ -17,7 +17,8 @@ import numpy as np
 from whoosh import index as whoosh_index
 
 from indexer.index.analysis import Entry
-from indexer.index.layout import GENERATION_FORMAT, IndexLayout
+from indexer.index.cluster import members
+from indexer.index.layout import GENERATION_FORMAT, GLOBAL_PASSAGE, GLOBAL_REPORT, IndexLayout
 from indexer.index.literal import LiteralSegment, merge_segments
 from indexer.index.schema import PASSAGE, REPORT, SECTION
 from indexer.index.word_index import index_entries
@@ -52,7 +53,7 @@ def compatible(previous: IndexLayout, entries: tuple[Entry, ...], corrections: s
     if meta.get("format") != GENERATION_FORMAT or meta.get("corrections", "") != corrections:
         return False
     try:
-        return index_entries(previous) == entries
+        return index_entries(members(previous)[0]) == entries
     except (OSError, ValueError, KeyError, ImportError, whoosh_index.EmptyIndexError):
         return False
 
@@ -135,10 +136,16 @@ def merge_literal(
 
 
 class RankingArrays:
-    """Per-ordinal arrays the engine reads at open: report and section of each passage."""
+    """Per-ordinal arrays the engine reads at open: report and section of each passage,
+    and the ordinal across the whole index of each passage and report (`generation.py`)."""
 
     def __init__(
-        self, passage_report: np.ndarray, section_of: np.ndarray, sections: list[str]
+        self,
+        passage_report: np.ndarray,
+        section_of: np.ndarray,
+        sections: list[str],
+        global_passage: np.ndarray,
+        global_report: np.ndarray,
     ) -> None:
         # Typed arrays, not lists: 4 bytes per passage instead of ~36 (a list of ints)
         # is what keeps the build's own memory flat at millions of passages.
@@ -146,15 +153,22 @@ class RankingArrays:
         self.section_of = array("i", section_of.astype(np.int32).tobytes())
         self.sections = sections
         self.section_ids = {s: i for i, s in enumerate(sections)}
+        self.global_passage = array("q", global_passage.astype(np.int64).tobytes())
+        self.global_report = array("q", global_report.astype(np.int64).tobytes())
 
     @classmethod
     def load(cls, previous: IndexLayout | None) -> RankingArrays:
         if previous is None:
-            return cls(np.empty(0, np.int32), np.empty(0, np.int32), [])
+            empty = np.empty(0, np.int64)
+            return cls(empty, empty, [], empty, empty)
         folder = previous.ranking
         sections = json.loads((folder / "sections.json").read_text(encoding="utf-8"))
         return cls(
-            np.load(folder / "passage_report.npy"), np.load(folder / "section_of.npy"), sections
+            np.load(folder / "passage_report.npy"),
+            np.load(folder / "section_of.npy"),
+            sections,
+            np.load(folder / GLOBAL_PASSAGE),
+            np.load(folder / GLOBAL_REPORT),
         )
 
     @property
@@ -171,6 +185,7 @@ class RankingArrays:
         if holes > 0:
             self.passage_report.extend([-1] * holes)
             self.section_of.extend([0] * holes)
+            self.global_passage.extend([-1] * holes)
         section_id = self.section_ids.get(section)
         new = section_id is None
         if section_id is None:
@@ -179,6 +194,17 @@ class RankingArrays:
         self.passage_report.append(report_ordinal)
         self.section_of.append(section_id)
         return section_id, new
+
+    def add_global(self, global_ordinal: int) -> None:
+        """The whole index's ordinal of the passage just added."""
+        self.global_passage.append(global_ordinal)
+
+    def add_report(self, report_ordinal: int, global_ordinal: int) -> None:
+        """Record the whole index's ordinal of a report."""
+        holes = report_ordinal - len(self.global_report)
+        if holes > 0:
+            self.global_report.extend([-1] * holes)
+        self.global_report.append(global_ordinal)
 
     def live_by_kind(self, report_space: int) -> dict[int, np.ndarray]:
         """Which ids of each Whoosh document kind are in the index (`schema.py`)."""
@@ -197,6 +223,8 @@ class RankingArrays:
         passage_report = np.array(self.passage_report, dtype=np.int32)
         np.save(folder / "passage_report.npy", passage_report)
         np.save(folder / "section_of.npy", np.array(self.section_of, dtype=np.int32))
+        np.save(folder / GLOBAL_PASSAGE, np.array(self.global_passage, dtype=np.int64))
+        np.save(folder / GLOBAL_REPORT, np.array(self.global_report, dtype=np.int64))
         (folder / "sections.json").write_text(
             json.dumps(self.sections, ensure_ascii=False), encoding="utf-8"
         )

@@ -14,7 +14,8 @@ analysis                jieba segmentation (rjieba, HMM off) as a Whoosh tokeniz
                         the only module that imports the segmenter
 word_fields             the Whoosh field type that counts a value's words, cached
 schema                  the Whoosh schema, declared once
-word_index              the word index: Whoosh writer, BM25F scorer, prescored words
+word_index              the word index: Whoosh writer, BM25F scorer
+prescored               the most frequent words scored whole at build time
 whoosh_blocks           Whoosh's posting blocks and columns decoded whole
 whoosh_segments         Whoosh segments written directly from counted postings, byte
                         for byte what Whoosh's own writer writes; their commit
@@ -23,5 +24,9 @@ whoosh_postings         the terms table and postings file of such a segment, a b
                         parts, pinned to whoosh-reloaded 2.7.5)
 similar_sign            near-duplicate passages signed (MinHash) and banded at build
 similar_pairs           classes of identical passages and the near copies between them
+cluster                 a sharded index: shards by report id, each an ordinary
+                        generation, named by one manifest behind the pointer
+global_stats            what ranking and similar passages need across all shards,
+                        computed once after the shards are written
 ======================  ==========================================================
 """

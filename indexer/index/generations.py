@@ -162,7 +162,7 @@ class ReaderLock:
             self.fd = None
 
 
-def _remove_if_unused(generation: Path) -> bool:
+def remove_if_unused(generation: Path) -> bool:
     """Delete a generation folder unless a reader holds it; hold it while deleting."""
     try:
         fd = os.open(generation, os.O_RDONLY)
@@ -188,7 +188,7 @@ def clean_up(root: Path) -> list[str]:
     current = read_current(root)
     removed = []
     for name in generations(root):
-        if name != current and _remove_if_unused(root / name):
+        if name != current and remove_if_unused(root / name):
             removed.append(name)
     for path in root.glob(".*.tmp-*"):
         path.unlink(missing_ok=True)

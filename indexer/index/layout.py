@@ -28,15 +28,22 @@ from typing import Any
 from indexer.index import generations
 
 OCR_CACHE = "ocr-cache"
+MANIFEST = "CLUSTER.json"
+# In `ranking/`: each passage's and report's ordinal across the whole index, which a
+# shard's own (dense) ordinals are not; an unsharded index's are its own.
+GLOBAL_PASSAGE = "global_passage.npy"
+GLOBAL_REPORT = "global_report.npy"  # a sharded index's generation names its shards (`cluster.py`)
 
-GENERATION_FORMAT = 5
+GENERATION_FORMAT = 6
 """The format of a generation's files, all of them: bumped whenever any part changes
 meaning (the literal segments, the ranking arrays, the word index's schema and codec, the
 similar-passage tables, or how `normalize.fold` maps a character). A generation of another
 format is rebuilt whole by the next build, and the engine refuses to open it, saying so.
 
 5: modules moved into packages (the Whoosh schema and codec name their classes by module
-path); generations say their format in GENERATION.json."""
+path); generations say their format in GENERATION.json.
+6: whole-index ordinals in ranking/ (`GLOBAL_PASSAGE`, `GLOBAL_REPORT`), field total
+lengths in word_stats.json; sharded indexes (`cluster.py`)."""
 
 
 @dataclass(frozen=True)
@@ -87,8 +94,18 @@ class IndexLayout:
         meta = {"format": GENERATION_FORMAT, "corrections": corrections}
         self.meta.write_text(json.dumps(meta), encoding="utf-8")
 
+    @property
+    def manifest(self) -> Path:
+        return self.root / MANIFEST
+
+    @property
+    def is_cluster(self) -> bool:
+        """Whether this is a sharded index's generation, naming its shards' (`cluster.py`)."""
+        return self.manifest.is_file()
+
     def is_complete(self) -> bool:
-        return self.build_id.exists() and self.store.exists() and self.whoosh.exists()
+        parts = self.is_cluster or (self.store.exists() and self.whoosh.exists())
+        return self.build_id.exists() and parts
 
 
 def ocr_cache(index_dir: Path) -> Path:

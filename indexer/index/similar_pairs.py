@@ -40,11 +40,24 @@ def read_rows(path: Path, rows: np.ndarray, band: int | None = None) -> Iterator
         del array
 
 
-def passage_rows(folder: Path, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Return the signed passages' ordinals and text hashes of all segments, in order."""
+def passage_rows(
+    folder: Path, names: list[str], global_of: dict[str, np.ndarray] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the signed passages' ordinals and text hashes of all segments, in order.
+
+    With `global_of` (a segment's name → its shard's whole-index ordinal of each of its
+    ordinals), the ordinals are the whole index's.
+    """
     if not names:
         return np.empty(0, np.int64), np.empty(0, np.uint64)
-    ordinals = np.concatenate([np.load(folder / f"{n}.ordinals.npy") for n in names])
+    ordinals = np.concatenate(
+        [
+            global_of[n][np.load(folder / f"{n}.ordinals.npy")]
+            if global_of is not None
+            else np.load(folder / f"{n}.ordinals.npy")
+            for n in names
+        ]
+    )
     hashes = np.concatenate([np.load(folder / f"{n}.hashes.npy") for n in names])
     if (ordinals[1:] < ordinals[:-1]).any():  # segments follow ordinals; members rely on it
         order = np.argsort(ordinals, kind="stable")
@@ -60,9 +73,14 @@ def classify(
     max_bucket: int,
     threshold: float,
     bands: int,
+    global_of: dict[str, np.ndarray] | None = None,
 ) -> dict[str, int]:
-    """Write the class files of the live signed passages into `folder`; return counts."""
-    ordinals, hashes = passage_rows(folder, names)
+    """Write the class files of the live signed passages into `folder`; return counts.
+
+    `names` are segments in `folder`, or paths of segments elsewhere (a sharded index's
+    shards', their ordinals mapped by `global_of`, as `passage_rows` says).
+    """
+    ordinals, hashes = passage_rows(folder, names, global_of)
     alive = report_of[ordinals] >= 0
     ordinals, hashes = ordinals[alive], hashes[alive]
     report_space = max(int(report_of.max()) + 1 if len(report_of) else 1, 1)

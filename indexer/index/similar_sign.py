@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from indexer.index import similar_pairs
+from indexer.index.layout import GLOBAL_PASSAGE, GLOBAL_REPORT
 from indexer.index.store import ReportStore
 from indexer.normalize import fold
 from indexer.spans import concatenated_ranges
@@ -63,6 +64,7 @@ BANDS, ROWS = 12, 5
 NUM_PERM = BANDS * ROWS
 SEED = 1
 MAX_BUCKET = 100
+PARAMETERS = [SHINGLE, MIN_CHARACTERS, THRESHOLD, BANDS, ROWS, SEED, MAX_BUCKET]
 # Characters of passages read at once (one segment each), and signed at once: signing
 # holds ~40 bytes per character, so memory stays bounded as the literal batches bound it.
 SEGMENT_CHARACTERS = 4_000_000
@@ -185,10 +187,11 @@ def band_keys(signatures: np.ndarray) -> np.ndarray:
 # building ----------------------------------------------------------------------------
 
 
-def update(layout: IndexLayout, previous: IndexLayout | None) -> float:
+def update(layout: IndexLayout, previous: IndexLayout | None, *, pair: bool = True) -> float:
     """Write `layout`'s similar/ folder from the previous generation's; return seconds.
 
-    Call once the generation's store and ranking arrays are written.
+    Call once the generation's store and ranking arrays are written. Without `pair` (a
+    shard) passages are only signed: `pair_shards` pairs them across all shards.
     """
     started = time.perf_counter()
     folder = layout.root / FOLDER
@@ -212,17 +215,53 @@ def update(layout: IndexLayout, previous: IndexLayout | None) -> float:
         signed = np.union1d(signed, fresh)
     del signed
     names = _rewrite_if_dead(folder, names, live)
-    found = similar_pairs.classify(
-        folder, names, report_of, max_bucket=MAX_BUCKET, threshold=THRESHOLD, bands=BANDS
-    )
-    meta = {
-        "parameters": [SHINGLE, MIN_CHARACTERS, THRESHOLD, BANDS, ROWS, SEED, MAX_BUCKET],
-        "space": len(report_of),
-        "segments": names,
-        **found,
-    }
+    found = _classify(folder, names, report_of) if pair else {}
+    meta = {"parameters": PARAMETERS, "space": len(report_of), "segments": names, **found}
     (folder / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
     return time.perf_counter() - started
+
+
+def pair_shards(folder: Path, shards: list[IndexLayout], space: int) -> None:
+    """Pair the signed passages of every shard into `folder`, by whole-index ordinals.
+
+    One index would pair them the same: classes and pairs do not depend on where a
+    passage is stored, only on its text, its report and its ordinal, here the whole
+    index's (each shard's `global_passage.npy`, `global_report.npy`).
+    """
+    folder.mkdir(parents=True)
+    report_of = np.full(space, -1, dtype=np.int64)
+    names: list[str] = []
+    global_of: dict[str, np.ndarray] = {}
+    for shard in shards:
+        local_report = np.load(shard.ranking / "passage_report.npy")
+        global_passage = np.load(shard.ranking / GLOBAL_PASSAGE)
+        global_report = np.load(shard.ranking / GLOBAL_REPORT)
+        alive = local_report >= 0
+        report_of[global_passage[alive]] = global_report[local_report[alive]]
+        for name in read_meta(shard.root / FOLDER).get("segments", []):
+            path = str(shard.root / FOLDER / name)  # absolute: read where it lies
+            names.append(path)
+            global_of[path] = global_passage
+    found = _classify(folder, names, report_of, global_of)
+    meta = {"parameters": PARAMETERS, "space": space, "segments": [], **found}
+    (folder / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+
+
+def _classify(
+    folder: Path,
+    names: list[str],
+    report_of: np.ndarray,
+    global_of: dict[str, np.ndarray] | None = None,
+) -> dict[str, int]:
+    return similar_pairs.classify(
+        folder,
+        names,
+        report_of,
+        max_bucket=MAX_BUCKET,
+        threshold=THRESHOLD,
+        bands=BANDS,
+        global_of=global_of,
+    )
 
 
 def _within(values: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
@@ -250,8 +289,7 @@ def _link_previous(previous: IndexLayout | None, folder: Path) -> tuple[list[str
         return [], 0
     old = previous.root / FOLDER
     meta = read_meta(old)
-    parameters = [SHINGLE, MIN_CHARACTERS, THRESHOLD, BANDS, ROWS, SEED, MAX_BUCKET]
-    if meta.get("parameters") != parameters:
+    if meta.get("parameters") != PARAMETERS:
         return [], 0  # other settings: sign all
     names = list(meta["segments"])
     for name in names:

@@ -107,6 +107,18 @@ def _passage(row: sqlite3.Row) -> Passage:
     )
 
 
+def _report_ids(connection: sqlite3.Connection) -> set[str]:
+    return {row[0] for row in connection.execute("SELECT report_id FROM reports")}
+
+
+def _files(connection: sqlite3.Connection) -> dict[str, tuple[str, list[str]]]:
+    """Return path → (hash, report ids) for every source file the store holds."""
+    return {
+        path: (digest, json.loads(ids))
+        for path, digest, ids in connection.execute("SELECT path, hash, report_ids FROM files")
+    }
+
+
 class StoreWriter:
     """Write a store: a fresh one, or a copy of the previous generation's to update."""
 
@@ -216,14 +228,10 @@ class StoreWriter:
         return ordinal, passages
 
     def report_ids(self) -> set[str]:
-        return {row[0] for row in self.connection.execute("SELECT report_id FROM reports")}
+        return _report_ids(self.connection)
 
     def files(self) -> dict[str, tuple[str, list[str]]]:
-        """Return path → (hash, report ids) for every source file the store holds."""
-        return {
-            path: (digest, json.loads(ids))
-            for path, digest, ids in self.connection.execute("SELECT * FROM files")
-        }
+        return _files(self.connection)
 
     def set_file(self, path: str, digest: str, report_ids: list[str]) -> None:
         self.connection.execute(
@@ -277,6 +285,17 @@ class ReportStore:
             connection.close()
         self._connections.clear()
         self._local = threading.local()
+
+    def report_ids(self) -> set[str]:
+        return _report_ids(self._db)
+
+    def files(self) -> dict[str, tuple[str, list[str]]]:
+        return _files(self._db)
+
+    def next_ordinals(self) -> tuple[int, int]:
+        """The next report and passage ordinals a build would give (`StoreWriter`)."""
+        reports = int(str(self.meta("next_report_ordinal", 0)))
+        return reports, int(str(self.meta("next_passage_ordinal", 0)))
 
     def report_record(self, report_id: str) -> ReportRecord | None:
         row = self._db.execute(

@@ -16,6 +16,7 @@ import os
 import threading
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 from cachetools import LRUCache
@@ -46,6 +47,7 @@ WRITER_MEMORY_MB = 64
 # into memory, which cost every web process and the build's own readers ~250 MB on 3×
 # the laws corpus; separate files are read where they lie.
 _STATS_FILE = "word_stats.json"
+PRESCORED_DIR = "prescored"  # in ranking/: frequent words scored by the build (`prescored`)
 
 
 class RankingCodec(W3Codec):
@@ -134,8 +136,31 @@ def write_ranking_tables(layout: IndexLayout, live: dict[int, np.ndarray]) -> No
         np.save(folder / f"length_{field}.npy", by_id)
         count = int(np.count_nonzero(alive))
         total = float(np.sum(by_id[alive], dtype=np.float64))
-        stats[field] = {"documents": count, "average_length": total / count if count else 1.0}
+        stats[field] = {
+            "documents": count,
+            "average_length": total / count if count else 1.0,
+            "total_length": total,  # what a sharded index sums (`global_stats.py`)
+        }
     (folder / _STATS_FILE).write_text(json.dumps(stats), encoding="utf-8")
+
+
+def read_word_stats(layout: IndexLayout) -> dict[str, dict[str, float]]:
+    """Per word field: its documents' count, average and total length (`write_ranking_tables`)."""
+    stats: dict[str, dict[str, float]] = json.loads(
+        (layout.ranking / _STATS_FILE).read_text(encoding="utf-8")
+    )
+    return stats
+
+
+class CorpusWide(Protocol):
+    """What ranking needs of the whole index when a generation is one shard of it: the
+    statistics BM25F takes (`global_stats.py` computes them over all shards)."""
+
+    stats: dict[str, dict[str, float]]  # per field: documents, average_length
+    space: int  # the whole index's passage ordinals, holes included
+    prescored: Path  # this shard's frequent words, scored with the statistics
+
+    def doc_frequency(self, field: str, word: str) -> int: ...
 
 
 class WordScorer:
@@ -157,10 +182,16 @@ class WordScorer:
     CACHE_WORDS = 24
 
     def __init__(
-        self, layout: IndexLayout, passage_report: np.ndarray, section_of: np.ndarray
+        self,
+        layout: IndexLayout,
+        passage_report: np.ndarray,
+        section_of: np.ndarray,
+        whole: CorpusWide | None = None,
     ) -> None:
         """`passage_report` and `section_of` are the generation's arrays (shared, not read
-        again): each passage's report (−1: removed) and section."""
+        again): each passage's report (−1: removed) and section. `whole`: the whole
+        index's statistics, when this generation is a shard of it; scores are then those
+        of one index holding every shard."""
         self.ix = whoosh_index.open_dir(str(layout.whoosh))
         ranking = layout.ranking
         docnum_key = np.load(ranking / "docnum_key.npy")
@@ -168,8 +199,11 @@ class WordScorer:
         self.docnum_kind = (docnum_key >> 32).astype(np.int8)
         self._ordinal_to_docnum: np.ndarray | None = None
         self.lengths = {f: np.load(ranking / f"length_{f}.npy", mmap_mode="r") for f in WORD_FIELDS}
-        self.stats = json.loads((ranking / _STATS_FILE).read_text(encoding="utf-8"))
+        self.whole = whole
+        self.stats = whole.stats if whole is not None else read_word_stats(layout)
         self.passage_count = len(passage_report)  # the size of score arrays: every ordinal
+        # What "frequent" is measured against: the whole index's ordinals.
+        self.space = whole.space if whole is not None else self.passage_count
         self.section_of = section_of
         # Removed passages point at a report slot that scores nothing.
         report_slots = len(self.lengths["title"])
@@ -178,7 +212,7 @@ class WordScorer:
         self._searchers: list[Searcher] = []
         self._lock = threading.Lock()
         self._cache: LRUCache[str, np.ndarray] = LRUCache(maxsize=self.CACHE_WORDS)
-        self._prescored_dir = ranking / PRESCORED_DIR
+        self._prescored_dir = whole.prescored if whole is not None else ranking / PRESCORED_DIR
         index = self._prescored_dir / "words.json"
         self._prescored: dict[str, str] = (
             json.loads(index.read_text(encoding="utf-8")) if index.is_file() else {}
@@ -247,7 +281,7 @@ class WordScorer:
         posting blocks holding none of them are skipped undecoded, which matters when a
         frequent word (年, 的) comes with a rare literal match (2023年). A frequent word's
         scores are computed whole once and kept (`CACHE_SHARE`, `CACHE_WORDS`), or were
-        computed by the build (`write_prescored`).
+        computed by the build (`prescored.py`).
         """
         among = np.asarray(among)
         wanted = None
@@ -271,8 +305,13 @@ class WordScorer:
         return result
 
     def _frequent(self, reader: object, word: str) -> bool:
-        frequency = reader.doc_frequency("content", word)  # type: ignore[attr-defined]
-        return bool(frequency > self.CACHE_SHARE * self.passage_count)
+        return bool(self.doc_frequency(reader, "content", word) > self.CACHE_SHARE * self.space)
+
+    def doc_frequency(self, reader: object, field: str, word: str) -> int:
+        """In how many documents of `field` the word is: in the whole index, sharded."""
+        if self.whole is not None:
+            return self.whole.doc_frequency(field, word)
+        return int(reader.doc_frequency(field, word))  # type: ignore[attr-defined]
 
     def _add_word_at(
         self,
@@ -316,7 +355,7 @@ class WordScorer:
         name = self._prescored.get(word)
         if name is None:
             return None
-        # Scored by the build (`write_prescored`): the most frequent words cost most to
+        # Scored by the build (`prescored.py`): the most frequent words cost most to
         # decode, and right after opening nothing is cached yet.
         scores = np.load(self._prescored_dir / name)
         with self._lock:
@@ -335,7 +374,7 @@ class WordScorer:
     ) -> np.ndarray:
         """Whoosh's BM25F formula (`whoosh.scoring.bm25`) with the field's own statistics."""
         stats = self.stats[field]
-        frequency = reader.doc_frequency(field, word)  # type: ignore[attr-defined]
+        frequency = self.doc_frequency(reader, field, word)
         idf = np.log(stats["documents"] / (frequency + 1)) + 1
         norm = self.K1 * ((1 - self.B) + self.B * lengths / (stats["average_length"] or 1.0))
         return idf * (weights * (self.K1 + 1)) / (weights + norm)
@@ -366,40 +405,3 @@ def _postings(
     if not docnums:
         return np.empty(0, np.int64), np.empty(0, np.float64)
     return np.concatenate(docnums), np.concatenate(weights)
-
-
-PRESCORED_DIR = "prescored"
-# Words in more than this share of live passages are scored whole at build time.
-PRESCORED_SHARE = 1 / 8
-
-
-def write_prescored(layout: IndexLayout, ordinal_space: int, live_passages: int) -> int:
-    """Score the most frequent words over every passage and save them; return how many.
-
-    The arrays are exactly what `WordScorer.scores` computes and caches for a frequent
-    word at query time (float32), so a query ranks the same whether they exist or not.
-    """
-    ranking = layout.ranking
-    passage_report = np.load(ranking / "passage_report.npy")
-    assert len(passage_report) == ordinal_space
-    scorer = WordScorer(layout, passage_report, np.load(ranking / "section_of.npy"))
-    folder = layout.ranking / PRESCORED_DIR
-    folder.mkdir(exist_ok=True)
-    try:
-        searcher = scorer.searcher()
-        reader = searcher.reader()
-        threshold = PRESCORED_SHARE * max(live_passages, 1)
-        words = [
-            word.decode("utf-8") if isinstance(word, bytes) else word
-            for word, info in reader.iter_field("content")
-            if info.doc_frequency() > threshold
-        ]
-        index = {}
-        for number, word in enumerate(sorted(words)):
-            name = f"{number}.npy"
-            np.save(folder / name, scorer._word_scores(searcher, word).astype(np.float32))
-            index[word] = name
-        (folder / "words.json").write_text(json.dumps(index, ensure_ascii=False), "utf-8")
-    finally:
-        scorer.close()
-    return len(index)
