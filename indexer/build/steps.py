@@ -27,7 +27,13 @@ from indexer.build.summary import BuildSummary, skipped_lines
 from indexer.errors import SourceError
 from indexer.index import global_stats
 from indexer.index.analysis import Entry
-from indexer.index.cluster import Manifest, members, next_shard_generation, shard_of
+from indexer.index.cluster import (
+    Manifest,
+    members,
+    next_shard_generation,
+    shard_of,
+    write_build_record,
+)
 from indexer.index.generations import fault_point
 from indexer.index.layout import IndexLayout, ocr_cache
 from indexer.index.store import ReportStore
@@ -226,6 +232,7 @@ class Steps:
         global_stats.write(self.layout, layouts, self.next_passage)
         shards = [str(layout.root.relative_to(self.index_root)) for layout in layouts]
         Manifest(shards, self.next_report, self.next_passage).write(self.layout.root)
+        write_build_record(self.layout, self.build[1], self.summary.as_dict())
 
     # helpers ------------------------------------------------------------------------
 

@@ -201,22 +201,23 @@ def reports(index_dir: Path, as_json: bool, as_csv: bool) -> None:
 @friendly_errors
 def stats(index_dir: Path, as_json: bool) -> None:
     """Show what the index holds and how it was built."""
-    from indexer.search.engine import SearchEngine
+    from indexer.search.engine import open_index
 
-    engine = SearchEngine.open(index_dir)
-    generation = engine.generation
-    reports_count, passages_count = generation.store.counts()
+    engine = open_index(index_dir)
+    about = engine.about()
+    reports_count, passages_count = about["reports"], about["passages"]
     records = engine.report_summaries()
     data: dict[str, Any] = {
         "index_dir": str(engine.index_dir),
-        "built_at": generation.store.meta("built_at"),
+        "built_at": about["built_at"],
         "reports": reports_count,
         "passages": passages_count,
-        "characters": len(generation.literal.folded_text),
+        "characters": about["characters"],
+        "shards": about["shards"],
         "provinces": _tally(r.metadata.province for r in records),
         "departments": _tally(r.metadata.department for r in records),
         "years": _tally(str(r.metadata.year or "") for r in records),
-        "build": generation.store.meta("summary"),
+        "build": about["build"],
     }
     if as_json:
         echo(json_text(data))

@@ -28,6 +28,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from indexer.index import generations
 from indexer.index.layout import MANIFEST, IndexLayout
@@ -65,6 +66,24 @@ class Manifest:
 
     def layouts(self, index_dir: Path) -> list[IndexLayout]:
         return [IndexLayout(index_dir / path) for path in self.shards]
+
+
+BUILD_RECORD = "build.json"
+
+
+def write_build_record(generation: IndexLayout, built_at: str, summary: dict[str, Any]) -> None:
+    """When a sharded index's generation was built and what the build did (`stats`)."""
+    record = {"built_at": built_at, "summary": summary}
+    text = json.dumps(record, ensure_ascii=False, indent=1)
+    (generation.root / BUILD_RECORD).write_text(text, encoding="utf-8")
+
+
+def read_build_record(generation: IndexLayout) -> dict[str, Any]:
+    try:
+        found = json.loads((generation.root / BUILD_RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
 
 
 def members(generation: IndexLayout) -> list[IndexLayout]:

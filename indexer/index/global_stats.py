@@ -9,7 +9,8 @@ cluster generation's `global/` folder, and every shard scores with them
 
 - `stats.json`: per field the summed document count and total length (the average is
   their quotient, as one index computes it), the whole index's passage ordinal space and
-  live passages;
+  live passages; a section heading path, one document in one index but one in each
+  shard holding it, counts once (`_distinct_sections`);
 - `df-<field>.terms` (the words, UTF-8, sorted by their bytes and concatenated),
   `df-<field>.offsets.npy` and `df-<field>.counts.npy`: every word's summed document
   frequency, found by binary search, so a shard holds no dictionary of the vocabulary;
@@ -36,7 +37,8 @@ from indexer.index.layout import IndexLayout
 from indexer.index.prescored import PRESCORED_SHARE, prescore_shard
 from indexer.index.schema import WORD_FIELDS
 from indexer.index.store import ReportStore
-from indexer.index.word_index import read_word_stats
+from indexer.index.word_fields import CountedWordsField
+from indexer.index.word_index import index_entries, read_word_stats
 from indexer.normalize import fold
 
 STATS = "stats.json"
@@ -65,6 +67,9 @@ def write(cluster: IndexLayout, shards: list[IndexLayout], space: int) -> None:
                 counter = frequencies[field]
                 for word, info in reader.iter_field(field):
                     counter[word] += info.doc_frequency()
+    # A section heading path is one document per index, but one per shard holding it:
+    # its statistics are those of the distinct paths of all shards.
+    documents["section"], lengths["section"], frequencies["section"] = _distinct_sections(shards)
     fields = {
         field: {
             "documents": documents[field],
@@ -84,6 +89,23 @@ def write(cluster: IndexLayout, shards: list[IndexLayout], space: int) -> None:
     for number, shard in enumerate(shards):
         prescore_shard(shard, GlobalStatistics(cluster.root, number), frequent)
     similar_sign.pair_shards(folder / similar_sign.FOLDER, shards, space)
+
+
+def _distinct_sections(shards: list[IndexLayout]) -> tuple[int, float, Counter[bytes]]:
+    """The count, total length and word document frequencies of the distinct section
+    paths of all shards, each path's words counted as the build counted them."""
+    lengths: dict[str, float] = {}
+    for shard in shards:
+        paths = json.loads((shard.ranking / "sections.json").read_text(encoding="utf-8"))
+        by_id = np.load(shard.ranking / "length_section.npy")
+        for number, path in enumerate(paths):
+            lengths.setdefault(path, float(by_id[number]) if number < len(by_id) else 0.0)
+    counter = CountedWordsField(index_entries(shards[0])) if shards else None
+    frequencies: Counter[bytes] = Counter()
+    for path in lengths:
+        assert counter is not None
+        frequencies.update(word.encode("utf-8") for word in counter.word_counts(path))
+    return len(lengths), float(sum(lengths.values())), frequencies
 
 
 def _issuer_names(shard: IndexLayout) -> set[str]:

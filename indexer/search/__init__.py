@@ -22,5 +22,11 @@ results                 the JSON contract of hits, groups and reports
 citation                citations: the short form and GB/T 7714-2015
 laws                    cited laws the corpus holds, and who cites them
 similar                 a report's near-duplicate passages elsewhere; report pairs
+shard_service           one shard of a sharded index answering its coordinator in
+                        plain data, per cluster generation
+shard_set               how the coordinator reaches the shards (this process, Ray);
+                        which answered; no silently partial answer
+sharded                 a sharded index searched as one: the query fanned out, counts
+                        summed, groups merged in one index's order
 ======================  ==========================================================
 """

@@ -20,6 +20,8 @@ import numpy as np
 
 from indexer.errors import IndexMissingError, QueryError
 from indexer.index import generations
+from indexer.index.cluster import Manifest
+from indexer.index.layout import IndexLayout
 from indexer.index.store import ReportRecord
 from indexer.models import UNKNOWN, Report
 from indexer.normalize import fold
@@ -36,6 +38,7 @@ from indexer.spans import merge_spans
 
 if TYPE_CHECKING:
     from indexer.search.laws import LawLinks
+    from indexer.search.sharded import ShardedEngine
     from indexer.search.similar import SimilarPassages
 
 Filters = Mapping[str, Sequence[str]]
@@ -50,7 +53,7 @@ class SearchEngine:
     generation folder is held, so a build never deletes it.
     """
 
-    _cache: dict[Path, SearchEngine] = {}  # noqa: RUF012
+    _cache: dict[Path, SearchEngine | ShardedEngine] = {}  # noqa: RUF012
     _cache_lock = threading.Lock()
 
     def __init__(self, generation: Generation) -> None:
@@ -59,19 +62,32 @@ class SearchEngine:
 
     @classmethod
     def open(cls, index_dir: str | Path) -> SearchEngine:
+        """Return the engine of the (unsharded) index's current generation, loading it
+        only if new; `open_index` opens a sharded index too."""
+        engine = open_index(index_dir)
+        if not isinstance(engine, SearchEngine):
+            raise IndexMissingError(
+                f"{index_dir} 是分片索引，这里只能打开未分片的索引",
+                hint="在程序里用 indexer.search.engine.open_index 打开",
+            )
+        return engine
+
+    @classmethod
+    def open_any(cls, index_dir: str | Path) -> SearchEngine | ShardedEngine:
         """Return the engine of the index's current generation, loading it only if new.
 
-        Costs one small file read when the generation is already loaded.
+        Costs one small file read when the generation is already loaded. A sharded
+        index's engine searches its shards in this process (`sharded.py`).
         """
         index_dir = Path(index_dir).resolve()
         for attempt in range(5):
             name = current_generation(index_dir)
             with cls._cache_lock:
                 cached = cls._cache.get(index_dir)
-                if cached is not None and cached.generation.name == name:
+                if cached is not None and cached.name == name:
                     return cached
                 try:
-                    engine = cls(Generation(index_dir, name))
+                    engine = _open_generation(index_dir, name)
                 except FileNotFoundError:
                     # A newer build published and removed this generation meanwhile.
                     if attempt == 4:
@@ -80,6 +96,11 @@ class SearchEngine:
                 cls._cache[index_dir] = engine
                 return engine
         raise AssertionError("unreachable")
+
+    @property
+    def name(self) -> str:
+        """The generation's folder name."""
+        return self.generation.name
 
     @property
     def build_id(self) -> str:
@@ -211,6 +232,41 @@ class SearchEngine:
 
     def report_summaries(self) -> list[ReportRecord]:
         return list(self.generation.report_table.live_records)
+
+    @property
+    def built_at(self) -> str:
+        """When the generation was built (ISO 8601, UTC)."""
+        return str(self.generation.store.meta("built_at", ""))
+
+    def about(self) -> dict[str, Any]:
+        """What `stats` says: counts, characters, when and how the index was built."""
+        generation = self.generation
+        reports, passages = generation.store.counts()
+        return {
+            "built_at": self.built_at,
+            "reports": reports,
+            "passages": passages,
+            "characters": len(generation.literal.folded_text),
+            "build": generation.store.meta("summary"),
+            "shards": 1,
+        }
+
+
+def open_index(index_dir: str | Path) -> SearchEngine | ShardedEngine:
+    """The engine of the index in `index_dir`, sharded or not (`SearchEngine.open_any`)."""
+    return SearchEngine.open_any(index_dir)
+
+
+def _open_generation(index_dir: Path, name: str) -> SearchEngine | ShardedEngine:
+    """The engine of generation `name`: of its shards, in this process, when sharded."""
+    layout = IndexLayout(index_dir / name)
+    if layout.is_cluster:
+        from indexer.search.shard_set import LocalShards
+        from indexer.search.sharded import ShardedEngine
+
+        shards = len(Manifest.read(layout.root).shards)
+        return ShardedEngine(index_dir, name, LocalShards(index_dir, shards, SearchEngine))
+    return SearchEngine(Generation(index_dir, name))
 
 
 def current_generation(index_dir: Path) -> str:

@@ -136,6 +136,38 @@ class FacetCounter:
         }
 
 
+def _key(name: str, entry: dict[str, Any]) -> tuple[str, ...]:
+    """A facet entry's key: its value, under its province (and city) for city, county."""
+    if name == "city":
+        return (entry["province"], entry["value"])
+    if name == "county":
+        return (entry["province"], entry["city"], entry["value"])
+    return (entry["value"],)
+
+
+def merge_facets(parts: Sequence[Facets]) -> Facets:
+    """Sum facet counts of disjoint sets of reports (a sharded index's shards), each
+    complete, into what `FacetCounter.count` gives for all of them: in its order."""
+    out: Facets = {}
+    names = dict.fromkeys(name for part in parts for name in part)
+    for name in names:
+        summed: dict[tuple[str, ...], dict[str, Any]] = {}
+        for part in parts:
+            for entry in part.get(name, []):
+                key = _key(name, entry)
+                found = summed.get(key)
+                if found is None:
+                    summed[key] = dict(entry)
+                else:
+                    found["reports"] += entry["reports"]
+                    found["passages"] += entry["passages"]
+        out[name] = sorted(
+            summed.values(),
+            key=lambda e: (e["value"] == UNKNOWN, -e["reports"], -e["passages"], _key(name, e)),
+        )
+    return out
+
+
 def in_year_order(values: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Return year facet values oldest first, 未识别 last."""
     return sorted(values, key=lambda v: (v["value"] == UNKNOWN, str(v["value"])))

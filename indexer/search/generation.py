@@ -22,7 +22,8 @@ import numpy as np
 from indexer.errors import IndexMissingError
 from indexer.index.analysis import Entry, Segmenter, segmenter
 from indexer.index.generations import ReaderLock
-from indexer.index.layout import GENERATION_FORMAT, IndexLayout
+from indexer.index.global_stats import GlobalStatistics
+from indexer.index.layout import GENERATION_FORMAT, GLOBAL_PASSAGE, GLOBAL_REPORT, IndexLayout
 from indexer.index.literal import LiteralIndex
 from indexer.index.store import ReportStore, records_from_rows
 from indexer.index.word_index import WordScorer
@@ -41,7 +42,10 @@ class Generation:
     when it is garbage-collected or by `close()`.
     """
 
-    def __init__(self, index_dir: Path, name: str) -> None:
+    def __init__(self, index_dir: Path, name: str, whole: GlobalStatistics | None = None) -> None:
+        """`name`: the generation's folder in `index_dir` (a shard's: `shards/<k>/gen-…`).
+        `whole`: a shard's view of the whole index (`global_stats.py`), with which it
+        ranks and filters as one index would."""
         layout = IndexLayout(index_dir / name)
         with ExitStack() as opened:
             opened.callback(ReaderLock(layout.root).release)
@@ -68,14 +72,19 @@ class Generation:
             self.passage_count = len(self.passage_report)  # the ordinal space, holes included
             with open(ranking / "reports.pickle", "rb") as handle:
                 rows = pickle.load(handle)  # written by the build, never by users
-            self.report_table = ReportTable(records_from_rows(rows))
+            issuers = whole.issuer_names if whole is not None else None
+            self.report_table = ReportTable(records_from_rows(rows), known_issuers=issuers)
+            # Each passage's and report's ordinal in the whole index (a shard's own are
+            # dense): what breaks ties when shards' answers are merged.
+            self.global_passage: np.ndarray = np.load(ranking / GLOBAL_PASSAGE)
+            self.global_report: np.ndarray = np.load(ranking / GLOBAL_REPORT)
             self.report_table.facet_counter  # noqa: B018 - its codes, made once here
             self.reports_in_ordinal_order, self.report_bounds = _report_bounds(
                 self.passage_report, self.live, len(self.report_table.records)
             )
             self._sections_path = ranking / "sections.json"
             self.literal = LiteralIndex.load(layout.literal, self.live)
-            self.scorer = WordScorer(layout, self.passage_report, self.section_of)
+            self.scorer = WordScorer(layout, self.passage_report, self.section_of, whole)
             opened.callback(self.scorer.close)
             self.entries: tuple[Entry, ...] = self.scorer.ix.schema["content"].entries
             self.segmenter: Segmenter = segmenter(self.entries)

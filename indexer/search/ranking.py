@@ -106,6 +106,7 @@ class SearchResult:
         self._group_starts = starts[group_order]
         self._group_ends = ends[group_order]
         self._group_reports = group_reports[group_order]
+        self._group_scores = group_scores[group_order]
         # Where each group (in rank order) begins in the flat order of hits.
         self._flat_starts = np.r_[0, np.cumsum(self._group_ends - self._group_starts)]
 
@@ -158,6 +159,7 @@ class SearchResult:
             self._group_starts,
             self._group_ends,
             self._group_reports,
+            self._group_scores,
             self._flat_starts,
         )
         # Room for its occurrences (`occurrences`), counted on first use: ordinals and
@@ -232,9 +234,19 @@ class SearchResult:
         self, offset: int = 0, limit: int | None = None, passages_per_group: int | None = 3
     ) -> list[ReportGroup]:
         """Return ranked reports with their best passages (all of them if None)."""
-        end = len(self._group_starts) if limit is None else offset + limit
+        end = self.group_count if limit is None else min(offset + limit, self.group_count)
+        return self.groups_at(range(offset, end), passages_per_group)
+
+    @property
+    def group_count(self) -> int:
+        return len(self._group_starts)
+
+    def groups_at(
+        self, ranks: Sequence[int], passages_per_group: int | None = 3
+    ) -> list[ReportGroup]:
+        """Return the groups at the given ranks, with their best passages (None: all)."""
         picked = []
-        for group in range(offset, min(end, len(self._group_starts))):
+        for group in ranks:
             members = self._members(group)
             chosen = members if passages_per_group is None else members[:passages_per_group]
             picked.append((int(self._group_reports[group]), len(members), chosen))
@@ -254,6 +266,21 @@ class SearchResult:
             )
             cursor += len(chosen)
         return groups
+
+    def hits_in_groups(self, slices: Sequence[tuple[int, int, int]]) -> list[Hit]:
+        """The hits of (group rank, first, end) slices of groups' passages, best first."""
+        picked = [o for g, first, end in slices for o in self._members(g)[first:end].tolist()]
+        return self._hits_for(picked)
+
+    def group_keys(self, upto: int) -> tuple[np.ndarray, np.ndarray]:
+        """The first `upto` groups' (report ordinal, score, year) rows and sizes: what
+        ranks them (`sorting.merge_keys` makes of them a sharded index's merge keys)."""
+        reports = self._group_reports[:upto]
+        years = self.generation.report_table.years[reports]
+        rows = np.column_stack(
+            [reports.astype(np.float64), self._group_scores[:upto], years.astype(np.float64)]
+        )
+        return rows, (self._group_ends - self._group_starts)[:upto]
 
     # facets ----------------------------------------------------------------------
 

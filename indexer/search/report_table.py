@@ -26,7 +26,12 @@ class ReportTable:
     (no live passage points at them).
     """
 
-    def __init__(self, live_records: list[ReportRecord]) -> None:
+    def __init__(
+        self, live_records: list[ReportRecord], known_issuers: frozenset[str] | None = None
+    ) -> None:
+        """`known_issuers`: the issuer names of the whole index, when this is a shard's
+        table (an issuer: filter naming one selects exactly it, in every shard)."""
+        self._known_issuers = known_issuers
         space = max((r.ordinal for r in live_records), default=-1) + 1
         slots: list[ReportRecord | None] = [None] * space
         for record in live_records:
@@ -79,6 +84,8 @@ class ReportTable:
 
     @functools.cached_property
     def issuer_names(self) -> frozenset[str]:
+        if self._known_issuers is not None:
+            return self._known_issuers
         return frozenset(name for name in self.issuer_name if name)
 
     @functools.cached_property
