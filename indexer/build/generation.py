@@ -16,6 +16,7 @@ reports to a shard in the order it numbers them.
 
 from __future__ import annotations
 
+import multiprocessing
 import pickle
 import shutil
 import uuid
@@ -41,12 +42,14 @@ from indexer.index.word_index import (
 )
 
 # The finishing steps, in order: (key, what the progress line says); `finish` runs one.
+# With `parallel`, the word index is written by a process of its own from "whoosh" on,
+# beside the reports and similar passages, and "ranking" waits for it.
 FINISHING = (
-    ("whoosh", "写入词索引（Whoosh）"),
     ("literal merge", "合并字面索引"),
-    ("ranking", "写入排序表与高频词得分"),
+    ("whoosh", "写入词索引（Whoosh）"),
     ("reports", "写入报告表"),
     ("similar", "查找相近段落"),
+    ("ranking", "写入排序表与高频词得分"),
 )
 
 
@@ -66,6 +69,7 @@ class GenerationWriter:
         *,
         whole: bool = True,
         optimize: bool = False,
+        parallel: bool = False,
         build: tuple[str, str] = ("", ""),
         dated: dict[str, tuple[str, str]] | None = None,
     ) -> None:
@@ -73,6 +77,9 @@ class GenerationWriter:
         in `dated`, which keep when they first came (`StoreWriter`)."""
         self.layout, self.previous, self.entries = layout, previous, entries
         self.whole, self.optimize, self.built_at = whole, optimize, build[1]
+        self.parallel = parallel
+        self._committing: multiprocessing.process.BaseProcess | None = None
+        self._report_space = 0
         layout.root.mkdir(parents=True, exist_ok=True)
         if previous is not None:
             shutil.copyfile(previous.store, layout.store)
@@ -187,14 +194,35 @@ class GenerationWriter:
         steps[key]()
 
     def commit_words(self) -> None:
-        """Write the new documents' segment and register it, the removed ones deleted."""
+        """Write the new documents' segment and register it, the removed ones deleted:
+        here, or (`parallel`) in a forked process that `_words_written` waits for."""
         if self.words is None:
             self.open_words()
+        if not self.parallel:
+            self._commit_words()
+            return
+        # Forked: the child has the counted postings as they are, without a copy, and
+        # nothing in it but this (the literal batch's thread is done: its step came first).
+        context = multiprocessing.get_context("fork")
+        self._committing = context.Process(target=self._commit_words, name="whoosh-commit")
+        self._committing.start()
+
+    def _commit_words(self) -> None:
         segment = self._words.finish()
         commit_segments(self.layout.whoosh, [segment], deleted=self.dead)
         merge_word_segments(self.layout.whoosh, everything=self.optimize)
 
+    def _words_written(self) -> None:
+        process, self._committing = self._committing, None
+        if process is None:
+            return
+        process.join()
+        if process.exitcode != 0:
+            raise RuntimeError(f"写入词索引的进程失败（退出码 {process.exitcode}），见上面的错误")
+
     def merge_literal(self) -> None:
+        if self.words is None:
+            self.open_words()  # links the previous segments, where nothing was added
         self.batch.flush(self.literal_names)
         layout = self.layout
         names = merge_literal(
@@ -203,17 +231,20 @@ class GenerationWriter:
         write_segment_list(layout.literal, names)
 
     def write_ranking(self) -> None:
-        """The per-passage arrays, field lengths and statistics; the frequent words scored
-        (a shard's are scored with the whole index's statistics, by the coordinator)."""
+        """Once the word index is written: field lengths and statistics, the frequent words
+        scored (a shard's are scored with the whole index's statistics, by the coordinator)."""
+        self._words_written()
         layout, ranking = self.layout, self.ranking
-        ranking.save(layout)
-        write_ranking_tables(layout, ranking.live_by_kind(self._store.next_report))
+        write_ranking_tables(layout, ranking.live_by_kind(self._report_space))
         if self.whole:
             write_prescored(layout, int(ranking.live.sum()))
 
     def write_reports(self) -> None:
-        """Close the store, then write its report table as one pickle the engine reads."""
+        """Save the per-passage arrays; close the store, then write its report table as
+        one pickle the engine reads."""
+        self.ranking.save(self.layout)
         store = self._store
+        self._report_space = store.next_report
         store.set_meta("built_at", self.built_at)
         store.set_meta("summary", self.summary)
         self.indexed = {digest for digest, _ in store.files().values()}
@@ -238,6 +269,9 @@ class GenerationWriter:
 
     def close(self) -> None:
         """Let go of what a failed update holds open (its folder is then removed)."""
+        if self._committing is not None:
+            self._committing.kill()
+            self._committing.join()
         if self.words is not None:
             self.words.cancel()
         self.batch.cancel()

@@ -250,6 +250,7 @@ class Steps:
                 self.entries,
                 whole=self.shards == 1,
                 optimize=self.request.optimize,
+                parallel=(self.request.workers or default_workers()) > 1,
                 build=self.build,
                 dated=self.dated,
             )
