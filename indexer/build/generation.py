@@ -88,7 +88,8 @@ class GenerationWriter:
         )
         self.ranking = RankingArrays.load(previous)
         self.literal_names = read_segment_list(previous.literal) if previous else []
-        self.batch = LiteralBatch(layout)
+        self.signer = similar_sign.Signer(layout, previous, self.store.next_passage)
+        self.batch = LiteralBatch(layout, self.signer)
         self.words: DirectSegmentWriter | None = None
         self.dead: list[int] = []  # the word index's documents of removed reports
         self.indexed: set[str] = set()  # content hashes of the files recorded, once written
@@ -265,7 +266,7 @@ class GenerationWriter:
         generations.fsync_tree(self.layout.root)
 
     def sign_similar(self) -> None:
-        similar_sign.update(self.layout, self.previous, pair=self.whole)
+        self.signer.finish(pair=self.whole)
 
     def close(self) -> None:
         """Let go of what a failed update holds open (its folder is then removed)."""

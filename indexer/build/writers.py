@@ -21,6 +21,7 @@ from indexer.index.cluster import members
 from indexer.index.layout import GENERATION_FORMAT, GLOBAL_PASSAGE, GLOBAL_REPORT, IndexLayout
 from indexer.index.literal import LiteralSegment, merge_segments
 from indexer.index.schema import PASSAGE, REPORT, SECTION
+from indexer.index.similar_sign import Signer
 from indexer.index.word_index import index_entries
 from indexer.ingest.corrections import Correction
 from indexer.ingest.s5_issuers import DEFAULT_ALIASES
@@ -63,11 +64,14 @@ class LiteralBatch:
 
     A full batch is built on a thread of its own while the next one fills: building is
     numpy sorting, which runs outside the interpreter lock, so it takes the time the
-    build's process would otherwise spend waiting. One batch builds at a time.
+    build's process would otherwise spend waiting; so is signing the batch's passages for
+    similar passages (`similar_sign.Signer`, numpy too). One batch builds at a time.
     """
 
-    def __init__(self, layout: IndexLayout) -> None:
+    def __init__(self, layout: IndexLayout, signer: Signer | None = None) -> None:
+        """`signer` signs each batch's passages for similar passages, on the same thread."""
         self.layout = layout
+        self.signer = signer
         self.ordinals: list[int] = []
         self.texts: list[str] = []
         self.characters = 0
@@ -91,6 +95,8 @@ class LiteralBatch:
     def _build(self, texts: list[str], ordinals: list[int]) -> str:
         segment = LiteralSegment.build(texts, ordinals, folded_already=True)
         segment.save(self.layout.literal)
+        if self.signer is not None:
+            self.signer.sign(ordinals, texts, folded_already=True)
         return segment.name
 
     def _wait(self) -> None:

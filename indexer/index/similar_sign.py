@@ -125,12 +125,13 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint32(16))
 
 
-def _kept(texts: list[str]) -> tuple[np.ndarray, list[str]]:
-    """Return which texts are long enough to sign (folded) and their folded forms."""
+def _kept(texts: list[str], folded_already: bool = False) -> tuple[np.ndarray, list[str]]:
+    """Return which texts are long enough to sign (folded) and their folded forms
+    (`folded_already`: the texts are `normalize.fold`ed, whitespace still in them)."""
     kept: list[int] = []
     kept_texts: list[str] = []
     for i, text in enumerate(texts):
-        text = folded(text)
+        text = "".join(text.split()) if folded_already else folded(text)
         if len(text) >= MIN_CHARACTERS:
             kept.append(i)
             kept_texts.append(text)
@@ -187,37 +188,66 @@ def band_keys(signatures: np.ndarray) -> np.ndarray:
 # building ----------------------------------------------------------------------------
 
 
-def update(layout: IndexLayout, previous: IndexLayout | None, *, pair: bool = True) -> float:
-    """Write `layout`'s similar/ folder from the previous generation's; return seconds.
+class Signer:
+    """Signs a new generation's passages as they come, then writes its similar/ folder.
 
-    Call once the generation's store and ranking arrays are written. Without `pair` (a
-    shard) passages are only signed: `pair_shards` pairs them across all shards.
+    The previous generation's segments are linked; `sign` takes new passages (the build
+    hands each literal batch over, on the batch's own thread, while it reads on) and signs
+    each text once; `finish` drops removed passages and, for a whole index, pairs them.
     """
-    started = time.perf_counter()
-    folder = layout.root / FOLDER
-    folder.mkdir()
-    report_of = np.load(layout.ranking / "passage_report.npy")
-    live = report_of >= 0
-    names, covered = _link_previous(previous, folder)
-    signed = np.unique(np.concatenate([_part(folder, n, "signed_hashes") for n in names] + [_NONE]))
-    for batch, texts in _texts_from(layout.store, covered):
-        kept, kept_texts = _kept(texts)
+
+    def __init__(
+        self, layout: IndexLayout, previous: IndexLayout | None, first_new: int = 0
+    ) -> None:
+        """`first_new`: the first passage ordinal this build adds (`sign` is given those);
+        stored ones before it the previous segments lack are signed by `finish`."""
+        self.layout, self.first_new = layout, first_new
+        self.folder = layout.root / FOLDER
+        self.folder.mkdir(parents=True)
+        self.names, self.covered = _link_previous(previous, self.folder)
+        parts = [_part(self.folder, n, "signed_hashes") for n in self.names]
+        self.signed = np.unique(np.concatenate([*parts, _NONE]))
+
+    def sign(self, ordinals: list[int], texts: list[str], *, folded_already: bool = False) -> None:
+        """Sign passages (ordinals, texts), texts already `normalize.fold`ed if said so."""
+        kept, kept_texts = _kept(texts, folded_already)
         if not len(kept):
-            continue
+            return
         hashes = text_hashes(kept_texts)
         # Sign each text once: not again within the batch, nor when an earlier one did.
         fresh, first = np.unique(hashes, return_index=True)
-        new = ~_within(fresh, signed)
+        new = ~_within(fresh, self.signed)
         fresh, first = fresh[new], first[new]
         signatures = _sign_folded([kept_texts[i] for i in first])
-        ordinals = np.asarray(batch, dtype=np.int64)[kept]
-        names.append(_save_segment(folder, ordinals, hashes, fresh, signatures))
-        signed = np.union1d(signed, fresh)
-    del signed
-    names = _rewrite_if_dead(folder, names, live)
-    found = _classify(folder, names, report_of) if pair else {}
-    meta = {"parameters": PARAMETERS, "space": len(report_of), "segments": names, **found}
-    (folder / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+        at = np.asarray(ordinals, dtype=np.int64)[kept]
+        self.names.append(_save_segment(self.folder, at, hashes, fresh, signatures))
+        self.signed = np.union1d(self.signed, fresh)
+
+    def sign_stored(self, end: int | None = None) -> None:
+        """Sign the stored passages from the first ordinal the previous segments lack
+        (to `end`, excluded)."""
+        for batch, texts in _texts_from(self.layout.store, self.covered, end):
+            self.sign(batch, texts)
+
+    def finish(self, *, pair: bool = True) -> None:
+        """Write the folder's tables, once the store and ranking arrays are written.
+        Without `pair` (a shard) passages are only signed: `pair_shards` pairs them."""
+        if self.covered < self.first_new:  # the previous generation signed fewer (or none)
+            self.sign_stored(self.first_new)
+        report_of = np.load(self.layout.ranking / "passage_report.npy")
+        names = _rewrite_if_dead(self.folder, self.names, report_of >= 0)
+        found = _classify(self.folder, names, report_of) if pair else {}
+        meta = {"parameters": PARAMETERS, "space": len(report_of), "segments": names, **found}
+        (self.folder / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+
+
+def update(layout: IndexLayout, previous: IndexLayout | None, *, pair: bool = True) -> float:
+    """Write `layout`'s similar/ folder from the previous generation's and its store;
+    return seconds (a build signs as it reads instead: `Signer`)."""
+    started = time.perf_counter()
+    signer = Signer(layout, previous)
+    signer.sign_stored()
+    signer.finish(pair=pair)
     return time.perf_counter() - started
 
 
@@ -298,14 +328,17 @@ def _link_previous(previous: IndexLayout | None, folder: Path) -> tuple[list[str
     return names, int(meta["space"])
 
 
-def _texts_from(store: Path, first: int) -> Iterator[tuple[list[int], list[str]]]:
-    """Yield (ordinals, texts) of the stored passages from ordinal `first` on, in batches."""
+def _texts_from(
+    store: Path, first: int, end: int | None = None
+) -> Iterator[tuple[list[int], list[str]]]:
+    """Yield (ordinals, texts) of the stored passages from ordinal `first` on (to `end`,
+    excluded), in batches."""
     reader = ReportStore(store)
     try:
         ordinals: list[int] = []
         texts: list[str] = []
         characters = 0
-        for ordinal, text in reader.iter_texts(first):
+        for ordinal, text in reader.iter_texts(first, end):
             ordinals.append(ordinal)
             texts.append(text)
             characters += len(text)

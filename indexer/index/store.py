@@ -360,10 +360,13 @@ class ReportStore:
             position=record.position,
         )
 
-    def iter_texts(self, first: int = 0) -> Iterator[tuple[int, str]]:
-        """Yield (ordinal, text) of every passage from ordinal `first` on, in ordinal order."""
+    def iter_texts(self, first: int = 0, end: int | None = None) -> Iterator[tuple[int, str]]:
+        """Yield (ordinal, text) of every passage from ordinal `first` on (to `end`,
+        excluded), in ordinal order."""
         rows = self._db.execute(
-            "SELECT ordinal, text FROM passages WHERE ordinal >= ? ORDER BY ordinal", (first,)
+            "SELECT ordinal, text FROM passages WHERE ordinal >= ? AND ordinal < ? "
+            "ORDER BY ordinal",
+            (first, end if end is not None else 2**62),
         )
         yield from rows
 
