@@ -140,9 +140,8 @@ class GenerationWriter:
             report_ordinal, first = store.add(report)
             title_keys.append(document_key(REPORT, report_ordinal))
             ranking.add_report(report_ordinal, global_report)
-            for offset, passage in enumerate(report.passages):
+            for offset, section in enumerate(report.section_paths):
                 ordinal = first + offset
-                section = passage.section_path
                 section_id, new = ranking.add(ordinal, report_ordinal, section)
                 ranking.add_global(global_first + offset)
                 if new:

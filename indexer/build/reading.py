@@ -13,11 +13,14 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import os
+import pickle
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer.index.analysis import Entry
+from indexer.index.store import StoredReport
 from indexer.index.whoosh_segments import CountedBlock
 from indexer.index.word_fields import CountedWordsField
 from indexer.ingest import ingest_path
@@ -41,7 +44,7 @@ class FileRead:
     path: Path
     key: str
     digest: str
-    reports: list[Report] = field(default_factory=list)
+    reports: list[StoredReport] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     read: int = 0  # files read: 1, or an archive's members read
     ocr_pages: int = 0
@@ -57,17 +60,23 @@ class FileRead:
     ) -> ReportBatch:
         """The reports at `places` (in the file), with their words, for one generation."""
         assert self.content and self.titles and self.sections, "workers count every file"
-        firsts = list(itertools.accumulate((len(r.passages) for r in self.reports), initial=0))
-        passages = [n for place in places for n in range(firsts[place], firsts[place + 1])]
+        if list(places) == list(range(len(self.reports))):  # the whole file: no selection
+            content, titles, folded = self.content, self.titles, self.folded
+        else:
+            sizes = (len(r.passages) for r in self.reports)
+            firsts = list(itertools.accumulate(sizes, initial=0))
+            passages = [n for place in places for n in range(firsts[place], firsts[place + 1])]
+            content, titles = self.content.select(passages), self.titles.select(places)
+            folded = [self.folded[n] for n in passages]
         return ReportBatch(
             reports=[self.reports[place] for place in places],
             global_reports=global_reports,
             global_firsts=global_firsts,
-            content=self.content.select(passages),
-            titles=self.titles.select(places),
+            content=content,
+            titles=titles,
             section_paths=self.section_paths,
             sections=self.sections,
-            folded=[self.folded[n] for n in passages],
+            folded=folded,
         )
 
 
@@ -78,7 +87,7 @@ class ReportBatch:
     whole index (the coordinator's); `content` holds a document per passage in order,
     `titles` one per report, `sections` one per path of `section_paths` (a superset)."""
 
-    reports: list[Report]
+    reports: list[StoredReport]
     global_reports: list[int]
     global_firsts: list[int]
     content: CountedBlock
@@ -116,6 +125,7 @@ def read_file(job: tuple[Path, str, str]) -> FileRead:
     assert _settings is not None and _counter is not None, "_start sets the worker up"
     path, key, digest = job
     result = FileRead(path, key, digest)
+    reports: list[Report] = []
     ocr = OcrSession(_settings.ocr_cache, show=_settings.progress, log=_log)
     ocr.name = readable(path.name)
     with using(ocr):
@@ -126,19 +136,18 @@ def read_file(job: tuple[Path, str, str]) -> FileRead:
             if _settings.corrections:
                 apply_corrections(item, list(_settings.corrections))
             result.read += 1
-            result.reports.extend(item)
+            reports.extend(item)
     result.ocr_pages, result.ocr_cached = ocr.pages_recognised, ocr.files_from_cache
-    _count(result, _counter)
+    _count(result, reports, _counter)
+    result.reports = [StoredReport.of(report) for report in reports]
     return result
 
 
-def _count(result: FileRead, counter: CountedWordsField) -> None:
+def _count(result: FileRead, reports: list[Report], counter: CountedWordsField) -> None:
     """Count the words of the file's passages, titles and section paths; fold passages."""
-    passages = [passage for report in result.reports for passage in report.passages]
+    passages = [passage for report in reports for passage in report.passages]
     result.content = CountedBlock.of(counter.word_counts(p.text) for p in passages)
-    result.titles = CountedBlock.of(
-        counter.word_counts(report.metadata.title) for report in result.reports
-    )
+    result.titles = CountedBlock.of(counter.word_counts(r.metadata.title) for r in reports)
     result.section_paths = list(dict.fromkeys(p.section_path for p in passages))
     result.sections = CountedBlock.of(counter.word_counts(s) for s in result.section_paths)
     result.folded = [fold(p.text) for p in passages]
@@ -169,6 +178,25 @@ def read_files(
         yield from map(read_file, jobs)
         return
     context = multiprocessing.get_context("fork")
-    with context.Pool(workers, initializer=_start, initargs=(settings, log)) as pool:
+    with (
+        tempfile.TemporaryDirectory(prefix="report-search-read-") as spool,
+        context.Pool(workers, initializer=_start, initargs=(settings, log)) as pool,
+    ):
+        spooled = [(job, Path(spool) / f"{n}.pickle") for n, job in enumerate(jobs)]
         # Small chunks keep the order cheap to restore and the workers evenly busy.
-        yield from pool.imap(read_file, jobs, chunksize=4)
+        for path in pool.imap(_read_to_spool, spooled, chunksize=4):
+            with open(path, "rb") as handle:
+                result = pickle.load(handle)
+            path.unlink()
+            yield result
+
+
+def _read_to_spool(job_and_path: tuple[tuple[Path, str, str], Path]) -> Path:
+    """Read a file in a worker and leave the result in the spool, not in the pipe: the
+    pipe to the build's process is drained by a thread that needs the interpreter lock,
+    which the build's process holds while it adds, so workers sending through it wait."""
+    job, path = job_and_path
+    result = read_file(job)
+    with open(path, "wb") as handle:
+        pickle.dump(result, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    return path

@@ -107,6 +107,51 @@ def _passage(row: sqlite3.Row) -> Passage:
     )
 
 
+PassageRow = tuple[str, int, int, int, str, int, str]
+"""A passage as stored, less its ordinals: id, position, start, end, section (JSON), is
+heading (0/1), text."""
+
+
+@dataclass(frozen=True)
+class StoredReport:
+    """A report as the store writes it, prepared where it was read (a build's worker):
+    metadata as JSON, passages as rows of plain values, each passage's section path. The
+    build's process, which only numbers and writes reports, then unpickles tuples of
+    strings and numbers, not objects, and encodes no JSON."""
+
+    report_id: str
+    metadata: str  # JSON object: Metadata.as_dict()
+    source: str
+    position: int
+    passages: list[PassageRow]
+    section_paths: list[str]  # of each passage (`Passage.section_path`)
+
+    @classmethod
+    def of(cls, report: Report) -> StoredReport:
+        paths: dict[str, str] = {}  # one string object per path: pickled once
+        return cls(
+            report_id=report.report_id,
+            metadata=json.dumps(report.metadata.as_dict(), ensure_ascii=False),
+            source=report.source,
+            position=report.position,
+            passages=[
+                (
+                    p.passage_id,
+                    p.position,
+                    p.start,
+                    p.end,
+                    json.dumps(p.section, ensure_ascii=False),
+                    int(p.is_heading),
+                    p.text,
+                )
+                for p in report.passages
+            ],
+            section_paths=[
+                paths.setdefault(p.section_path, p.section_path) for p in report.passages
+            ],
+        )
+
+
 def _report_ids(connection: sqlite3.Connection) -> set[str]:
     return {row[0] for row in connection.execute("SELECT report_id FROM reports")}
 
@@ -169,7 +214,7 @@ class StoreWriter:
     def passage_count(self) -> int:
         return self.connection.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
 
-    def add(self, report: Report) -> tuple[int, int]:
+    def add(self, report: StoredReport) -> tuple[int, int]:
         """Store a report and its passages; return its ordinal and its first passage's."""
         ordinal, first = self.next_report, self.next_passage
         self.connection.execute(
@@ -177,7 +222,7 @@ class StoreWriter:
             (
                 ordinal,
                 report.report_id,
-                json.dumps(report.metadata.as_dict(), ensure_ascii=False),
+                report.metadata,
                 report.source,
                 report.position,
                 len(report.passages),
@@ -185,20 +230,7 @@ class StoreWriter:
         )
         self.connection.executemany(
             "INSERT INTO passages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    first + i,
-                    ordinal,
-                    p.passage_id,
-                    p.position,
-                    p.start,
-                    p.end,
-                    json.dumps(p.section, ensure_ascii=False),
-                    int(p.is_heading),
-                    p.text,
-                )
-                for i, p in enumerate(report.passages)
-            ],
+            [(first + i, ordinal, *row) for i, row in enumerate(report.passages)],
         )
         self.connection.execute(
             "INSERT OR REPLACE INTO added VALUES (?, ?, ?)",

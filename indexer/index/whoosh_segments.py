@@ -165,13 +165,13 @@ class _FieldPostings:
         The block's words are numbered in it; each is looked up (or added) here once, and
         its postings are mapped through that with numpy, not a call per posting.
         """
-        local = np.empty(len(block.vocabulary), dtype=np.uint32)
-        for i, word in enumerate(block.vocabulary):
-            found = self.terms.get(word)
-            if found is None:
-                found = self.terms[word] = len(self.words)
-                self.words.append(word)
-            local[i] = found
+        found = list(map(self.terms.get, block.vocabulary))  # one C loop, mostly known
+        if None in found:
+            for i, word in enumerate(block.vocabulary):
+                if found[i] is None:
+                    found[i] = self.terms[word] = len(self.words)
+                    self.words.append(word)
+        local = np.array(found, dtype=np.uint32)
         sizes = block.sizes
         docnums = np.repeat(np.arange(first_docnum, first_docnum + len(sizes)), sizes)
         self.term_ids.frombytes(local[block.term_ids].tobytes())
