@@ -231,13 +231,12 @@ class GenerationWriter:
         write_segment_list(layout.literal, names)
 
     def write_ranking(self) -> None:
-        """Once the word index is written: field lengths and statistics, the frequent words
-        scored (a shard's are scored with the whole index's statistics, by the coordinator)."""
+        """Once the word index is written: field lengths and statistics, the most frequent
+        words' postings decoded."""
         self._words_written()
         layout, ranking = self.layout, self.ranking
         write_ranking_tables(layout, ranking.live_by_kind(self._report_space))
-        if self.whole:
-            write_prescored(layout, int(ranking.live.sum()))
+        write_prescored(layout, int(ranking.live.sum()))
 
     def write_reports(self) -> None:
         """Save the per-passage arrays; close the store, then write its report table as

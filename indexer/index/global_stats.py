@@ -14,8 +14,10 @@ cluster generation's `global/` folder, and every shard scores with them
 - `df-<field>.terms` (the words, UTF-8, sorted by their bytes and concatenated),
   `df-<field>.offsets.npy` and `df-<field>.counts.npy`: every word's summed document
   frequency, found by binary search, so a shard holds no dictionary of the vocabulary;
-- `prescored/<k>/`: the whole index's frequent words scored over shard k's passages
-  with these statistics (`prescored.prescore_shard`), as one index scores its own.
+- `issuers.json`: every shard's issuers (folded): `issuer:` naming one selects exactly
+  it in every shard, as in one index;
+- `similar/`: similar passages paired across shards, by whole-index ordinals
+  (`similar_sign.pair_shards`): a copy in another shard is found.
 
 Frequencies are Whoosh's (`doc_frequency`), which count a removed passage until its
 segment is merged; summed over shards they are what one index with the same segments
@@ -34,7 +36,6 @@ from whoosh import index as whoosh_index
 from indexer.index import similar_sign
 from indexer.index.cluster import global_folder
 from indexer.index.layout import IndexLayout
-from indexer.index.prescored import PRESCORED_SHARE, prescore_shard
 from indexer.index.schema import WORD_FIELDS
 from indexer.index.store import ReportStore
 from indexer.index.word_fields import CountedWordsField
@@ -46,7 +47,7 @@ ISSUERS = "issuers.json"
 
 
 def write(cluster: IndexLayout, shards: list[IndexLayout], space: int) -> None:
-    """Sum the shards' statistics into `cluster`'s global folder; score frequent words.
+    """Sum the shards' statistics into `cluster`'s global folder; pair similar passages.
 
     `space` is the whole index's passage ordinal space (its next passage ordinal).
     """
@@ -84,10 +85,6 @@ def write(cluster: IndexLayout, shards: list[IndexLayout], space: int) -> None:
         _write_frequencies(folder, field, counter)
     issuers = sorted(set().union(*(_issuer_names(shard) for shard in shards)))
     (folder / ISSUERS).write_text(json.dumps(issuers, ensure_ascii=False), encoding="utf-8")
-    threshold = PRESCORED_SHARE * max(live, 1)
-    frequent = sorted(w.decode("utf-8") for w, n in frequencies["content"].items() if n > threshold)
-    for number, shard in enumerate(shards):
-        prescore_shard(shard, GlobalStatistics(cluster.root, number), frequent)
     similar_sign.pair_shards(folder / similar_sign.FOLDER, shards, space)
 
 
@@ -162,7 +159,6 @@ class GlobalStatistics:
         self.stats: dict[str, dict[str, float]] = data["fields"]
         self.space: int = int(data["space"])
         self.live: int = int(data["live"])
-        self.prescored = folder / "prescored" / str(shard)
         self._frequencies = {field: _Frequencies(folder, field) for field in WORD_FIELDS}
         names = json.loads((folder / ISSUERS).read_text(encoding="utf-8"))
         self.issuer_names: frozenset[str] = frozenset(names)

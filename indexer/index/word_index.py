@@ -47,7 +47,7 @@ WRITER_MEMORY_MB = 64
 # into memory, which cost every web process and the build's own readers ~250 MB on 3×
 # the laws corpus; separate files are read where they lie.
 _STATS_FILE = "word_stats.json"
-PRESCORED_DIR = "prescored"  # in ranking/: frequent words scored by the build (`prescored`)
+PRESCORED_DIR = "prescored"  # in ranking/: frequent words' postings decoded by the build
 
 
 class RankingCodec(W3Codec):
@@ -158,7 +158,6 @@ class CorpusWide(Protocol):
 
     stats: dict[str, dict[str, float]]  # per field: documents, average_length
     space: int  # the whole index's passage ordinals, holes included
-    prescored: Path  # this shard's frequent words, scored with the statistics
 
     def doc_frequency(self, field: str, word: str) -> int: ...
 
@@ -212,9 +211,9 @@ class WordScorer:
         self._searchers: list[Searcher] = []
         self._lock = threading.Lock()
         self._cache: LRUCache[str, np.ndarray] = LRUCache(maxsize=self.CACHE_WORDS)
-        self._prescored_dir = whole.prescored if whole is not None else ranking / PRESCORED_DIR
+        self._prescored_dir = ranking / PRESCORED_DIR
         index = self._prescored_dir / "words.json"
-        self._prescored: dict[str, str] = (
+        self._prescored: dict[str, int] = (
             json.loads(index.read_text(encoding="utf-8")) if index.is_file() else {}
         )
         # Opened now, for the first thread that asks: opening reads every segment's
@@ -280,8 +279,9 @@ class WordScorer:
         array per word cost more than the matching itself. When the matches are sparse,
         posting blocks holding none of them are skipped undecoded, which matters when a
         frequent word (年, 的) comes with a rare literal match (2023年). A frequent word's
-        scores are computed whole once and kept (`CACHE_SHARE`, `CACHE_WORDS`), or were
-        computed by the build (`prescored.py`).
+        scores are computed whole once and kept (`CACHE_SHARE`, `CACHE_WORDS`), from
+        postings the build decoded for the most frequent (`prescored.py`). Which words are
+        frequent is measured on the whole index, so a shard keeps the same ones.
         """
         among = np.asarray(among)
         wanted = None
@@ -291,14 +291,15 @@ class WordScorer:
         slots: dict[int, np.ndarray] = {}  # section or report of each match, gathered once
         reader = searcher.reader()
         for word in dict.fromkeys(words):
-            cached = self._cached(word)
-            if cached is None and self._frequent(reader, word):
+            if self._frequent(reader, word):
                 # Kept as float32, and used as such the first time too: the same query
                 # must rank the same before and after caching.
-                cached = self._word_scores(searcher, word).astype(np.float32)
                 with self._lock:
-                    self._cache[word] = cached
-            if cached is not None:
+                    cached = self._cache.get(word)
+                if cached is None:
+                    cached = self._word_scores(searcher, word).astype(np.float32)
+                    with self._lock:
+                        self._cache[word] = cached
                 result += cached[among]
             else:
                 self._add_word_at(searcher, word, among, wanted, result, slots)
@@ -328,7 +329,9 @@ class WordScorer:
             if (field, word) not in reader:
                 continue
             kind = FIELD_KINDS[field]
-            docnums, weights = _postings(searcher, field, word, wanted if kind == PASSAGE else None)
+            docnums, weights = self._postings(
+                searcher, field, word, wanted if kind == PASSAGE else None
+            )
             ids = self.docnum_id[docnums]
             lengths = self.lengths[field]
             scores = self._bm25(field, reader, word, weights, lengths[ids])
@@ -347,20 +350,16 @@ class WordScorer:
                 slots[kind] = table[among]
             result += per_id[slots[kind]]
 
-    def _cached(self, word: str) -> np.ndarray | None:
-        with self._lock:
-            found = self._cache.get(word)
-            if found is not None:
-                return found
-        name = self._prescored.get(word)
-        if name is None:
-            return None
-        # Scored by the build (`prescored.py`): the most frequent words cost most to
-        # decode, and right after opening nothing is cached yet.
-        scores = np.load(self._prescored_dir / name)
-        with self._lock:
-            self._cache[word] = scores
-        return scores
+    def _postings(
+        self, searcher: Searcher, field: str, word: str, wanted: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """A word's (docnums, weights) in a field: decoded by the build for the most
+        frequent words (`prescored.py`), which cost most to decode; else from Whoosh."""
+        number = self._prescored.get(word)
+        if number is not None:
+            stem = self._prescored_dir / f"{number}.{field}"
+            return np.load(f"{stem}.docnums.npy"), np.load(f"{stem}.weights.npy")
+        return decoded_postings(searcher, field, word, wanted)
 
     def _word_scores(self, searcher: Searcher, word: str) -> np.ndarray:
         """Return one word's BM25F scores of every passage ordinal (dense)."""
@@ -380,7 +379,7 @@ class WordScorer:
         return idf * (weights * (self.K1 + 1)) / (weights + norm)
 
 
-def _postings(
+def decoded_postings(
     searcher: Searcher, field: str, word: str, wanted: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return (docnums, weights) of a term across all segments.
