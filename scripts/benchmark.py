@@ -9,6 +9,7 @@ median and 95th-percentile time of an exact count plus the top 10 hits with high
     .venv/bin/python scripts/benchmark.py --skip-stock          # ours only
     .venv/bin/python scripts/benchmark.py --scale 1,3,10 --skip-stock   # growth
     .venv/bin/python scripts/benchmark.py --index DIR --runs 50   # queries on a built index
+    .venv/bin/python scripts/benchmark.py --workers 2 # builds with 2 workers and with 1
 
 Each query is timed through the engine as the web API runs it: the exact totals, facets
 and the first page of hits with highlights (`result_to_json`), warm (repeated) and cold
@@ -25,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import re
 import shutil
 import statistics
@@ -85,7 +87,9 @@ def timed(action, repeat: int) -> tuple[float, float, object]:
     return statistics.median(times), p95, result
 
 
-def run_build(sources: list[Path], index_dir: Path, *, interval: float = 0.1) -> dict:
+def run_build(
+    sources: list[Path], index_dir: Path, *, interval: float = 0.1, workers: int | None = None
+) -> dict:
     """Run `python -m indexer build --json` as a user does; return its summary with the
     build's wall time and the peak of its process tree's summed RSS (sampled from /proc).
 
@@ -94,6 +98,8 @@ def run_build(sources: list[Path], index_dir: Path, *, interval: float = 0.1) ->
     """
     command = [sys.executable, "-m", "indexer", "build", "--json", "--quiet"]
     command += [*map(str, sources), "--index", str(index_dir)]
+    if workers is not None:
+        command += ["--workers", str(workers)]
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+", encoding="utf-8") as output:  # a pipe could fill up
         child = subprocess.Popen(command, cwd=ROOT, stdout=output, text=True)
@@ -214,10 +220,16 @@ def prepare_corpus(corpus: Path, repeat: int, workdir: Path, *, copy: bool = Fal
 
 
 def bench_ours(
-    sources: list[Path], workdir: Path, repeat: int, *, name: str = "ours", truths: bool = True
+    sources: list[Path],
+    workdir: Path,
+    repeat: int,
+    *,
+    name: str = "ours",
+    truths: bool = True,
+    workers: int | None = None,
 ) -> dict:
     index_dir = workdir / name
-    summary = run_build(sources, index_dir)
+    summary = run_build(sources, index_dir, workers=workers)
     probe = probe_fresh_process(index_dir)
     engine = SearchEngine.open(index_dir)
     folded = [fold(t) for _, t in engine.generation.store.iter_texts()] if truths else []
@@ -389,6 +401,12 @@ def main() -> None:
     parser.add_argument(
         "--index", type=Path, default=None, help="Time the queries on this built index only."
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="Build with N worker processes (default: one per core), and with 1 to compare.",
+    )
     args = parser.parse_args()
     if args.index:
         figures = bench_index(args.index, args.runs)
@@ -414,9 +432,14 @@ def main() -> None:
     try:
         sources = prepare_corpus(args.corpus, args.repeat, workdir)
         print(f"Building our index of {args.corpus} ×{args.repeat} …", file=sys.stderr)
-        ours = bench_ours(sources, workdir, args.runs)
+        ours = bench_ours(sources, workdir, args.runs, workers=args.workers)
         texts = ours.pop("texts")
         ours.pop("index_dir")
+        workers = args.workers or len(os.sched_getaffinity(0))
+        alone = None
+        if workers > 1:
+            print("Building it again with one worker …", file=sys.stderr)
+            alone = run_build(sources, workdir / "ours-1", workers=1)["wall_s"]
         stock = None
         if not args.skip_stock:
             print("Building the stock jieba ChineseAnalyzer index …", file=sys.stderr)
@@ -436,7 +459,15 @@ def main() -> None:
     )
     print("| | ours | stock |\n|---|---|---|")
     stock_build = f"{stock['build_s']} s" if stock else "—"
-    print(f"| build | {ours['build_s']} s ({ours['stages_s']}) | {stock_build} |")
+    print(
+        f"| build, {workers} workers | {ours['build_s']} s ({ours['stages_s']}) | {stock_build} |"
+    )
+    if alone is not None:
+        ratio = ours["build_s"] / alone
+        print(f"| build, 1 worker | {alone:.1f} s ({workers} workers: {ratio:.2f} of it) | |")
+    if stock:
+        speedup = stock["build_s"] / ours["build_s"]
+        print(f"| stock build ÷ ours ({workers} workers) | {speedup:.2f}× | |")
     print(
         f"| build peak RSS / PSS (process tree) | {ours['build_peak_rss_mb']} / "
         f"{ours['build_peak_pss_mb']} MB | |"
@@ -459,7 +490,16 @@ def main() -> None:
         )
     if args.out:
         args.out.write_text(
-            json.dumps({"ours": ours, "stock": stock}, ensure_ascii=False, indent=2),
+            json.dumps(
+                {
+                    "ours": ours,
+                    "ours_one_worker_build_s": alone,
+                    "workers": workers,
+                    "stock": stock,
+                },
+                ensure_ascii=False,
+                indent=2,
+            ),
             encoding="utf-8",
         )
 
