@@ -355,3 +355,30 @@ def test_an_index_of_an_older_format_is_refused_with_a_reason_and_rebuilt_whole(
     again = build_index([corpus], index_dir)
     assert again.files_unchanged == 0 and again.files_read == 3  # nothing reused: rebuilt
     assert SearchEngine.open(index_dir).search("紫菜").total_reports == 1
+
+
+def test_a_file_whose_size_and_time_are_as_recorded_is_not_hashed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from indexer.build import steps
+
+    corpus = make_corpus(tmp_path / "corpus", {"林业": 1, "教育": 2, "交通": 3})
+    old = time.time() - 60  # written long before: no write can hide in the same moment
+    for path in corpus.iterdir():
+        os.utime(path, (old, old))
+    index_dir = tmp_path / "index"
+    build_index([corpus], index_dir)
+    hashed: list[Path] = []
+    digest = steps._digest
+    monkeypatch.setattr(steps, "_digest", lambda path: hashed.append(path) or digest(path))
+    second = build_index([corpus], index_dir)
+    assert second.files_unchanged == 3 and hashed == []
+    # A change shows in the size or the time: that file, and only it, is hashed and read.
+    changed = corpus / "教育.txt"
+    changed.write_text(report_text("教育", 2).replace("差距", "不小的差距"), encoding="utf-8")
+    third = build_index([corpus], index_dir)
+    assert hashed == [changed] and third.files_read == 1 and third.reports_added == 1
+    # Written in the same moment as the scan that recorded it: hashed again, to be sure.
+    hashed.clear()
+    fourth = build_index([corpus], index_dir)
+    assert hashed == [changed] and fourth.files_read == 0

@@ -32,6 +32,7 @@ from indexer.index.literal import link_segments, read_segment_list, write_segmen
 from indexer.index.prescored import write_prescored
 from indexer.index.schema import ID_MASK, PASSAGE, REPORT, SECTION, document_key
 from indexer.index.store import ReportStore, StoreWriter
+from indexer.index.store_rows import FileStat
 from indexer.index.whoosh_segments import DirectSegmentWriter, commit_segments
 from indexer.index.word_index import (
     RankingCodec,
@@ -170,8 +171,10 @@ class GenerationWriter:
             self.ranking.remove(removed_ordinals)
         return len(removed_reports)
 
-    def set_file(self, key: str, digest: str, report_ids: list[str]) -> None:
-        self._store.set_file(key, digest, report_ids)
+    def set_file(
+        self, key: str, digest: str, report_ids: list[str], stat: FileStat | None = None
+    ) -> None:
+        self._store.set_file(key, digest, report_ids, stat)
 
     def forget_file(self, key: str) -> None:
         self._store.forget_file(key)

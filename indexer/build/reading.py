@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer.index.analysis import Entry
-from indexer.index.store import StoredReport
+from indexer.index.store_rows import StoredReport
 from indexer.index.whoosh_segments import CountedBlock
 from indexer.index.word_fields import CountedWordsField
 from indexer.ingest import ingest_path

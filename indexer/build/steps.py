@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import sqlite3
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,7 @@ from indexer.index.cluster import (
 from indexer.index.generations import fault_point
 from indexer.index.layout import IndexLayout, ocr_cache
 from indexer.index.store import ReportStore
+from indexer.index.store_rows import FileStat
 from indexer.ingest.corrections import Correction
 from indexer.ingest.s1_names import storable
 from indexer.ingest.s1_read import SUPPORTED_LIST
@@ -88,6 +90,9 @@ class Steps:
         self.current: dict[str, list[str]] = {}  # file key → its reports' ids
         self.known: dict[str, tuple[str, list[str]]] = {}
         self.recorded_in: dict[str, int] = {}  # file key → the shard recording it
+        self.stats: dict[str, FileStat] = {}  # file key → as recorded
+        self.stats_now: dict[str, FileStat] = {}  # file key → as this scan found it
+        self.restat: list[str] = []  # unchanged files hashed again: their stat to record
         self.existing: dict[str, int] = {}  # report id → its shard
         self.next_report = self.next_passage = 0
         self.indexed: set[str] = set()  # content hashes of the files indexed, once written
@@ -136,13 +141,27 @@ class Steps:
                 for shard in range(self.shards):
                     self.writer(shard)
             return
+        now = time.time_ns()
         for path in self.request.files:
-            key, digest = _file_key(path), _digest(path)
-            if digest is None:
+            key = _file_key(path)
+            try:
+                found = path.stat()
+            except OSError:
                 self.to_read.append((path, key, ""))  # reading it says why it fails
+                continue
+            stat = self.stats_now[key] = FileStat(found.st_size, found.st_mtime_ns, now)
+            recorded = self.stats.get(key)
+            if key in self.known and recorded and recorded.vouches_for(stat.size, stat.mtime_ns):
+                self.current[key] = self.known[key][1]  # as it was: not hashed again
+                self.summary.files_unchanged += 1
+                continue
+            digest = _digest(path)
+            if digest is None:
+                self.to_read.append((path, key, ""))
             elif key in self.known and self.known[key][0] == digest:
                 self.current[key] = self.known[key][1]
                 self.summary.files_unchanged += 1
+                self.restat.append(key)  # unchanged: its new stat saves the next hashing
             else:
                 self.to_read.append((path, key, digest))
 
@@ -200,6 +219,11 @@ class Steps:
             gone.setdefault(self.existing[report_id], []).append(report_id)
         for shard, report_ids in sorted(gone.items()):
             summary.reports_removed += self.writer(shard).remove(report_ids)
+        for key in self.restat:
+            shard = self.recorded_in[key]
+            if shard in self.writers:  # written anyway: a shard is not rewritten for this
+                digest, ids = self.known[key]
+                self.writers[shard].set_file(key, digest, ids, self.stats_now[key])
         summary.reports, summary.passages = self._counts()
         if not summary.reports:
             raise SourceError(
@@ -282,6 +306,7 @@ class Steps:
             for key, record in store.files().items():
                 self.known[key] = record
                 self.recorded_in[key] = shard
+            self.stats.update(store.file_stats())
             self.existing.update(dict.fromkeys(store.report_ids(), shard))
             if self.shards == 1:
                 self.next_report, self.next_passage = store.next_ordinals()
@@ -329,7 +354,7 @@ class Steps:
         before = self.recorded_in.get(key)
         if before is not None and before != shard:
             self.writer(before).forget_file(key)
-        self.writer(shard).set_file(key, digest, report_ids)
+        self.writer(shard).set_file(key, digest, report_ids, self.stats_now.get(key))
         self.recorded_in[key] = shard
 
     def _counts(self) -> tuple[int, int]:

@@ -8,6 +8,8 @@ generations             numbered generations behind one atomic CURRENT pointer; 
                         build lock and the readers' locks; clean-up
 store                   SQLite: reports, passages with offsets and section paths,
                         metadata, files and their hashes
+store_rows              what the store writes, made before: a report's rows (in the
+                        worker that read it), a source file's size and time
 literal                 segmented postings of every character and character pair,
                         plus folded text: exact recall
 analysis                jieba segmentation (rjieba, HMM off) as a Whoosh tokenizer;

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from indexer.errors import IndexMissingError, NotFoundError
+from indexer.index.store_rows import FileStat, StoredReport
 from indexer.models import Metadata, Passage, Report
 
 _SCHEMA = """
@@ -45,7 +46,10 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE files (
     path TEXT PRIMARY KEY,       -- resolved absolute path of a source file
     hash TEXT NOT NULL,          -- sha256 of its bytes
-    report_ids TEXT NOT NULL     -- JSON array: the reports it yielded, in order
+    report_ids TEXT NOT NULL,    -- JSON array: the reports it yielded, in order
+    size INTEGER NOT NULL,       -- its size and modification time (ns) before it was read,
+    mtime_ns INTEGER NOT NULL,   -- and when (ns): what a later scan trusts instead of
+    seen_ns INTEGER NOT NULL     -- hashing it again (`FileStat`)
 );
 """
 
@@ -107,53 +111,13 @@ def _passage(row: sqlite3.Row) -> Passage:
     )
 
 
-PassageRow = tuple[str, int, int, int, str, int, str]
-"""A passage as stored, less its ordinals: id, position, start, end, section (JSON), is
-heading (0/1), text."""
-
-
-@dataclass(frozen=True)
-class StoredReport:
-    """A report as the store writes it, prepared where it was read (a build's worker):
-    metadata as JSON, passages as rows of plain values, each passage's section path. The
-    build's process, which only numbers and writes reports, then unpickles tuples of
-    strings and numbers, not objects, and encodes no JSON."""
-
-    report_id: str
-    metadata: str  # JSON object: Metadata.as_dict()
-    source: str
-    position: int
-    passages: list[PassageRow]
-    section_paths: list[str]  # of each passage (`Passage.section_path`)
-
-    @classmethod
-    def of(cls, report: Report) -> StoredReport:
-        paths: dict[str, str] = {}  # one string object per path: pickled once
-        return cls(
-            report_id=report.report_id,
-            metadata=json.dumps(report.metadata.as_dict(), ensure_ascii=False),
-            source=report.source,
-            position=report.position,
-            passages=[
-                (
-                    p.passage_id,
-                    p.position,
-                    p.start,
-                    p.end,
-                    json.dumps(p.section, ensure_ascii=False),
-                    int(p.is_heading),
-                    p.text,
-                )
-                for p in report.passages
-            ],
-            section_paths=[
-                paths.setdefault(p.section_path, p.section_path) for p in report.passages
-            ],
-        )
-
-
 def _report_ids(connection: sqlite3.Connection) -> set[str]:
     return {row[0] for row in connection.execute("SELECT report_id FROM reports")}
+
+
+def _file_stats(connection: sqlite3.Connection) -> dict[str, FileStat]:
+    rows = connection.execute("SELECT path, size, mtime_ns, seen_ns FROM files")
+    return {path: FileStat(size, mtime, seen) for path, size, mtime, seen in rows}
 
 
 def _files(connection: sqlite3.Connection) -> dict[str, tuple[str, list[str]]]:
@@ -265,10 +229,13 @@ class StoreWriter:
     def files(self) -> dict[str, tuple[str, list[str]]]:
         return _files(self.connection)
 
-    def set_file(self, path: str, digest: str, report_ids: list[str]) -> None:
+    def set_file(
+        self, path: str, digest: str, report_ids: list[str], stat: FileStat | None = None
+    ) -> None:
+        stat = stat or FileStat(-1, -1, 0)  # none: hashed again next time
         self.connection.execute(
-            "INSERT OR REPLACE INTO files VALUES (?, ?, ?)",
-            (path, digest, json.dumps(report_ids)),
+            "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)",
+            (path, digest, json.dumps(report_ids), stat.size, stat.mtime_ns, stat.seen_ns),
         )
 
     def forget_file(self, path: str) -> None:
@@ -323,6 +290,9 @@ class ReportStore:
 
     def files(self) -> dict[str, tuple[str, list[str]]]:
         return _files(self._db)
+
+    def file_stats(self) -> dict[str, FileStat]:
+        return _file_stats(self._db)
 
     def next_ordinals(self) -> tuple[int, int]:
         """The next report and passage ordinals a build would give (`StoreWriter`)."""
