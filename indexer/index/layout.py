@@ -34,7 +34,7 @@ MANIFEST = "CLUSTER.json"
 GLOBAL_PASSAGE = "global_passage.npy"
 GLOBAL_REPORT = "global_report.npy"  # a sharded index's generation names its shards (`cluster.py`)
 
-GENERATION_FORMAT = 6
+GENERATION_FORMAT = 7
 """The format of a generation's files, all of them: bumped whenever any part changes
 meaning (the literal segments, the ranking arrays, the word index's schema and codec, the
 similar-passage tables, or how `normalize.fold` maps a character). A generation of another
@@ -43,7 +43,9 @@ format is rebuilt whole by the next build, and the engine refuses to open it, sa
 5: modules moved into packages (the Whoosh schema and codec name their classes by module
 path); generations say their format in GENERATION.json.
 6: whole-index ordinals in ranking/ (`GLOBAL_PASSAGE`, `GLOBAL_REPORT`), field total
-lengths in word_stats.json; sharded indexes (`cluster.py`)."""
+lengths in word_stats.json; sharded indexes (`cluster.py`); the most frequent words'
+postings decoded, not scored (`prescored.py`).
+7: source files' size and modification time in the store (`store_rows.FileStat`)."""
 
 
 @dataclass(frozen=True)
