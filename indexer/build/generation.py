@@ -25,7 +25,7 @@ import numpy as np
 
 from indexer.build.reading import ReportBatch
 from indexer.build.writers import LiteralBatch, RankingArrays, merge_literal
-from indexer.index import generations, similar_sign
+from indexer.index import generations, global_stats, similar_sign
 from indexer.index.analysis import Entry
 from indexer.index.layout import IndexLayout
 from indexer.index.literal import link_segments, read_segment_list, write_segment_list
@@ -240,6 +240,8 @@ class GenerationWriter:
         layout, ranking = self.layout, self.ranking
         write_ranking_tables(layout, ranking.live_by_kind(self._report_space))
         write_prescored(layout, int(ranking.live.sum()))
+        if not self.whole:  # a shard: what the reduce sums over all of them
+            global_stats.summarize_shard(layout, self.previous)
 
     def write_reports(self) -> None:
         """Save the per-passage arrays; close the store, then write its report table as

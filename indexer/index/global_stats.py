@@ -2,18 +2,20 @@
 
 BM25F takes corpus-wide numbers: per word field, the number of documents and their
 average length, and each word's document frequency. A shard alone would score with its
-own and rank differently from one index. So after the shards are written one reduce step
-sums them (as Sphinx's global IDF and Lucene's distributed frequencies do) into the
-cluster generation's `global/` folder, and every shard scores with them
+own and rank differently from one index. So each shard, when written, summarizes what it
+holds (`summarize_shard`, in its `ranking/` folder), and after the shards are written one
+reduce step sums the summaries (as Sphinx's global IDF and Lucene's distributed
+frequencies do) into the cluster generation's `global/` folder, with numpy only: an
+unchanged shard's summary is read, not made again. Every shard scores with the sums
 (`GlobalStatistics`, the `word_index.CorpusWide` of a shard):
 
 - `stats.json`: per field the summed document count and total length (the average is
   their quotient, as one index computes it), the whole index's passage ordinal space and
   live passages; a section heading path, one document in one index but one in each
-  shard holding it, counts once (`_distinct_sections`);
-- `df-<field>.terms` (the words, UTF-8, sorted by their bytes and concatenated),
-  `df-<field>.offsets.npy` and `df-<field>.counts.npy`: every word's summed document
-  frequency, found by binary search, so a shard holds no dictionary of the vocabulary;
+  shard holding it, counts once;
+- `df-<field>.hashes.npy` and `df-<field>.counts.npy`: every word's summed document
+  frequency, by a 64-bit hash of the word (`word_hashes`), sorted for binary search: no
+  dictionary of the vocabulary in memory;
 - `issuers.json`: every shard's issuers (folded): `issuer:` naming one selects exactly
   it in every shard, as in one index;
 - `similar/`: similar passages paired across shards, by whole-index ordinals
@@ -21,13 +23,14 @@ cluster generation's `global/` folder, and every shard scores with them
 
 Frequencies are Whoosh's (`doc_frequency`), which count a removed passage until its
 segment is merged; summed over shards they are what one index with the same segments
-would count.
+would count. Two words with one hash (about one chance in 10¹⁰ for a million words)
+would share a frequency, which only nudges a score.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -44,10 +47,83 @@ from indexer.normalize import fold
 
 STATS = "stats.json"
 ISSUERS = "issuers.json"
+# In a shard's ranking/ folder: its summary.
+SECTION_WORDS = "section-words.npy"  # (path hash, word hash) of each distinct path's words
+SECTION_PATHS = "section-paths.npy"  # each section id's path hash
+SHARD_ISSUERS = "issuers.json"
+
+
+def word_hashes(words: list[str] | list[bytes]) -> np.ndarray:
+    """The 64-bit hashes by which words' frequencies are summed and looked up."""
+    encoded = (w if isinstance(w, bytes) else w.encode("utf-8") for w in words)
+    digests = b"".join(hashlib.blake2b(w, digest_size=8).digest() for w in encoded)
+    return np.frombuffer(digests, dtype="<u8").astype(np.uint64)
+
+
+# a shard's summary -------------------------------------------------------------------
+
+
+def summarize_shard(layout: IndexLayout, previous: IndexLayout | None) -> None:
+    """Write what the reduce sums of a shard: its words' document frequencies, its
+    section paths and their words (those before the previous generation's count taken
+    from it), its issuers. Call once its word index and ranking tables are written."""
+    folder = layout.ranking
+    ix = whoosh_index.open_dir(str(layout.whoosh))
+    with ix.reader() as reader:
+        for field in ("content", "title"):
+            words, counts = [], []
+            for word, info in reader.iter_field(field):
+                words.append(word)
+                counts.append(info.doc_frequency())
+            _save_frequencies(folder, field, word_hashes(words), np.asarray(counts, np.int64))
+    paths = json.loads((folder / "sections.json").read_text(encoding="utf-8"))
+    path_hashes = word_hashes(paths)
+    np.save(folder / SECTION_PATHS, path_hashes)
+    pairs, done = _previous_section_words(previous)
+    counter = CountedWordsField(index_entries(layout))
+    new = [
+        (path_hashes[number], word)
+        for number in range(done, len(paths))
+        for word in counter.word_counts(paths[number])
+    ]
+    if new:
+        found = np.column_stack([[h for h, _ in new], word_hashes([w for _, w in new])])
+        pairs = np.concatenate([pairs, found.astype(np.uint64)])
+    np.save(folder / SECTION_WORDS, pairs)
+    store = ReportStore(layout.store)
+    try:
+        names = {fold(r.metadata.issuer) for r in store.report_records() if r.metadata.issuer}
+    finally:
+        store.close()
+    (folder / SHARD_ISSUERS).write_text(json.dumps(sorted(names), ensure_ascii=False), "utf-8")
+
+
+def _previous_section_words(previous: IndexLayout | None) -> tuple[np.ndarray, int]:
+    """The previous generation's section words and how many paths they cover."""
+    empty = np.empty((0, 2), np.uint64)
+    if previous is None or not (previous.ranking / SECTION_WORDS).is_file():
+        return empty, 0
+    covered = len(np.load(previous.ranking / SECTION_PATHS))
+    return np.load(previous.ranking / SECTION_WORDS), covered
+
+
+def _save_frequencies(folder: Path, field: str, hashes: np.ndarray, counts: np.ndarray) -> None:
+    """Save frequencies by hash, summed over equal hashes and sorted."""
+    unique, inverse = np.unique(hashes, return_inverse=True)
+    summed = np.bincount(inverse.reshape(-1), weights=counts, minlength=len(unique))
+    np.save(folder / f"df-{field}.hashes.npy", unique)
+    np.save(folder / f"df-{field}.counts.npy", summed.astype(np.int64))
+
+
+def _load_frequencies(folder: Path, field: str) -> tuple[np.ndarray, np.ndarray]:
+    return np.load(folder / f"df-{field}.hashes.npy"), np.load(folder / f"df-{field}.counts.npy")
+
+
+# the reduce ---------------------------------------------------------------------------
 
 
 def write(cluster: IndexLayout, shards: list[IndexLayout], space: int) -> None:
-    """Sum the shards' statistics into `cluster`'s global folder; pair similar passages.
+    """Sum the shards' summaries into `cluster`'s global folder; pair similar passages.
 
     `space` is the whole index's passage ordinal space (its next passage ordinal).
     """
@@ -56,21 +132,16 @@ def write(cluster: IndexLayout, shards: list[IndexLayout], space: int) -> None:
     documents = dict.fromkeys(WORD_FIELDS, 0)
     lengths = dict.fromkeys(WORD_FIELDS, 0.0)
     live = 0
-    frequencies: dict[str, Counter[bytes]] = {field: Counter() for field in WORD_FIELDS}
     for shard in shards:
         for field, counted in read_word_stats(shard).items():
             documents[field] += int(counted["documents"])
             lengths[field] += float(counted["total_length"])
         live += int(np.count_nonzero(np.load(shard.ranking / "passage_report.npy") >= 0))
-        ix = whoosh_index.open_dir(str(shard.whoosh))
-        with ix.reader() as reader:
-            for field in WORD_FIELDS:
-                counter = frequencies[field]
-                for word, info in reader.iter_field(field):
-                    counter[word] += info.doc_frequency()
-    # A section heading path is one document per index, but one per shard holding it:
-    # its statistics are those of the distinct paths of all shards.
-    documents["section"], lengths["section"], frequencies["section"] = _distinct_sections(shards)
+    for field in ("content", "title"):
+        parts = [_load_frequencies(shard.ranking, field) for shard in shards]
+        hashes = np.concatenate([h for h, _ in parts])
+        _save_frequencies(folder, field, hashes, np.concatenate([c for _, c in parts]))
+    documents["section"], lengths["section"] = _distinct_sections(folder, shards)
     fields = {
         field: {
             "documents": documents[field],
@@ -81,72 +152,26 @@ def write(cluster: IndexLayout, shards: list[IndexLayout], space: int) -> None:
     }
     stats: dict[str, object] = {"fields": fields, "space": space, "live": live}
     (folder / STATS).write_text(json.dumps(stats), encoding="utf-8")
-    for field, counter in frequencies.items():
-        _write_frequencies(folder, field, counter)
-    issuers = sorted(set().union(*(_issuer_names(shard) for shard in shards)))
-    (folder / ISSUERS).write_text(json.dumps(issuers, ensure_ascii=False), encoding="utf-8")
+    issuers: set[str] = set()
+    for shard in shards:
+        issuers.update(json.loads((shard.ranking / SHARD_ISSUERS).read_text(encoding="utf-8")))
+    (folder / ISSUERS).write_text(json.dumps(sorted(issuers), ensure_ascii=False), "utf-8")
     similar_sign.pair_shards(folder / similar_sign.FOLDER, shards, space)
 
 
-def _distinct_sections(shards: list[IndexLayout]) -> tuple[int, float, Counter[bytes]]:
-    """The count, total length and word document frequencies of the distinct section
-    paths of all shards, each path's words counted as the build counted them."""
-    lengths: dict[str, float] = {}
-    for shard in shards:
-        paths = json.loads((shard.ranking / "sections.json").read_text(encoding="utf-8"))
-        by_id = np.load(shard.ranking / "length_section.npy")
-        for number, path in enumerate(paths):
-            lengths.setdefault(path, float(by_id[number]) if number < len(by_id) else 0.0)
-    counter = CountedWordsField(index_entries(shards[0])) if shards else None
-    frequencies: Counter[bytes] = Counter()
-    for path in lengths:
-        assert counter is not None
-        frequencies.update(word.encode("utf-8") for word in counter.word_counts(path))
-    return len(lengths), float(sum(lengths.values())), frequencies
-
-
-def _issuer_names(shard: IndexLayout) -> set[str]:
-    """The folded canonical issuers of a shard's reports (what issuer: names exactly)."""
-    store = ReportStore(shard.store)
-    try:
-        return {fold(r.metadata.issuer) for r in store.report_records() if r.metadata.issuer}
-    finally:
-        store.close()
-
-
-def _write_frequencies(folder: Path, field: str, counter: Counter[bytes]) -> None:
-    words = sorted(counter)
-    lengths = np.fromiter((len(w) for w in words), dtype=np.int64, count=len(words))
-    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    (folder / f"df-{field}.terms").write_bytes(b"".join(words))
-    np.save(folder / f"df-{field}.offsets.npy", offsets)
-    counts = np.fromiter((counter[w] for w in words), dtype=np.int64, count=len(words))
-    np.save(folder / f"df-{field}.counts.npy", counts)
-
-
-class _Frequencies:
-    """One field's summed document frequencies, looked up by binary search."""
-
-    def __init__(self, folder: Path, field: str) -> None:
-        self.terms = (folder / f"df-{field}.terms").read_bytes()
-        self.offsets = np.load(folder / f"df-{field}.offsets.npy", mmap_mode="r")
-        self.counts = np.load(folder / f"df-{field}.counts.npy", mmap_mode="r")
-
-    def _word(self, number: int) -> bytes:
-        return self.terms[int(self.offsets[number]) : int(self.offsets[number + 1])]
-
-    def get(self, word: str) -> int:
-        wanted = word.encode("utf-8")
-        low, high = 0, len(self.counts)
-        while low < high:
-            middle = (low + high) // 2
-            if self._word(middle) < wanted:
-                low = middle + 1
-            else:
-                high = middle
-        if low < len(self.counts) and self._word(low) == wanted:
-            return int(self.counts[low])
-        return 0
+def _distinct_sections(folder: Path, shards: list[IndexLayout]) -> tuple[int, float]:
+    """Save the section field's frequencies over the distinct paths of all shards; return
+    their count and total length (a path's length is the same in every shard)."""
+    hashes = [np.load(shard.ranking / SECTION_PATHS) for shard in shards]
+    lengths = [np.load(shard.ranking / "length_section.npy") for shard in shards]
+    every = np.concatenate(hashes) if hashes else np.empty(0, np.uint64)
+    length = np.concatenate([ln[: len(h)] for h, ln in zip(hashes, lengths, strict=True)] or [[]])
+    distinct, first = np.unique(every, return_index=True)
+    pairs = np.concatenate([np.load(shard.ranking / SECTION_WORDS) for shard in shards])
+    pairs = np.unique(pairs, axis=0) if len(pairs) else pairs
+    words, counts = np.unique(pairs[:, 1], return_counts=True)
+    _save_frequencies(folder, "section", words, counts.astype(np.int64))
+    return len(distinct), float(np.sum(length[first], dtype=np.float64))
 
 
 class GlobalStatistics:
@@ -156,12 +181,16 @@ class GlobalStatistics:
     def __init__(self, cluster_root: Path, shard: int) -> None:
         folder = global_folder(cluster_root)
         data = json.loads((folder / STATS).read_text(encoding="utf-8"))
+        self.shard = shard
         self.stats: dict[str, dict[str, float]] = data["fields"]
         self.space: int = int(data["space"])
         self.live: int = int(data["live"])
-        self._frequencies = {field: _Frequencies(folder, field) for field in WORD_FIELDS}
+        self._frequencies = {field: _load_frequencies(folder, field) for field in WORD_FIELDS}
         names = json.loads((folder / ISSUERS).read_text(encoding="utf-8"))
         self.issuer_names: frozenset[str] = frozenset(names)
 
     def doc_frequency(self, field: str, word: str) -> int:
-        return self._frequencies[field].get(word)
+        hashes, counts = self._frequencies[field]
+        key = word_hashes([word])[0]
+        at = int(np.searchsorted(hashes, key))
+        return int(counts[at]) if at < len(hashes) and hashes[at] == key else 0
