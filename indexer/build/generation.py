@@ -20,6 +20,7 @@ import multiprocessing
 import pickle
 import shutil
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -73,9 +74,11 @@ class GenerationWriter:
         parallel: bool = False,
         build: tuple[str, str] = ("", ""),
         dated: dict[str, tuple[str, str]] | None = None,
+        builder: ThreadPoolExecutor | None = None,
     ) -> None:
         """`build` (the index's generation and time) dates the reports added, but those
-        in `dated`, which keep when they first came (`StoreWriter`)."""
+        in `dated`, which keep when they first came (`StoreWriter`). `builder`: the thread
+        literal batches build on, shared by the writers of one process (`LiteralBatch`)."""
         self.layout, self.previous, self.entries = layout, previous, entries
         self.whole, self.optimize, self.built_at = whole, optimize, build[1]
         self.parallel = parallel
@@ -90,7 +93,7 @@ class GenerationWriter:
         self.ranking = RankingArrays.load(previous)
         self.literal_names = read_segment_list(previous.literal) if previous else []
         self.signer = similar_sign.Signer(layout, previous, self.store.next_passage)
-        self.batch = LiteralBatch(layout, self.signer)
+        self.batch = LiteralBatch(layout, self.signer, builder)
         self.words: DirectSegmentWriter | None = None
         self.dead: list[int] = []  # the word index's documents of removed reports
         self.indexed: set[str] = set()  # content hashes of the files recorded, once written

@@ -17,6 +17,7 @@ import hashlib
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,6 +87,8 @@ class Steps:
         )
         assert len(self.previous_shards) == shards, "a change of shard count rebuilds"
         self.writers: dict[int, GenerationWriter] = {}
+        # One thread builds every writer's literal batches, one at a time.
+        self.builder = ThreadPoolExecutor(1, thread_name_prefix="literal")
         self.to_read: list[tuple[Path, str, str]] = []
         self.current: dict[str, list[str]] = {}  # file key → its reports' ids
         self.known: dict[str, tuple[str, list[str]]] = {}
@@ -114,10 +117,15 @@ class Steps:
             found.append(("global", "汇总全索引的统计与相近段落", self.reduce))
         return found
 
+    def release(self) -> None:
+        """Let go of the literal batches' thread once every step ran."""
+        self.builder.shutdown()
+
     def close(self) -> None:
         """Let go of what a failed update holds open (the caller removes its folders)."""
         for writer in self.writers.values():
             writer.close()
+        self.builder.shutdown(cancel_futures=True)
 
     def written_folders(self) -> list[Path]:
         """The folders this update made: the generation's and, sharded, its shards'."""
@@ -277,6 +285,7 @@ class Steps:
                 parallel=(self.request.workers or default_workers()) > 1,
                 build=self.build,
                 dated=self.dated,
+                builder=self.builder,
             )
         return found
 

@@ -184,6 +184,7 @@ class Update:
         )
         try:
             self._run_steps(steps)
+            steps.release()
             layout.write_meta(fingerprint)
             layout.build_id.write_text(uuid.uuid4().hex, encoding="utf-8")
             fault_point("before-publish")

@@ -65,18 +65,27 @@ class LiteralBatch:
     A full batch is built on a thread of its own while the next one fills: building is
     numpy sorting, which runs outside the interpreter lock, so it takes the time the
     build's process would otherwise spend waiting; so is signing the batch's passages for
-    similar passages (`similar_sign.Signer`, numpy too). One batch builds at a time.
+    similar passages (`similar_sign.Signer`, numpy too). One batch builds at a time: the
+    shards written by one process share a `builder`, so their batches' transient arrays
+    (~40 bytes a character) are not held several at once.
     """
 
-    def __init__(self, layout: IndexLayout, signer: Signer | None = None) -> None:
-        """`signer` signs each batch's passages for similar passages, on the same thread."""
+    def __init__(
+        self,
+        layout: IndexLayout,
+        signer: Signer | None = None,
+        builder: ThreadPoolExecutor | None = None,
+    ) -> None:
+        """`signer` signs each batch's passages for similar passages, on the same thread;
+        `builder`: the thread (shared), else one of its own."""
         self.layout = layout
         self.signer = signer
         self.ordinals: list[int] = []
         self.texts: list[str] = []
         self.characters = 0
         self.written: list[str] = []
-        self._builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="literal")
+        self._own = builder is None
+        self._builder = builder or ThreadPoolExecutor(1, thread_name_prefix="literal")
         self._building: Future[str] | None = None
 
     def add(self, ordinal: int, folded_text: str) -> None:
@@ -107,12 +116,16 @@ class LiteralBatch:
     def flush(self, names: list[str]) -> None:
         self._write()
         self._wait()
-        self._builder.shutdown()
+        if self._own:
+            self._builder.shutdown()
         names.extend(self.written)
 
     def cancel(self) -> None:
         """Stop building (a failed update): the folder with what was built is removed."""
-        self._builder.shutdown(cancel_futures=True)
+        if self._building is not None:
+            self._building.cancel()
+        if self._own:
+            self._builder.shutdown(cancel_futures=True)
 
 
 def merge_literal(
