@@ -55,6 +55,13 @@ def main() -> None:
     help="Processes reading the files (default: one per core). The index is the same "
     "whatever their number.",
 )
+@click.option(
+    "--shards",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Split the index by report into N shards (default: as many as the index has, 1 "
+    "for a new one). Changing the number rebuilds the whole index.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @friendly_errors
@@ -64,6 +71,7 @@ def build(
     dictionaries: tuple[Path, ...],
     metadata_files: tuple[Path, ...],
     workers: int | None,
+    shards: int | None,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -86,6 +94,7 @@ def build(
         dictionaries=dictionaries,
         corrections=corrections,
         workers=workers,
+        shards=shards,
         # A terminal gets progress bars; a log file or CI gets one line per stage.
         progress=not quiet and sys.stderr.isatty(),
         log=(lambda message: None) if quiet or sys.stderr.isatty() else _log_line,
@@ -94,6 +103,11 @@ def build(
         echo(json_text(summary.as_dict()))
         return
     echo(f"索引已建立: {readable(summary.index_dir)}")
+    if summary.resharded:
+        before, after = summary.resharded
+        echo(f"分片数从 {before} 改为 {after}：已整体重建索引")
+    if summary.shards > 1:
+        echo(f"分片 {summary.shards} 个（按报告编号分配）")
     echo(
         f"读取文件 {summary.files_read} 个，报告 {summary.reports} 篇，段落 {summary.passages} 段，"
         f"用时 {summary.seconds.get('total', 0):.1f} 秒"
@@ -171,9 +185,9 @@ def reports(index_dir: Path, as_json: bool, as_csv: bool) -> None:
     (title_source, year_source, …).
     """
     from indexer.ingest.corrections import write_corrections_csv
-    from indexer.search.engine import SearchEngine
+    from indexer.search.engine import open_index
 
-    records = SearchEngine.open(index_dir).report_summaries()
+    records = open_index(index_dir).report_summaries()
     if as_csv:
         # Sources stay in their stored form: build --metadata matches them as stored.
         buffer = io.StringIO()
@@ -204,16 +218,17 @@ def stats(index_dir: Path, as_json: bool) -> None:
     from indexer.search.engine import open_index
 
     engine = open_index(index_dir)
-    about = engine.about()
+    answered = engine.answering()
+    about = engine.about(answered=answered)
     reports_count, passages_count = about["reports"], about["passages"]
-    records = engine.report_summaries()
+    records = engine.report_summaries(answered=answered)
     data: dict[str, Any] = {
         "index_dir": str(engine.index_dir),
         "built_at": about["built_at"],
         "reports": reports_count,
         "passages": passages_count,
         "characters": about["characters"],
-        "shards": about["shards"],
+        "shards": answered.as_json(),
         "provinces": _tally(r.metadata.province for r in records),
         "departments": _tally(r.metadata.department for r in records),
         "years": _tally(str(r.metadata.year or "") for r in records),
