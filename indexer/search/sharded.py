@@ -17,6 +17,7 @@ the shards that answered and `answered` says which are missing.
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +62,10 @@ class ShardedEngine:
         self.build_id = layout.build_id.read_text(encoding="utf-8").strip()
         self.layout = layout
         self._laws: LawLinks | None = None
+        # Let go of the generation when collected, as a `Generation` does (the callback
+        # holds the lock, not the engine). The shard set may outlive it (a Ray cluster's
+        # actors serve every generation): whoever made it closes it.
+        self._finalizer = weakref.finalize(self, self._lock.release)
 
     @property
     def total(self) -> int:
@@ -71,7 +76,8 @@ class ShardedEngine:
         return self.total
 
     def close(self) -> None:
-        self._lock.release()
+        """Release the generation now (the engine must not be used afterwards)."""
+        self._finalizer()
 
     def answering(self, partial: bool = False) -> Answered:
         """A record of which shards answer a request's calls (`answered.Answered`)."""
