@@ -131,6 +131,8 @@ def test_concordance_rows_equal_one_index_in_every_order_and_page(
     assert total > 0 and first
     for offset, limit in ((13, 40), (total // 2, 75), (max(total - 9, 0), 20)):
         same(pair, lambda e, o=offset, n=limit: page(e, o, n))
+    # Report order follows the result's order of reports, whichever it is.
+    same(pair, lambda e: rows(e.search(query, sort="year").concordance(sort=sort), 5, 60))
 
 
 def test_a_whole_concordance_sorted_by_context_equals_one_index(pair: Pair) -> None:

@@ -137,14 +137,20 @@ class ShardService:
         return found
 
     def concordance(
-        self, generation: str, query: str, filters: Filters | None, width: int, order: str
+        self,
+        generation: str,
+        query: str,
+        filters: Filters | None,
+        sort: str,
+        width: int,
+        order: str,
     ) -> Concordance:
-        """The shard's concordance of a query (its search sorted by relevance)."""
-        key = (generation, query, filters_key(filters), width, order)
+        """The shard's concordance, in `order`, of its result of a query in `sort`."""
+        key = (generation, query, filters_key(filters), sort, width, order)
         with self._lock:
             found = self._concordances.get(key)
         if found is None:
-            result = self.result(generation, query, filters, "relevance")
+            result = self.result(generation, query, filters, sort)
             found = Concordance(result, width=width, sort=order)
             with self._lock:
                 self._concordances[key] = found
@@ -257,29 +263,38 @@ class ShardService:
         generation: str,
         query: str,
         filters: Filters | None,
+        sort: str,
         width: int,
         slices: Sequence[tuple[int, int, int]],
     ) -> list[KwicRow]:
         """The concordance's rows of (group rank, first, end) slices of groups' rows."""
-        found = self.concordance(generation, query, filters, width, "report")
+        found = self.concordance(generation, query, filters, sort, width, "report")
         return found.rows_in_groups(slices)
 
     def kwic_keys(
-        self, generation: str, query: str, filters: Filters | None, width: int, order: str
+        self,
+        generation: str,
+        query: str,
+        filters: Filters | None,
+        sort: str,
+        width: int,
+        order: str,
     ) -> list[SortKey]:
         """Every row's key in a context order, in that order."""
-        return self.concordance(generation, query, filters, width, order).sorted_keys()
+        return self.concordance(generation, query, filters, sort, width, order).sorted_keys()
 
     def kwic_sorted_rows(
         self,
         generation: str,
         query: str,
         filters: Filters | None,
+        sort: str,
         width: int,
         order: str,
         positions: Sequence[int],
     ) -> list[KwicRow]:
-        return self.concordance(generation, query, filters, width, order).rows_at(positions)
+        found = self.concordance(generation, query, filters, sort, width, order)
+        return found.rows_at(positions)
 
     def sentence_words(
         self,

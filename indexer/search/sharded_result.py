@@ -305,7 +305,7 @@ class ShardedConcordance:
 
     def _ask(self, method: Any, *args: Any, shards: Sequence[int] | None = None) -> dict[int, Any]:
         result = self.result
-        call = (result.query, result.filters, self.width, *args)
+        call = (result.query, result.filters, result.sort, self.width, *args)
         return result.engine.ask(method, call, result.shards, shards)
 
     def _merge_sorted(self) -> list[tuple[int, int]]:
@@ -328,19 +328,19 @@ class ShardedConcordance:
         if self.sort == "report":
             result = self.result
             pieces = result.pieces(offset, end, result.occurrence_starts(end))
-            call = (result.query, result.filters, self.width)
+            call = (result.query, result.filters, result.sort, self.width)
             found: list[KwicRow] = result.gathered(ShardService.kwic_rows, pieces, *call)
             return found
         wanted = self._order[offset:end]
         by_shard: dict[int, list[int]] = {}
         for shard, at in wanted:
             by_shard.setdefault(shard, []).append(at)
-        answers: dict[int, list[KwicRow]] = {}
+        answers: dict[int, Iterator[KwicRow]] = {}
         for shard, positions in by_shard.items():
             got = self._ask(ShardService.kwic_sorted_rows, self.sort, positions, shards=[shard])
             if shard in got:
-                answers[shard] = list(got[shard])
-        return [answers[shard].pop(0) for shard, _ in wanted if shard in answers]
+                answers[shard] = iter(got[shard])
+        return [next(answers[shard]) for shard, _ in wanted if shard in answers]
 
     def iter_rows(self) -> Iterator[KwicRow]:
         """Yield every row in order, a batch at a time (for exports)."""
