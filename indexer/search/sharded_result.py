@@ -14,8 +14,11 @@ frequencies) is summed over shards holding disjoint reports, so it is one index'
 from __future__ import annotations
 
 import heapq
+import itertools
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -41,6 +44,58 @@ Piece = tuple[int, int, int, int]  # (shard, group rank in the shard, first, end
 FIRST_KEYS = 64
 
 
+@dataclass(frozen=True)
+class Merged:
+    """Every shard's first `upto` groups, merged: the first of them in one index's order.
+
+    Made whole and never changed, so threads reading a result (a page, an export) each
+    hold one consistent merge while another asks for more groups.
+    """
+
+    upto: int
+    summaries: dict[int, ShardSummary]
+    shard_of: np.ndarray  # per merged group, its shard
+    rank_of: np.ndarray  # and its rank in that shard
+    sizes: np.ndarray  # and its matching passages
+    flat_starts: np.ndarray  # where its passages start among all, in this order
+
+    @classmethod
+    def of(cls, upto: int, summaries: dict[int, ShardSummary]) -> Merged:
+        keyed = [(k, s) for k, s in sorted(summaries.items()) if len(s.keys)]
+        stacked = np.concatenate([s.keys for _, s in keyed]) if keyed else np.empty((0, 3))
+        empty = [np.empty(0, np.int64)]
+        shard_of = np.concatenate([np.full(len(s.keys), k, np.int64) for k, s in keyed] or empty)
+        rank_of = np.concatenate([np.arange(len(s.keys)) for _, s in keyed] or empty)
+        sizes = np.concatenate([s.sizes for _, s in keyed] or empty)
+        # The first `upto` merged groups are exact: every shard gave its first `upto`.
+        order = merged_order(stacked)[:upto]
+        sizes = sizes[order]
+        flat_starts = np.r_[0, np.cumsum(sizes)].astype(np.int64)
+        return cls(upto, summaries, shard_of[order], rank_of[order], sizes, flat_starts)
+
+    @property
+    def group_count(self) -> int:
+        """Every group of every shard (answering), of which the first `upto` are here."""
+        return sum(s.groups for s in self.summaries.values())
+
+    @property
+    def complete(self) -> bool:
+        return len(self.shard_of) >= self.group_count
+
+    def pieces(self, offset: int, end: int, starts: np.ndarray) -> list[Piece]:
+        """The (shard, rank, first, end) slices of the merged groups that hold the items
+        offset…end, where group g's items start at `starts[g]` (passages, occurrences)."""
+        pieces: list[Piece] = []
+        group = int(np.searchsorted(starts, offset, side="right")) - 1
+        while group < len(starts) - 1 and starts[group] < end:
+            base = int(starts[group])
+            first, stop = max(0, offset - base), min(end, int(starts[group + 1])) - base
+            if first < stop:
+                pieces.append((int(self.shard_of[group]), int(self.rank_of[group]), first, stop))
+            group += 1
+        return pieces
+
+
 class ShardedResult:
     """Every match of a query over every shard: totals and facets summed, groups merged.
 
@@ -63,14 +118,14 @@ class ShardedResult:
         self.interpretation = explain_query(tree)
         self.terms = highlight_terms(tree)
         self.laws = tuple(cited_laws(tree))
-        self._summaries: dict[int, ShardSummary] = {}
-        self._upto = 0
-        self._ensure_keys(FIRST_KEYS)
-        self.total_passages = sum(s.total_passages for s in self._summaries.values())
-        self.total_reports = sum(s.total_reports for s in self._summaries.values())
+        self._lock = threading.Lock()
+        self._merged = Merged.of(0, {})
+        summaries = self.merged(FIRST_KEYS).summaries
+        self.total_passages = sum(s.total_passages for s in summaries.values())
+        self.total_reports = sum(s.total_reports for s in summaries.values())
         self._facets: Facets | None = None
         self._occurrences: int | None = None
-        self._occurrence_starts: tuple[int, np.ndarray] = (-1, np.zeros(1, np.int64))
+        self._occurrence_starts: tuple[Merged, np.ndarray] | None = None
         self.took_ms = round((time.perf_counter() - started) * 1000, 2)
 
     def ask(self, method: Any, *args: Any, shards: Sequence[int] | None = None) -> dict[int, Any]:
@@ -81,58 +136,31 @@ class ShardedResult:
 
     # the merged order of groups -----------------------------------------------------
 
-    def _ensure_keys(self, upto: int) -> None:
-        """Have every shard's first `upto` groups' keys (asked again only when more)."""
-        if upto <= self._upto:
-            return
-        self._summaries = self.ask(ShardService.search, upto)
-        self._upto = upto
-        keys = [(k, s) for k, s in sorted(self._summaries.items()) if len(s.keys)]
-        stacked = np.concatenate([s.keys for _, s in keys]) if keys else np.empty((0, 3))
-        self._shard_of = np.concatenate(
-            [np.full(len(s.keys), k, np.int64) for k, s in keys] or [np.empty(0, np.int64)]
-        )
-        self._rank_of = np.concatenate(
-            [np.arange(len(s.keys)) for _, s in keys] or [np.empty(0, np.int64)]
-        )
-        self._sizes = np.concatenate([s.sizes for _, s in keys] or [np.empty(0, np.int64)])
-        order = merged_order(stacked)
-        # The first `upto` merged groups are exact: every shard gave its first `upto`.
-        exact = min(upto, len(order))
-        order = order[:exact]
-        self._shard_of, self._rank_of = self._shard_of[order], self._rank_of[order]
-        self._sizes = self._sizes[order]
-        self._flat_starts = np.r_[0, np.cumsum(self._sizes)]
+    def merged(self, upto: int) -> Merged:
+        """A merge of every shard's first `upto` groups or more (asked only when more)."""
+        with self._lock:
+            if upto > self._merged.upto:
+                self._merged = Merged.of(upto, self.ask(ShardService.search, upto))
+            return self._merged
 
     @property
     def group_count(self) -> int:
-        return sum(s.groups for s in self._summaries.values())
+        return self._merged.group_count
 
-    def _groups_covering(self, passages: int) -> None:
-        """Have the merged groups that hold the first `passages` passages."""
-        upto = max(self._upto, FIRST_KEYS)
-        while self._flat_starts[-1] < min(passages, self.total_passages):
+    def _covering(self, passages: int) -> Merged:
+        """A merge of the groups that hold the first `passages` passages."""
+        merged = self.merged(FIRST_KEYS)
+        upto = merged.upto
+        while merged.flat_starts[-1] < min(passages, self.total_passages) and not merged.complete:
             upto *= 2
-            self._ensure_keys(upto)
+            merged = self.merged(upto)
+        return merged
 
     def merged_positions(self) -> dict[tuple[int, int], int]:
         """Every group's place in the merged order, by (shard, its rank in the shard)."""
-        self._ensure_keys(max(self.group_count, 1))
-        pairs = zip(self._shard_of.tolist(), self._rank_of.tolist(), strict=True)
+        merged = self.merged(max(self.group_count, 1))
+        pairs = zip(merged.shard_of.tolist(), merged.rank_of.tolist(), strict=True)
         return {pair: position for position, pair in enumerate(pairs)}
-
-    def pieces(self, offset: int, end: int, starts: np.ndarray) -> list[Piece]:
-        """The (shard, rank, first, end) slices of the merged groups that hold the items
-        offset…end, where group g's items start at `starts[g]` (passages, occurrences)."""
-        pieces: list[Piece] = []
-        group = int(np.searchsorted(starts, offset, side="right")) - 1
-        while group < len(starts) - 1 and starts[group] < end:
-            base = int(starts[group])
-            first, stop = max(0, offset - base), min(end, int(starts[group + 1])) - base
-            if first < stop:
-                pieces.append((int(self._shard_of[group]), int(self._rank_of[group]), first, stop))
-            group += 1
-        return pieces
 
     def gathered(self, method: Any, pieces: Sequence[Piece], *args: Any) -> list[Any]:
         """Ask each shard `method(*args, slices)` for its pieces; return the items in the
@@ -140,37 +168,34 @@ class ShardedResult:
         by_shard: dict[int, list[tuple[int, int, int]]] = {}
         for shard, rank, first, stop in pieces:
             by_shard.setdefault(shard, []).append((rank, first, stop))
-        answers: dict[int, list[Any]] = {}
+        answers: dict[int, Iterator[Any]] = {}
         for shard, slices in by_shard.items():
             found = self.engine.ask(method, (*args, slices), self.shards, [shard])
             if shard in found:
-                answers[shard] = list(found[shard])
+                answers[shard] = iter(found[shard])
         out: list[Any] = []
         for shard, _rank, first, stop in pieces:
             if shard in answers:
-                out.extend(answers[shard][: stop - first])
-                answers[shard] = answers[shard][stop - first :]
+                out.extend(itertools.islice(answers[shard], stop - first))
         return out
 
-    def occurrence_starts(self, rows: int) -> np.ndarray:
-        """Where the merged groups' occurrences start, covering the first `rows`."""
-        upto = max(self._upto, FIRST_KEYS)
+    def occurrence_starts(self, rows: int) -> tuple[Merged, np.ndarray]:
+        """A merge covering the first `rows` occurrences, and where each of its groups'
+        occurrences start."""
+        merged = self.merged(FIRST_KEYS)
         while True:
-            self._ensure_keys(upto)
-            counted, starts = self._occurrence_starts
-            if counted != self._upto:
-                answers = self.ask(ShardService.group_occurrences, self._upto)
-                found = [
-                    int(answers[shard][rank]) if shard in answers else 0
-                    for shard, rank in zip(
-                        self._shard_of.tolist(), self._rank_of.tolist(), strict=True
-                    )
-                ]
-                starts = np.r_[0, np.cumsum(found, dtype=np.int64)]
-                self._occurrence_starts = (self._upto, starts)
-            if starts[-1] >= min(rows, self.total_occurrences) or self._upto >= self.group_count:
-                return starts
-            upto *= 2
+            known = self._occurrence_starts
+            if known is not None and known[0] is merged:
+                starts = known[1]
+            else:
+                answers = self.ask(ShardService.group_occurrences, merged.upto)
+                pairs = zip(merged.shard_of.tolist(), merged.rank_of.tolist(), strict=True)
+                found = [int(answers[k][rank]) if k in answers else 0 for k, rank in pairs]
+                starts = np.r_[0, np.cumsum(found, dtype=np.int64)].astype(np.int64)
+                self._occurrence_starts = (merged, starts)
+            if starts[-1] >= min(rows, self.total_occurrences) or merged.complete:
+                return merged, starts
+            merged = self.merged(merged.upto * 2)
 
     # groups and hits -------------------------------------------------------------------
 
@@ -180,32 +205,25 @@ class ShardedResult:
         end = self.group_count if limit is None else min(offset + limit, self.group_count)
         if offset >= end:
             return []
-        self._ensure_keys(end)
-        wanted = range(offset, min(end, len(self._shard_of)))
+        merged = self.merged(end)
+        wanted = merged.shard_of[offset:end].tolist()
         by_shard: dict[int, list[int]] = {}
-        for position in wanted:
-            by_shard.setdefault(int(self._shard_of[position]), []).append(
-                int(self._rank_of[position])
-            )
-        answers: dict[int, list[ReportGroup]] = {}
+        for shard, rank in zip(wanted, merged.rank_of[offset:end].tolist(), strict=True):
+            by_shard.setdefault(shard, []).append(rank)
+        answers: dict[int, Iterator[ReportGroup]] = {}
         for shard, ranks in by_shard.items():
             found = self.ask(ShardService.groups, ranks, passages_per_group, shards=[shard])
             if shard in found:
-                answers[shard] = list(found[shard])
-        out = []
-        for position in wanted:
-            shard = int(self._shard_of[position])
-            if shard in answers:
-                out.append(answers[shard].pop(0))
-        return out
+                answers[shard] = iter(found[shard])
+        return [next(answers[shard]) for shard in wanted if shard in answers]
 
     def hits(self, offset: int = 0, limit: int | None = None) -> list[Hit]:
         """Hits in grouped rank order, as `SearchResult.hits` gives them."""
         end = self.total_passages if limit is None else min(offset + limit, self.total_passages)
         if offset >= end:
             return []
-        self._groups_covering(end)
-        pieces = self.pieces(offset, end, self._flat_starts)
+        merged = self._covering(end)
+        pieces = merged.pieces(offset, end, merged.flat_starts)
         call = (self.query, self.filters, self.sort)
         found: list[Hit] = self.gathered(ShardService.hits, pieces, *call)
         return found
@@ -234,7 +252,7 @@ class ShardedResult:
 
     @property
     def nbytes(self) -> int:
-        return int(self._sizes.nbytes * 4) + 4096
+        return int(self._merged.sizes.nbytes * 4) + 4096
 
     # the workbench's views of a result -------------------------------------------------
 
@@ -257,9 +275,9 @@ class ShardedResult:
         reading order, their words counted by their shards, scored against the whole
         index's word frequencies."""
         end = min(max_passages, self.total_passages)
-        self._groups_covering(end)
+        merged = self._covering(end)
         by_shard: dict[int, list[tuple[int, int, int]]] = {}
-        for shard, rank, first, stop in self.pieces(0, end, self._flat_starts):
+        for shard, rank, first, stop in merged.pieces(0, end, merged.flat_starts):
             by_shard.setdefault(shard, []).append((rank, first, stop))
         parts: list[collocating.SentenceWords] = []
         for shard, slices in by_shard.items():
@@ -327,7 +345,8 @@ class ShardedConcordance:
             return []
         if self.sort == "report":
             result = self.result
-            pieces = result.pieces(offset, end, result.occurrence_starts(end))
+            merged, starts = result.occurrence_starts(end)
+            pieces = merged.pieces(offset, end, starts)
             call = (result.query, result.filters, result.sort, self.width)
             found: list[KwicRow] = result.gathered(ShardService.kwic_rows, pieces, *call)
             return found
