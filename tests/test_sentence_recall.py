@@ -93,7 +93,7 @@ def test_the_reader_model_sees_sentences_across_markers_and_broken_lines() -> No
     assert len(spanning) >= 20, len(spanning)
 
 
-@pytest.fixture(params=["one index", "3 shards"])
+@pytest.fixture(params=["one index", pytest.param("3 shards", marks=pytest.mark.slow)])
 def real_files_engine(
     request: pytest.FixtureRequest,
     real_files_engine: SearchEngine,

@@ -1,11 +1,12 @@
 """A sharded index gives, for every feature, exactly what one index of the same files gives.
 
-The same real files (the sample, the congress reports, the wild pages) are indexed once
-whole and once in three shards (conftest), and every feature the web app and the CLI
-offer is asked of both: totals, facets, pages of groups and hits, exports, trends, the
-concordance in every order, collocations, newest reports, did you mean, reports and their
-highlights, comparisons, counterparts, similar passages, cited laws. Each check first makes
-sure the one index has something to compare (a feature answering nothing would agree).
+The workbench's files (the sample and a second year of one of its bodies, whose two
+reports lie in different shards) are indexed once whole and once in three shards
+(conftest), and every feature the web app and the CLI offer is asked of both: totals,
+facets, pages of groups and hits, exports, trends, the concordance in every order and
+page, collocations, newest reports, did you mean, reports and their highlights,
+comparisons, counterparts, similar passages, cited laws. Each check first makes sure the
+one index has something to compare (a feature answering nothing would agree).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -48,8 +50,8 @@ Pair = tuple[SearchEngine, ShardedEngine]
 
 
 @pytest.fixture(scope="module")
-def pair(real_files_engine: SearchEngine, sharded_real_files_engine: ShardedEngine) -> Pair:
-    return real_files_engine, sharded_real_files_engine
+def pair(workbench: SearchEngine, sharded_workbench_index: Path) -> Pair:
+    return workbench, sharded(sharded_workbench_index)
 
 
 def same(pair: Pair, read: Callable[[Engine], Any]) -> Any:
@@ -138,9 +140,9 @@ def test_concordance_rows_equal_one_index_in_every_order_and_page(
 def test_a_whole_concordance_sorted_by_context_equals_one_index(pair: Pair) -> None:
     whole = same(
         pair,
-        lambda e: [asdict(r) for r in e.search("改革").concordance(sort="left").iter_rows()],
+        lambda e: [asdict(r) for r in e.search("法").concordance(sort="left").iter_rows()],
     )
-    assert len(whole) == pair[0].search("改革").total_occurrences > 500  # batches of 500
+    assert len(whole) == pair[0].search("法").total_occurrences > 500  # batches of 500
 
 
 def test_the_context_sort_cap_counts_the_whole_index(
@@ -155,7 +157,7 @@ def test_the_context_sort_cap_counts_the_whole_index(
 
 
 @pytest.mark.parametrize(
-    "query", ["行政复仪", "行政复议办公会议室", "行政复议 量子纠缠 故宫", "依法治国 2035年"]
+    "query", ["行政复仪", "行政复议办公会议室", "行政复议 天安门 故宫", "依法治国 2035年"]
 )
 def test_did_you_mean_equals_one_index(pair: Pair, query: str) -> None:
     assert nonempty(same(pair, lambda e: e.suggest(query)))
@@ -192,10 +194,8 @@ def test_an_unknown_report_is_not_found_in_either(pair: Pair) -> None:
             engine.similar_passages().in_report("0123456789abcdef")
 
 
-def test_comparing_reports_of_different_shards_equals_one_index(
-    workbench: SearchEngine, sharded_workbench_index: Any
-) -> None:
-    three = sharded(sharded_workbench_index)
+def test_comparing_reports_of_different_shards_equals_one_index(pair: Pair) -> None:
+    workbench, three = pair
     assert shard_of(LIUPANSHUI_2023, SHARDS) != shard_of(LIUPANSHUI_2022, SHARDS)
     expected = workbench.compare(LIUPANSHUI_2023, LIUPANSHUI_2022)
     assert expected.shared and expected.changed and expected.only_b
