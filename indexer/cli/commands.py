@@ -7,13 +7,16 @@ import logging
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from indexer import __version__
 from indexer.cli.output import echo, friendly_errors, index_option, json_text
 from indexer.cli.usage import ChineseGroup
+
+if TYPE_CHECKING:
+    from indexer.build import BuildSummary
 from indexer.index.store import ReportRecord
 from indexer.ingest.s1_names import readable
 from indexer.models import UNKNOWN
@@ -100,7 +103,7 @@ def build(
         log=(lambda message: None) if quiet or sys.stderr.isatty() else _log_line,
     )
     if as_json:
-        echo(json_text(summary.as_dict()))
+        echo(json_text(_summary_json(summary)))
         return
     echo(f"索引已建立: {readable(summary.index_dir)}")
     if summary.resharded:
@@ -135,7 +138,7 @@ def remove(sources: tuple[Path, ...], index_dir: Path, as_json: bool) -> None:
 
     summary = remove_sources(sources, index_dir)
     if as_json:
-        echo(json_text(summary.as_dict()))
+        echo(json_text(_summary_json(summary)))
         return
     echo(
         f"已删除文件 {summary.files_removed} 个、报告 {summary.reports_removed} 篇；"
@@ -156,6 +159,12 @@ def optimize(index_dir: Path) -> None:
 
 def _log_line(message: str) -> None:
     echo(message, err=True)
+
+
+def _summary_json(summary: BuildSummary) -> dict[str, object]:
+    """A build's summary, its shards said as in every JSON answer: every one was written."""
+    shards = {"total": summary.shards, "answered": summary.shards}
+    return {**summary.as_dict(), "shards": shards}
 
 
 def _report_row(record: ReportRecord) -> dict[str, object]:
