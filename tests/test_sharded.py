@@ -12,7 +12,8 @@ one index has something to compare (a feature answering nothing would agree).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+import pickle
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from indexer.index.cluster import shard_of
 from indexer.search import kwic
 from indexer.search.engine import SearchEngine
 from indexer.search.interface import Engine
+from indexer.search.shard_set import LocalShards
 from indexer.search.sharded import ShardedEngine
 from tests.conftest import LIUPANSHUI_2023, SHARDS, sharded
 from tests.helpers import nonempty
@@ -204,3 +206,41 @@ def test_comparing_reports_of_different_shards_equals_one_index(pair: Pair) -> N
     ids = [r.report_id for r in workbench.report_summaries()]
     for a, b in itertools.pairwise(nonempty(ids)):
         assert three.compare(a, b) == workbench.compare(a, b)
+
+
+class Pickling:
+    """A `ShardSet` whose calls and answers cross a pickle, as they cross to a Ray actor."""
+
+    def __init__(self, shards: LocalShards) -> None:
+        self.shards = shards
+
+    @property
+    def total(self) -> int:
+        return self.shards.total
+
+    def ask(self, method: str, args: tuple[Any, ...], shards: Sequence[int]) -> dict[int, Any]:
+        answers = self.shards.ask(method, pickle.loads(pickle.dumps(args)), shards)
+        return pickle.loads(pickle.dumps(answers))
+
+    def close(self) -> None:
+        self.shards.close()
+
+
+def test_every_call_and_answer_of_a_shard_is_plain_data(pair: Pair) -> None:
+    """What a shard is asked and answers crosses a pickle unchanged (to a Ray actor)."""
+    one, three = pair
+    shards = Pickling(LocalShards(three.index_dir, SHARDS, SearchEngine))
+    remote = ShardedEngine(three.index_dir, three.name, shards)
+    for engine in (one, remote):
+        result = engine.search("行政复议", filters={"year": ["2023"]})
+        assert result.hits(0, 5) and result.groups(0, 3)
+    same_as_one = (one, remote)
+    same(same_as_one, lambda e: e.search("法治").trends())
+    same(same_as_one, lambda e: rows(e.search("法治").concordance(sort="right"), 3, 30))
+    same(same_as_one, lambda e: rows(e.search("法治").concordance(), 40, 30))
+    same(same_as_one, lambda e: e.search("法治").collocations())
+    same(same_as_one, lambda e: [built_apart(n) for n in e.search("法治").newest(5)])
+    same(same_as_one, lambda e: e.suggest("行政复仪"))
+    same(same_as_one, lambda e: e.compare(LIUPANSHUI_2023, LIUPANSHUI_2022))
+    same(same_as_one, lambda e: e.similar_passages().report_pairs())
+    same(same_as_one, lambda e: e.report_summaries())

@@ -10,9 +10,12 @@ that manifest names it (and keeps the latest two open).
 
 Everything in and out is plain data (strings, numbers, numpy arrays, the frozen result
 dataclasses), so a `ShardService` can live in this process or in a Ray actor on another
-machine (`distributed/`) with the same code. Searches are kept by their query in a
-cache bounded in bytes: the coordinator's follow-up calls (a page of groups, the facets,
-the occurrences) find the result computed by its first.
+machine (`distributed/`) with the same code. Passages and reports cross by their
+whole-index ordinals (a shard finds its own by binary search in `global_passage` and
+`global_report`), and the report records it gives carry them. Searches are kept by their
+query in a cache bounded in bytes, and concordances sorted by context by the last few
+asked: the coordinator's follow-up calls (a page of groups, the facets, the occurrences,
+the next page of rows) find what its first computed.
 """
 
 from __future__ import annotations
