@@ -21,10 +21,12 @@ normalize               folding of width, case and traditional/simplified varian
 spans                   character spans and runs of numbers several modules share
 ======================  ==========================================================
 
-The public API is what this package exports: `SearchEngine`, `build_index`,
-`remove_sources`, `optimize_index`, `BuildSummary`, `SearchResult`, `Hit`, `ReportGroup`,
-`Report`, `Metadata`, `QueryError` and the other errors. They are imported on first use,
-so `import indexer.models` (in a worker process, say) loads nothing it does not need.
+The public API is what this package exports: `SearchEngine`, `open_index` (an index of
+one shard or many), `build_index`, `remove_sources`, `optimize_index`, `BuildSummary`,
+`SearchResult`, `Hit`, `ReportGroup`, `Report`, `Metadata`, `QueryError` and the other
+errors (`ShardsUnavailableError`: a shard of a sharded index did not answer). They are
+imported on first use, so `import indexer.models` (in a worker process, say) loads nothing
+it does not need.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ __version__ = "0.3.0"
 
 _EXPORTS = {
     "SearchEngine": "indexer.search.engine",
+    "open_index": "indexer.search.engine",
+    "ShardsUnavailableError": "indexer.search.answered",
     "SearchResult": "indexer.search.ranking",
     "Hit": "indexer.search.results",
     "ReportGroup": "indexer.search.results",
@@ -66,9 +70,11 @@ __all__ = [
     "ReportSearchError",
     "SearchEngine",
     "SearchResult",
+    "ShardsUnavailableError",
     "SourceError",
     "__version__",
     "build_index",
+    "open_index",
     "optimize_index",
     "remove_sources",
 ]
@@ -83,7 +89,8 @@ if TYPE_CHECKING:
         SourceError,
     )
     from indexer.models import Metadata, Passage, Report
-    from indexer.search.engine import SearchEngine
+    from indexer.search.answered import ShardsUnavailableError
+    from indexer.search.engine import SearchEngine, open_index
     from indexer.search.ranking import SearchResult
     from indexer.search.results import Hit, ReportGroup
 

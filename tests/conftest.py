@@ -12,7 +12,8 @@ from indexer.build import build_index
 from indexer.ingest import parse_source
 from indexer.ingest.s1_read import read_source
 from indexer.models import Report
-from indexer.search.engine import SearchEngine
+from indexer.search.engine import SearchEngine, open_index
+from indexer.search.sharded import ShardedEngine
 from tests.helpers import GBK_FILE_NAME, GBK_FOLDER, PLAIN_REPORT
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,6 +80,28 @@ def engine(sample_index: Path) -> SearchEngine:
     return SearchEngine.open(sample_index)
 
 
+SHARDS = 3  # the sharded twins of the indexes above: what one index gives, they give
+
+
+def sharded(index_dir: Path) -> ShardedEngine:
+    engine = open_index(index_dir)
+    assert isinstance(engine, ShardedEngine) and engine.total == SHARDS
+    return engine
+
+
+@pytest.fixture(scope="session")
+def sharded_sample_index(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Path:
+    """The sample's index in three shards, built once for the whole session."""
+    index_dir = tmp_path_factory.mktemp("sample-sharded") / "index"
+    build_index([sample_dir], index_dir, shards=SHARDS)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def sharded_engine(sharded_sample_index: Path) -> ShardedEngine:
+    return sharded(sharded_sample_index)
+
+
 WORKBENCH_DIR = ROOT / "tests" / "data" / "workbench"
 LIUPANSHUI_2023 = "b0907311df637080"  # 六盘水市民政局's 2023 report, in the sample
 
@@ -96,6 +119,14 @@ def workbench(workbench_index: Path) -> SearchEngine:
     return SearchEngine.open(workbench_index)
 
 
+@pytest.fixture(scope="session")
+def sharded_workbench_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The workbench's index in three shards: 六盘水市民政局's two years may lie apart."""
+    index_dir = tmp_path_factory.mktemp("workbench-sharded") / "index"
+    build_index([SAMPLE_DIR, WORKBENCH_DIR], index_dir, shards=SHARDS)
+    return index_dir
+
+
 @pytest.fixture()
 def workbench_client(workbench_index: Path):
     from webapp import create_app
@@ -111,6 +142,16 @@ def real_files_engine(tmp_path_factory: pytest.TempPathFactory) -> SearchEngine:
     index_dir = tmp_path_factory.mktemp("real-files") / "index"
     build_index([SAMPLE_DIR, CONGRESS, WILD], index_dir)
     return SearchEngine.open(index_dir)
+
+
+@pytest.fixture(scope="session")
+def sharded_real_files_engine(tmp_path_factory: pytest.TempPathFactory) -> ShardedEngine:
+    """`real_files_engine`'s files in three shards."""
+    from tests.corpora import CONGRESS, WILD
+
+    index_dir = tmp_path_factory.mktemp("real-files-sharded") / "index"
+    build_index([SAMPLE_DIR, CONGRESS, WILD], index_dir, shards=SHARDS)
+    return sharded(index_dir)
 
 
 @pytest.fixture(scope="session")

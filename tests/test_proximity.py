@@ -14,8 +14,19 @@ from indexer.build import build_index
 from indexer.normalize import fold
 from indexer.query.proximity import Group, group_spans, matches, sentences
 from indexer.search.engine import SearchEngine
+from indexer.search.interface import Engine
+from indexer.search.sharded import ShardedEngine
 from tests.corpora import LAWS
 from tests.helpers import nonempty
+
+
+@pytest.fixture(params=["one index", "3 shards"])
+def engine(
+    request: pytest.FixtureRequest, engine: SearchEngine, sharded_engine: ShardedEngine
+) -> Engine:
+    """The sample's index, and the same files in three shards: proximity is exact in both."""
+    return engine if request.param == "one index" else sharded_engine
+
 
 # --- Brute force: the definitions, written the slow and obvious way ------------------------
 

@@ -11,7 +11,6 @@ from bs4 import BeautifulSoup
 
 from indexer.query import MAX_DEPTH
 from indexer.search.engine import SearchEngine
-from indexer.search.suggest import suggest
 from tests.helpers import nonempty
 
 
@@ -31,29 +30,29 @@ def total(engine: SearchEngine, query: str, **filters: list[str]) -> int:
 
 
 def test_a_misspelt_term_suggests_the_term_one_character_away_with_its_count(engine) -> None:
-    found = suggest(engine, "行政复仪")
+    found = engine.suggest("行政复仪")
     assert found[0] == ("行政复议", total(engine, "行政复议"))
     assert all(passages == total(engine, query) > 0 for query, passages in found)
 
 
 def test_a_term_too_long_suggests_the_part_that_occurs(engine) -> None:
-    assert ("行政复议", total(engine, "行政复议")) in suggest(engine, "行政复议办公会议室")
+    assert ("行政复议", total(engine, "行政复议")) in engine.suggest("行政复议办公会议室")
 
 
 def test_terms_that_never_meet_suggest_leaving_one_out(engine) -> None:
-    found = dict(suggest(engine, "行政复议 天安门 故宫"))
+    found = dict(engine.suggest("行政复议 天安门 故宫"))
     assert found == {"行政复议": total(engine, "行政复议")}
 
 
 def test_a_sentence_group_that_never_matches_suggests_the_same_passage(engine) -> None:
     query = "同句(行政复议 法治政府建设)"
     assert total(engine, query) == 0, "the sample has no such sentence: the premise"
-    found = dict(suggest(engine, query))
+    found = dict(engine.suggest(query))
     assert found.get("同段(行政复议 法治政府建设)") == total(engine, "行政复议 法治政府建设")
 
 
 def test_suggestions_keep_the_filters(engine) -> None:
-    for query, passages in nonempty(suggest(engine, "行政复仪", {"region": ["贵州"]})):
+    for query, passages in nonempty(engine.suggest("行政复仪", {"region": ["贵州"]})):
         assert passages == total(engine, query, region=["贵州"])
 
 
@@ -72,14 +71,14 @@ def test_suggestions_keep_the_filters(engine) -> None:
 def test_suggestions_read_as_queries_someone_means(
     real_files_engine: SearchEngine, query: str, offered: str, never: list[str]
 ) -> None:
-    found = [text for text, _ in suggest(real_files_engine, query)]
+    found = [text for text, _ in real_files_engine.suggest(query)]
     assert offered in found
     assert not set(never) & set(found), found
 
 
 def test_nothing_is_suggested_for_text_the_corpus_lacks_entirely(engine) -> None:
-    assert suggest(engine, "ｘｙｚｑｗ") == []
-    assert suggest(engine, '"unclosed') == []
+    assert engine.suggest("ｘｙｚｑｗ") == []
+    assert engine.suggest('"unclosed') == []
 
 
 def test_the_empty_results_page_links_to_suggestions(client, engine) -> None:

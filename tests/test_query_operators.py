@@ -24,7 +24,19 @@ from indexer.query import (
 from indexer.query.help import QUERY_EXAMPLES, QUERY_HELP
 from indexer.query.rewrite import caret_padding, literal_query, refine_query
 from indexer.query.tokens import PROXIMITY
+from indexer.search.engine import SearchEngine
+from indexer.search.interface import Engine
+from indexer.search.sharded import ShardedEngine
 from tests.helpers import nonempty
+
+
+@pytest.fixture(params=["one index", "3 shards"])
+def engine(
+    request: pytest.FixtureRequest, engine: SearchEngine, sharded_engine: ShardedEngine
+) -> Engine:
+    """The sample's index, and the same files in three shards: a query means the same."""
+    return engine if request.param == "one index" else sharded_engine
+
 
 A, B, C = Term("a"), Term("b"), Term("c")
 

@@ -14,9 +14,13 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 from indexer.ingest.s1_read import read_source
 from indexer.ingest.s2_clean import clean_source, split_lines
 from indexer.search.engine import SearchEngine
+from indexer.search.interface import Engine
+from indexer.search.sharded import ShardedEngine
 from tests.corpora import CONGRESS, WILD
 from tests.helpers import nonempty
 
@@ -89,8 +93,18 @@ def test_the_reader_model_sees_sentences_across_markers_and_broken_lines() -> No
     assert len(spanning) >= 20, len(spanning)
 
 
-def test_every_sentence_a_reader_sees_is_found_literally_and_by_同句(
+@pytest.fixture(params=["one index", pytest.param("3 shards", marks=pytest.mark.slow)])
+def real_files_engine(
+    request: pytest.FixtureRequest,
     real_files_engine: SearchEngine,
+    sharded_real_files_engine: ShardedEngine,
+) -> Engine:
+    """The real files' index, and the same files in three shards: recall holds in both."""
+    return real_files_engine if request.param == "one index" else sharded_real_files_engine
+
+
+def test_every_sentence_a_reader_sees_is_found_literally_and_by_同句(
+    real_files_engine: Engine,
 ) -> None:
     engine = real_files_engine
     missed = []

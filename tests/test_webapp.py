@@ -321,8 +321,9 @@ def test_api_search_gives_the_documented_keys_totals_and_highlights(client, resu
     data = response.get_json()
     assert list(data) == [
         "query", "total_passages", "total_reports", "total_occurrences", "took_ms", "facets",
-        "hits",
+        "hits", "shards",
     ]  # fmt: skip
+    assert data["shards"] == {"total": 1, "answered": 1}  # one index: one shard
     assert data["query"] == QUERY
     assert data["total_passages"] == result.total_passages
     assert data["total_reports"] == result.total_reports
@@ -378,7 +379,8 @@ def test_api_report_returns_the_engines_json(client, engine, result):
     report_id = result.groups()[0].report_id
     response = client.get(f"/api/reports/{report_id}")
     assert response.status_code == 200
-    assert response.get_json() == report_to_json(engine.report(report_id), cli_link)
+    expected = report_to_json(engine.report(report_id), cli_link)
+    assert response.get_json() == {**expected, "shards": {"total": 1, "answered": 1}}
 
 
 @pytest.mark.parametrize("report_id", ["0000000000000000", "not-an-id"])

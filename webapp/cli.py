@@ -16,7 +16,7 @@ import click
 
 from indexer.cli.usage import ChineseCommand
 from indexer.errors import IndexMissingError
-from indexer.search.engine import SearchEngine
+from indexer.search.engine import open_index
 from indexer.settings import DEFAULT_INDEX_DIR, INDEX_DIR_ENV
 from webapp import create_app
 from webapp.serving.ports import listen_problem
@@ -71,7 +71,7 @@ def main(index: Path | None, host: str, port: int, workers: int, threads: int) -
     app = create_app(overrides)
     index_dir = app.config["INDEX_DIR"]
     try:
-        warm(SearchEngine.open(index_dir))  # loaded once here, before the workers fork
+        warm(open_index(index_dir))  # loaded once here, before the workers fork
     except IndexMissingError as exc:
         click.echo(f"错误：{exc.message}", err=True)
         click.echo(f"先建立索引：python -m indexer build data/sample --index {index_dir}", err=True)

@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from indexer.errors import ReportSearchError
+from indexer.search.answered import ShardsUnavailableError
 
 HTTP_MESSAGES = {
     400: ("请求有误", "检查网址中的参数"),
@@ -17,18 +18,30 @@ HTTP_MESSAGES = {
 }
 
 
+class BadParameter(ReportSearchError):
+    """A request parameter is missing, malformed or out of range."""
+
+    status = 400
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def error_response(status: int, message: str, hint: str | None) -> ResponseReturnValue:
-    """Return the error as JSON {"error", "hint"} for /api/, else as a Chinese HTML page."""
+def error_response(
+    status: int, message: str, hint: str | None, extra: dict[str, object] | None = None
+) -> ResponseReturnValue:
+    """Return the error as JSON {"error", "hint", …extra} for /api/, else as a Chinese
+    HTML page."""
     if wants_json():
-        return jsonify({"error": message, "hint": hint}), status
+        return jsonify({"error": message, "hint": hint, **(extra or {})}), status
     return render_template("error.html", status=status, message=message, hint=hint), status
 
 
 def handle_report_search_error(exc: ReportSearchError) -> ResponseReturnValue:
+    if isinstance(exc, ShardsUnavailableError):
+        # Which shards are missing, in the JSON; the page's message names them.
+        return error_response(exc.status, exc.message, exc.hint, {"shards": exc.as_json()})
     return error_response(exc.status, exc.message, exc.hint)
 
 

@@ -7,13 +7,16 @@ import logging
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from indexer import __version__
 from indexer.cli.output import echo, friendly_errors, index_option, json_text
 from indexer.cli.usage import ChineseGroup
+
+if TYPE_CHECKING:
+    from indexer.build import BuildSummary
 from indexer.index.store import ReportRecord
 from indexer.ingest.s1_names import readable
 from indexer.models import UNKNOWN
@@ -55,6 +58,13 @@ def main() -> None:
     help="Processes reading the files (default: one per core). The index is the same "
     "whatever their number.",
 )
+@click.option(
+    "--shards",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Split the index by report into N shards (default: as many as the index has, 1 "
+    "for a new one). Changing the number rebuilds the whole index.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @friendly_errors
@@ -64,6 +74,7 @@ def build(
     dictionaries: tuple[Path, ...],
     metadata_files: tuple[Path, ...],
     workers: int | None,
+    shards: int | None,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -86,14 +97,20 @@ def build(
         dictionaries=dictionaries,
         corrections=corrections,
         workers=workers,
+        shards=shards,
         # A terminal gets progress bars; a log file or CI gets one line per stage.
         progress=not quiet and sys.stderr.isatty(),
         log=(lambda message: None) if quiet or sys.stderr.isatty() else _log_line,
     )
     if as_json:
-        echo(json_text(summary.as_dict()))
+        echo(json_text(_summary_json(summary)))
         return
     echo(f"索引已建立: {readable(summary.index_dir)}")
+    if summary.resharded:
+        before, after = summary.resharded
+        echo(f"分片数从 {before} 改为 {after}：已整体重建索引")
+    if summary.shards > 1:
+        echo(f"分片 {summary.shards} 个（按报告编号分配）")
     echo(
         f"读取文件 {summary.files_read} 个，报告 {summary.reports} 篇，段落 {summary.passages} 段，"
         f"用时 {summary.seconds.get('total', 0):.1f} 秒"
@@ -121,7 +138,7 @@ def remove(sources: tuple[Path, ...], index_dir: Path, as_json: bool) -> None:
 
     summary = remove_sources(sources, index_dir)
     if as_json:
-        echo(json_text(summary.as_dict()))
+        echo(json_text(_summary_json(summary)))
         return
     echo(
         f"已删除文件 {summary.files_removed} 个、报告 {summary.reports_removed} 篇；"
@@ -142,6 +159,12 @@ def optimize(index_dir: Path) -> None:
 
 def _log_line(message: str) -> None:
     echo(message, err=True)
+
+
+def _summary_json(summary: BuildSummary) -> dict[str, object]:
+    """A build's summary, its shards said as in every JSON answer: every one was written."""
+    shards = {"total": summary.shards, "answered": summary.shards}
+    return {**summary.as_dict(), "shards": shards}
 
 
 def _report_row(record: ReportRecord) -> dict[str, object]:
@@ -171,9 +194,9 @@ def reports(index_dir: Path, as_json: bool, as_csv: bool) -> None:
     (title_source, year_source, …).
     """
     from indexer.ingest.corrections import write_corrections_csv
-    from indexer.search.engine import SearchEngine
+    from indexer.search.engine import open_index
 
-    records = SearchEngine.open(index_dir).report_summaries()
+    records = open_index(index_dir).report_summaries()
     if as_csv:
         # Sources stay in their stored form: build --metadata matches them as stored.
         buffer = io.StringIO()
@@ -204,16 +227,17 @@ def stats(index_dir: Path, as_json: bool) -> None:
     from indexer.search.engine import open_index
 
     engine = open_index(index_dir)
-    about = engine.about()
+    answered = engine.answering()
+    about = engine.about(answered=answered)
     reports_count, passages_count = about["reports"], about["passages"]
-    records = engine.report_summaries()
+    records = engine.report_summaries(answered=answered)
     data: dict[str, Any] = {
         "index_dir": str(engine.index_dir),
         "built_at": about["built_at"],
         "reports": reports_count,
         "passages": passages_count,
         "characters": about["characters"],
-        "shards": about["shards"],
+        "shards": answered.as_json(),
         "provinces": _tally(r.metadata.province for r in records),
         "departments": _tally(r.metadata.department for r in records),
         "years": _tally(str(r.metadata.year or "") for r in records),

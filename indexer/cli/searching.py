@@ -28,21 +28,19 @@ from indexer.errors import QueryError
 from indexer.models import UNKNOWN
 from indexer.query.help import QUERY_HELP
 from indexer.query.rewrite import caret_padding
-from indexer.search.kwic import DEFAULT_WIDTH, KWIC_SORTS, MAX_WIDTH, Concordance
+from indexer.search.kwic import DEFAULT_WIDTH, KWIC_SORTS, MAX_WIDTH
 from indexer.settings import SORTS
 
 if TYPE_CHECKING:
-    from indexer.search.engine import SearchEngine
-    from indexer.search.ranking import SearchResult
+    from indexer.search.interface import Engine, Result
 
 
-def _search(
-    index_dir: Path, query: str, sort: str = "relevance"
-) -> tuple[SearchEngine, SearchResult]:
-    """Search, or print the error with a caret under its place and exit 1."""
-    from indexer.search.engine import SearchEngine
+def _search(index_dir: Path, query: str, sort: str = "relevance") -> tuple[Engine, Result]:
+    """Search (one index or a sharded one), or print the error with a caret under its
+    place and exit 1."""
+    from indexer.search.engine import open_index
 
-    engine = SearchEngine.open(index_dir)
+    engine = open_index(index_dir)
     try:
         return engine, engine.search(query, sort=sort)
     except QueryError as error:
@@ -55,10 +53,8 @@ def _search(
         sys.exit(1)
 
 
-def _did_you_mean(engine: SearchEngine, query: str) -> None:
-    from indexer.search.suggest import suggest
-
-    found = suggest(engine, query)
+def _did_you_mean(engine: Engine, query: str) -> None:
+    found = engine.suggest(query)
     if found:
         echo("没有找到。您是不是要找：")
         for candidate, passages in found:
@@ -102,7 +98,8 @@ def search(
     count = None if show_all else limit
     if as_json:
         permalink = links if links.absolute else None
-        echo(json_text(result_to_json(result, links, 0, count, permalink=permalink)))
+        data = result_to_json(result, links, 0, count, permalink=permalink)
+        echo(json_text({**data, "shards": result.shards.as_json()}))
         return
     echo(
         f"{result.interpretation}: {result.total_passages} 段，{result.total_reports} 篇报告，"
@@ -158,7 +155,7 @@ def kwic(
 ) -> None:
     """Every occurrence of QUERY on one line, aligned between its left and right context."""
     engine, result = _search(index_dir, query)
-    found = Concordance(result, width=width, sort=sort)
+    found = result.concordance(width=width, sort=sort)
     rows = found.rows(offset, limit)
     if as_json:
         data = {
@@ -175,6 +172,7 @@ def kwic(
                 }
                 for r in rows
             ],
+            "shards": result.shards.as_json(),
         }
         echo(json_text(data))
         return

@@ -319,8 +319,14 @@ class Classes:
     def similar_to(self, ordinal: int, report_of: np.ndarray) -> list[tuple[int, float]]:
         """Return a passage's similar passages in other reports, most similar first: its
         class's members at 1.0, then adjacent classes' members at the pair's estimate."""
+        others, scores = self.near(ordinal)
+        return best_first(others, scores, report_of[others] != report_of[ordinal])
+
+    def near(self, ordinal: int) -> tuple[np.ndarray, np.ndarray]:
+        """The members of a passage's class (1.0) and of the adjacent classes (the pair's
+        estimate), itself and its report's included; none for a passage of no class."""
         if ordinal >= len(self.class_of) or self.class_of[ordinal] < 0:
-            return []
+            return np.empty(0, np.int64), np.empty(0)
         own = int(self.class_of[ordinal])
         low, high = np.searchsorted(self.adjacent_from, [own, own + 1])
         classes = np.r_[own, self.adjacent_to[low:high]].astype(np.int64)
@@ -328,14 +334,17 @@ class Classes:
         start, end = self.member_start[classes], self.member_start[classes + 1]
         widths = end - start
         rows = concatenated_ranges(start, widths)
-        others = np.asarray(self.members[rows])
-        scores = np.repeat(similarity, widths)
-        elsewhere = report_of[others] != report_of[ordinal]
-        others, scores = others[elsewhere], scores[elsewhere]
-        order = np.lexsort((others, -scores))
-        others, scores = others[order], scores[order]
-        _, first = np.unique(others, return_index=True)  # a passage once, at its best
-        first.sort()
-        return [
-            (int(o), round(float(s), 3)) for o, s in zip(others[first], scores[first], strict=True)
-        ]
+        return np.asarray(self.members[rows], dtype=np.int64), np.repeat(similarity, widths)
+
+
+def best_first(
+    others: np.ndarray, scores: np.ndarray, elsewhere: np.ndarray
+) -> list[tuple[int, float]]:
+    """The passages `elsewhere` keeps (those of other reports), each once at its best
+    score, most similar first, ties by ordinal."""
+    others, scores = others[elsewhere], scores[elsewhere]
+    order = np.lexsort((others, -scores))
+    others, scores = others[order], scores[order]
+    _, first = np.unique(others, return_index=True)  # a passage once, at its best
+    first.sort()
+    return [(int(o), round(float(s), 3)) for o, s in zip(others[first], scores[first], strict=True)]

@@ -117,6 +117,8 @@ def write_ranking_tables(layout: IndexLayout, live: dict[int, np.ndarray]) -> No
     lengths: dict[str, list[np.ndarray]] = {field: [] for field in WORD_FIELDS}
     with ix.reader() as top:
         leaves = top.leaf_readers() if not top.is_atomic() else [(top, 0)]
+        if not top.doc_count_all():
+            leaves = []  # no segment yet (a shard no report was routed to): no columns
         for reader, _offset in leaves:
             keys.append(numeric_column(reader, "key", KEY_COLUMN))
             for field in WORD_FIELDS:

@@ -22,11 +22,17 @@ results                 the JSON contract of hits, groups and reports
 citation                citations: the short form and GB/T 7714-2015
 laws                    cited laws the corpus holds, and who cites them
 similar                 a report's near-duplicate passages elsewhere; report pairs
+interface               what the shells use of an engine and a result, one index's
+                        or a sharded one's alike
+answered                which shards answered a request: never a silently partial
+                        answer
 shard_service           one shard of a sharded index answering its coordinator in
                         plain data, per cluster generation
-shard_set               how the coordinator reaches the shards (this process, Ray);
-                        which answered; no silently partial answer
+shard_set               how the coordinator reaches the shards (this process, Ray)
 sharded                 a sharded index searched as one: the query fanned out, counts
-                        summed, groups merged in one index's order
+                        summed, reports asked of their shard
+sharded_result          a result over every shard: groups merged in one index's order,
+                        its trends, concordance, collocations and newest reports
+sharded_similar         similar passages over every shard, by whole-index ordinals
 ======================  ==========================================================
 """

@@ -15,6 +15,10 @@ elsewhere, where pointwise mutual information would promote words seen once or t
 
 Work is bounded: the sentences of at most `MAX_PASSAGES` matching passages are read (all
 of them for most queries; beyond that, the best-ranked reports' first).
+
+Two parts, so that a sharded index computes them as one index does: the words counted in
+the sentences of given passages (`sentence_words`, `SentenceWords` adding up over
+shards), and their scores against the whole index's word frequencies (`collocations`).
 """
 
 from __future__ import annotations
@@ -22,15 +26,17 @@ from __future__ import annotations
 import functools
 import math
 from collections import Counter
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from indexer.query.proximity import sentences
-from indexer.search.occurrences import located
+from indexer.search.occurrences import Marks, located
 from indexer.settings import RESOURCES
 
 if TYPE_CHECKING:
-    from indexer.search.ranking import SearchResult
+    from indexer.index.word_index import WordScorer
+    from indexer.search.generation import Generation
 
 MEASURE = "log-likelihood G² (Dunning 1993)"
 MIN_COUNT = 3
@@ -71,22 +77,34 @@ def _g2(a: float, b: float, c: float, d: float) -> float:
     return 2 * g2
 
 
-def sentence_words(
-    result: SearchResult, max_passages: int = MAX_PASSAGES
-) -> tuple[Counter[str], int, int]:
-    """Count the words of the sentences holding an occurrence; also (words, sentences)."""
-    generation = result.generation
+@dataclass
+class SentenceWords:
+    """The words of the sentences holding an occurrence: counted, all, and the sentences."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    words: int = 0
+    sentences: int = 0
+
+    @classmethod
+    def added(cls, parts: Iterable[SentenceWords]) -> SentenceWords:
+        """Those of disjoint sets of passages (a sharded index's shards), summed."""
+        out = cls()
+        for part in parts:
+            out.counts.update(part.counts)
+            out.words += part.words
+            out.sentences += part.sentences
+        return out
+
+
+def sentence_words(generation: Generation, marks: Marks, ordinals: Sequence[int]) -> SentenceWords:
+    """Count the words of the sentences of these passages that hold an occurrence."""
     segmenter = generation.segmenter
-    excluded = stop_words() | {
-        word for term in result.marks.all_terms for word in segmenter.words(term)
-    }
-    ordinals = result.reading_order()[:max_passages].tolist()
-    found = located(generation, ordinals, result.marks)
+    excluded = stop_words() | {word for term in marks.all_terms for word in segmenter.words(term)}
+    found = located(generation, ordinals, marks)
     # Words are cut from the text as written, as the index cut it (folding keeps offsets,
     # and the segmenter folds only width and case: 和 must not become its variant 龢).
-    records = generation.store.passages(ordinals)
-    counts: Counter[str] = Counter()
-    words = sentences_seen = 0
+    records = generation.store.passages(list(ordinals))
+    out = SentenceWords()
     for ordinal in ordinals:
         text = records[ordinal].passage.text
         spans = found[ordinal]
@@ -94,40 +112,60 @@ def sentence_words(
             inside = [(s, e) for s, e in spans if start <= s < end]
             if not inside:
                 continue
-            sentences_seen += 1
+            out.sentences += 1
             cursor = start
             for s, e in [*inside, (end, end)]:
                 for word in segmenter.words(text[cursor:s]):
-                    words += 1
+                    out.words += 1
                     if word not in excluded and not word.isdigit():
-                        counts[word] += 1
+                        out.counts[word] += 1
                 cursor = max(cursor, e)
-    return counts, words, sentences_seen
+    return out
+
+
+def corpus_words(scorer: WordScorer) -> float:
+    """The words of every passage's text in the index (the whole index's, for a shard)."""
+    stats = scorer.stats["content"]
+    return stats["documents"] * stats["average_length"]
+
+
+def word_frequencies(scorer: WordScorer, words: Iterable[str]) -> dict[str, int]:
+    """How often each word occurs in the passages' text of this generation."""
+    reader = scorer.searcher().reader()
+    return {word: int(reader.frequency("content", word)) for word in words}
+
+
+def candidates(found: SentenceWords) -> list[str]:
+    """The words counted often enough to be listed: those whose frequency is needed."""
+    return sorted(word for word, count in found.counts.items() if count >= MIN_COUNT)
 
 
 def collocations(
-    result: SearchResult, limit: int = DEFAULT_LIMIT, max_passages: int = MAX_PASSAGES
+    query: str,
+    found: SentenceWords,
+    corpus: float,
+    frequency: Mapping[str, int],
+    limit: int = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
-    """Return `{query, measure, sentences, collocates: [{word, count, score, corpus_count}]}`."""
-    counts, words, seen = sentence_words(result, max_passages)
-    scorer = result.generation.scorer
-    stats = scorer.stats["content"]
-    corpus = stats["documents"] * stats["average_length"]
-    reader = scorer.searcher().reader()
-    found = []
-    for word, count in counts.items():
-        if count < MIN_COUNT:
-            continue
-        overall = max(int(reader.frequency("content", word)), count)
+    """Return `{query, measure, sentences, collocates: [{word, count, score, corpus_count}]}`.
+
+    `corpus` is the index's words (`corpus_words`), `frequency` each candidate's count in
+    the whole index (`word_frequencies`).
+    """
+    words = found.words
+    scored = []
+    for word in candidates(found):
+        count = found.counts[word]
+        overall = max(frequency.get(word, 0), count)
         a, b = count, max(words - count, 0)
         c, d = overall - count, max(corpus - words - (overall - count), 0)
         if not c + d or a / max(a + b, 1) <= c / (c + d):
             continue  # no more frequent beside the query than elsewhere
-        found.append(Collocate(word, count, round(_g2(a, b, c, d), 1), overall))
-    found.sort(key=lambda k: (-k.score, -k.count, k.word))
+        scored.append(Collocate(word, count, round(_g2(a, b, c, d), 1), overall))
+    scored.sort(key=lambda k: (-k.score, -k.count, k.word))
     return {
-        "query": result.query,
+        "query": query,
         "measure": MEASURE,
-        "sentences": seen,
-        "collocates": [asdict(k) for k in found[:limit]],
+        "sentences": found.sentences,
+        "collocates": [asdict(k) for k in scored[:limit]],
     }

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -29,7 +29,6 @@ from indexer.index.similar_sign import folded
 if TYPE_CHECKING:
     from indexer.index.store import ReportRecord
     from indexer.models import Passage, Report
-    from indexer.search.engine import SearchEngine
 
 MIN_RATIO = 0.6
 MAX_LEFT_PAIRS = 40_000
@@ -70,15 +69,26 @@ def differences(a: str, b: str) -> tuple[float, list[Span], list[Span]]:
     return round(matcher.ratio(), 3), in_a, in_b
 
 
-def _ordinals(engine: SearchEngine, report: Report) -> list[int]:
-    """The passages' global ordinals, in reading order (a report's are consecutive)."""
-    record = engine.generation.store.report_record(report.report_id)
-    assert record is not None
-    found = np.flatnonzero(np.asarray(engine.generation.passage_report) == record.ordinal)
-    return found.tolist()
+class NearCopies(Protocol):
+    """The similar-passage tables (`similar.SimilarPassages`, or a sharded index's)."""
+
+    def of_passages(self, ordinals: np.ndarray) -> dict[int, list[tuple[int, float]]]: ...
 
 
-def compare(engine: SearchEngine, a_id: str, b_id: str) -> Comparison:
+class Comparable(Protocol):
+    """What comparing reads of an engine (`SearchEngine`, or a sharded index's)."""
+
+    @property
+    def similar(self) -> NearCopies: ...
+
+    def report(self, report_id: str) -> Report: ...
+
+    def passage_ordinals(self, report_id: str) -> list[int]: ...
+
+    def report_summaries(self) -> list[ReportRecord]: ...
+
+
+def compare(engine: Comparable, a_id: str, b_id: str) -> Comparison:
     """Compare report `a_id` with `b_id` (NotFoundError for one the index does not hold)."""
     if a_id == b_id:
         raise QueryError("两份报告相同，请选另一份报告来对比", hint="换一个报告编号 b")
@@ -115,10 +125,11 @@ def compare(engine: SearchEngine, a_id: str, b_id: str) -> Comparison:
 
 
 def _near_copies(
-    engine: SearchEngine, a: Report, b: Report, left_a: list[int], left_b: list[int]
+    engine: Comparable, a: Report, b: Report, left_a: list[int], left_b: list[int]
 ) -> dict[int, int]:
     """Pairs (index in A → index in B) the similar-passage tables know, best first."""
-    ordinals_a, ordinals_b = _ordinals(engine, a), _ordinals(engine, b)
+    ordinals_a = engine.passage_ordinals(a.report_id)
+    ordinals_b = engine.passage_ordinals(b.report_id)
     index_of_b = {ordinals_b[j]: j for j in left_b}
     found = engine.similar.of_passages(np.asarray([ordinals_a[i] for i in left_a]))
     index_of_a = {ordinals_a[i]: i for i in left_a}
@@ -162,9 +173,9 @@ def _greedy(candidates: list[tuple[float, int, int]]) -> dict[int, int]:
     return pairs
 
 
-def counterparts(engine: SearchEngine, report_id: str) -> list[ReportRecord]:
+def counterparts(engine: Comparable, report_id: str) -> list[ReportRecord]:
     """The other reports of the same issuer (canonical name), by year, newest first."""
-    records = engine.generation.report_table.live_records
+    records = engine.report_summaries()
     own = next((r for r in records if r.report_id == report_id), None)
     if own is None or not own.metadata.issuer:
         return []

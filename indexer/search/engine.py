@@ -18,21 +18,24 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from indexer.errors import IndexMissingError, QueryError
+from indexer.errors import IndexMissingError, NotFoundError, QueryError
 from indexer.index import generations
 from indexer.index.cluster import Manifest
 from indexer.index.layout import IndexLayout
 from indexer.index.store import ReportRecord
-from indexer.models import UNKNOWN, Report
+from indexer.models import Report
 from indexer.normalize import fold
 from indexer.query import cited_laws, explain_query, positive_terms
 from indexer.query.proximity import highlight_spans, highlight_terms
-from indexer.search.facets import FACET_FILTERS, Facets, in_year_order
+from indexer.search.answered import Answered
+from indexer.search.compare import Comparison, compare, counterparts
+from indexer.search.facets import FACET_FILTERS, Facets, overview
 from indexer.search.filters import with_filters
 from indexer.search.generation import Generation
 from indexer.search.laws import citation_spans
 from indexer.search.matching import Matcher
 from indexer.search.ranking import SearchResult
+from indexer.search.suggest import GenerationCorpus, suggest
 from indexer.settings import SORTS
 from indexer.spans import merge_spans
 
@@ -51,7 +54,13 @@ class SearchEngine:
     files are closed when it is garbage-collected (once `open` has handed out a newer
     generation and the last request using it is done) or by `close()`; until then the
     generation folder is held, so a build never deletes it.
+
+    It answers what a sharded index's engine answers (`sharded.ShardedEngine`), so the
+    shells use either; `partial` and `answered` (which shards answered) are accepted for
+    that: one index is one shard, always answering.
     """
+
+    shard_count = 1
 
     _cache: dict[Path, SearchEngine | ShardedEngine] = {}  # noqa: RUF012
     _cache_lock = threading.Lock()
@@ -128,10 +137,26 @@ class SearchEngine:
 
         return LawLinks(self.generation.report_table.live_records)
 
+    def similar_passages(self, answered: Answered | None = None) -> SimilarPassages:
+        return self.similar
+
+    def law_links(self, answered: Answered | None = None) -> LawLinks:
+        return self.laws
+
+    def answering(self, partial: bool = False) -> Answered:
+        """A record of which shards answer a request's calls (`answered.Answered`)."""
+        return Answered(self.shard_count, partial)
+
     # searching -------------------------------------------------------------------
 
     def search(
-        self, query: str, *, filters: Filters | None = None, sort: str = "relevance"
+        self,
+        query: str,
+        *,
+        filters: Filters | None = None,
+        sort: str = "relevance",
+        partial: bool = False,
+        answered: Answered | None = None,
     ) -> SearchResult:
         """Find every passage matching `query` and `filters`; rank and group them.
 
@@ -165,11 +190,25 @@ class SearchEngine:
         result.took_ms = round((time.perf_counter() - started) * 1000, 2)
         return result
 
-    def count(self, query: str, filters: Filters | None = None) -> int:
+    def count(
+        self,
+        query: str,
+        filters: Filters | None = None,
+        *,
+        partial: bool = False,
+        answered: Answered | None = None,
+    ) -> int:
         """How many passages match `query` and `filters`, without ranking them."""
         return self.matcher.count(with_filters(query, filters or {}))
 
-    def disjunctive_facets(self, query: str, filters: Filters | None, counted: Facets) -> Facets:
+    def disjunctive_facets(
+        self,
+        query: str,
+        filters: Filters | None,
+        counted: Facets,
+        *,
+        answered: Answered | None = None,
+    ) -> Facets:
         """Return facets where each filtered facet is counted without its own filter.
 
         Values of one filter combine with OR, so a facet whose filter is active shows what
@@ -190,28 +229,51 @@ class SearchEngine:
                     out[name] = other[name]
         return out
 
-    def overview(self, *, laws: int = 10) -> dict[str, Any]:
+    def overview(self, *, laws: int = 10, answered: Answered | None = None) -> dict[str, Any]:
         """Return what the index holds: counts, years covered, provinces and most-cited laws."""
-        facets = self.generation.facets_of_everything()
-        years = [int(v["value"]) for v in facets["year"] if v["value"] != UNKNOWN]
-        return {
-            "reports": sum(v["reports"] for v in facets["province"]),
-            "passages": sum(v["passages"] for v in facets["province"]),
-            "years": in_year_order(facets["year"]),
-            "first_year": min(years, default=None),
-            "last_year": max(years, default=None),
-            "provinces": facets["province"],
-            "departments": facets["department"],
-            "laws": facets["law"][:laws],
-        }
+        return overview(self.generation.facets_of_everything(), laws=laws)
+
+    def suggest(
+        self,
+        query: str,
+        filters: Filters | None = None,
+        limit: int = 5,
+        *,
+        answered: Answered | None = None,
+    ) -> list[tuple[str, int]]:
+        """Did you mean: up to `limit` (query, passages) near `query` that find something."""
+        return suggest(GenerationCorpus(self.generation, self.count), query, filters, limit)
 
     # reading ---------------------------------------------------------------------
 
-    def report(self, report_id: str) -> Report:
+    def report(self, report_id: str, *, answered: Answered | None = None) -> Report:
         return self.generation.store.report(report_id)
 
+    def passage_ordinals(self, report_id: str, *, answered: Answered | None = None) -> list[int]:
+        """The report's passages' ordinals, in reading order (what similar passages use)."""
+        record = self.generation.store.report_record(report_id)
+        if record is None:
+            raise NotFoundError(f"没有编号为 {report_id} 的报告")
+        found = np.flatnonzero(np.asarray(self.generation.passage_report) == record.ordinal)
+        return [int(o) for o in found]
+
+    def compare(self, a_id: str, b_id: str, *, answered: Answered | None = None) -> Comparison:
+        """Report `a_id` compared with `b_id` passage by passage (`compare.py`)."""
+        return compare(self, a_id, b_id)
+
+    def counterparts(
+        self, report_id: str, *, answered: Answered | None = None
+    ) -> list[ReportRecord]:
+        """The same issuer's other reports, newest first (`compare.counterparts`)."""
+        return counterparts(self, report_id)
+
     def report_highlights(
-        self, report_id: str, query: str, filters: Filters | None = None
+        self,
+        report_id: str,
+        query: str,
+        filters: Filters | None = None,
+        *,
+        answered: Answered | None = None,
     ) -> dict[str, list[tuple[int, int]]]:
         """Return, per passage id, the spans of the query's terms in that report.
 
@@ -230,7 +292,7 @@ class SearchEngine:
                 spans[passage.passage_id] = found
         return spans
 
-    def report_summaries(self) -> list[ReportRecord]:
+    def report_summaries(self, *, answered: Answered | None = None) -> list[ReportRecord]:
         return list(self.generation.report_table.live_records)
 
     @property
@@ -238,7 +300,7 @@ class SearchEngine:
         """When the generation was built (ISO 8601, UTC)."""
         return str(self.generation.store.meta("built_at", ""))
 
-    def about(self) -> dict[str, Any]:
+    def about(self, *, answered: Answered | None = None) -> dict[str, Any]:
         """What `stats` says: counts, characters, when and how the index was built."""
         generation = self.generation
         reports, passages = generation.store.counts()

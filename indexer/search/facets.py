@@ -171,3 +171,19 @@ def merge_facets(parts: Sequence[Facets]) -> Facets:
 def in_year_order(values: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Return year facet values oldest first, 未识别 last."""
     return sorted(values, key=lambda v: (v["value"] == UNKNOWN, str(v["value"])))
+
+
+def overview(everything: Facets, *, laws: int = 10) -> dict[str, Any]:
+    """What the index holds, from its facets: counts, years covered, provinces and
+    most-cited laws (the home page)."""
+    years = [int(v["value"]) for v in everything["year"] if v["value"] != UNKNOWN]
+    return {
+        "reports": sum(v["reports"] for v in everything["province"]),
+        "passages": sum(v["passages"] for v in everything["province"]),
+        "years": in_year_order(everything["year"]),
+        "first_year": min(years, default=None),
+        "last_year": max(years, default=None),
+        "provinces": everything["province"],
+        "departments": everything["department"],
+        "laws": everything["law"][:laws],
+    }

@@ -4,17 +4,35 @@ A report is as new as the build that added it (`ReportStore.added`: every report
 build shares that build's time; a rebuild from scratch keeps the times reports first
 came). Ties (one build's reports) keep the result's rank. Each report comes with its
 first matching passage in reading order, what a feed entry quotes.
+
+A shard of a sharded index gives its own newest with their groups' ranks (`newest_ranked`);
+the coordinator merges them by build, then by the merged rank.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from indexer.index.store import ReportRecord
-    from indexer.search.ranking import SearchResult
+    from indexer.search.generation import Generation
     from indexer.search.results import Hit
+
+
+class Ranked(Protocol):
+    """What the newest reports read of a result (`ranking.SearchResult`)."""
+
+    generation: Generation
+
+    def first_passages(self) -> list[tuple[int, int]]: ...
+
+    def report_passage_counts(self) -> np.ndarray: ...
+
+    def hits_of(self, ordinals: Sequence[int]) -> list[Hit]: ...
 
 
 @dataclass(frozen=True)
@@ -27,9 +45,19 @@ class NewReport:
     first: Hit
     passages: int  # its matching passages
 
+    @property
+    def built(self) -> tuple[str, str]:
+        """What orders reports newest first: the build's time, then its generation."""
+        return self.added, self.generation
 
-def newest_reports(result: SearchResult, limit: int) -> list[NewReport]:
+
+def newest_reports(result: Ranked, limit: int) -> list[NewReport]:
     """Return up to `limit` matching reports, those added by the latest build first."""
+    return [report for _, report in newest_ranked(result, limit)]
+
+
+def newest_ranked(result: Ranked, limit: int) -> list[tuple[int, NewReport]]:
+    """`newest_reports`, each with its group's rank in the result."""
     generation = result.generation
     records = generation.report_table.records
     added = generation.added
@@ -50,5 +78,5 @@ def newest_reports(result: SearchResult, limit: int) -> list[NewReport]:
     for rank, hit in zip(order, firsts, strict=True):
         record = records[ranked[rank][0]]
         made, when = added.get(record.report_id, ("", ""))
-        out.append(NewReport(record, made, when, hit, counts.get(record.ordinal, 0)))
+        out.append((rank, NewReport(record, made, when, hit, counts.get(record.ordinal, 0))))
     return out

@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from indexer.query.proximity import highlight_spans
+from indexer.search import collocations as collocating
 from indexer.search import sorting
+from indexer.search import trends as trending
+from indexer.search.answered import Answered
 from indexer.search.facets import PUBLIC_FACETS, Facets
+from indexer.search.kwic import DEFAULT_WIDTH, Concordance
 from indexer.search.laws import citation_spans
+from indexer.search.newest import NewReport, newest_reports
 from indexer.search.occurrences import Marks, Occurrences, count
 from indexer.search.results import Hit, ReportGroup
 from indexer.spans import concatenated_ranges, merge_spans
@@ -53,6 +58,7 @@ class SearchResult:
         self.terms = terms
         self.laws = laws  # law: alone marks where the law is cited (`query.cited_laws`)
         self.took_ms = 0.0
+        self.shards = Answered()  # one index: one shard, always answering
         self.total_passages = len(ordinals)
         if generation.reports_in_ordinal_order:
             # Per report, how many matches fall in its ordinal range: a binary search
@@ -143,6 +149,23 @@ class SearchResult:
     def report_passage_counts(self) -> np.ndarray:
         """Matching passages per report ordinal (0 for reports without a match)."""
         return self._report_counts
+
+    def group_sizes(self) -> np.ndarray:
+        """Each group's matching passages, in rank order."""
+        return self._group_ends - self._group_starts
+
+    def group_occurrences(self, upto: int) -> np.ndarray:
+        """The first `upto` groups' occurrences, in rank order."""
+        return self.occurrences.per_report[self._group_reports[:upto]]
+
+    def passages_in_groups(self, slices: Sequence[tuple[int, int, int]]) -> list[int]:
+        """The ordinals of (group rank, first, end) slices of groups' passages in text
+        order: pieces of the reading order."""
+        picked: list[int] = []
+        for group, first, end in slices:
+            start, stop = int(self._group_starts[group]), int(self._group_ends[group])
+            picked += self._ordinals[start + first : min(start + end, stop)].tolist()
+        return picked
 
     def first_passages(self) -> list[tuple[int, int]]:
         """(report ordinal, its first matching passage's ordinal in text order), by rank."""
@@ -301,3 +324,31 @@ class SearchResult:
 
     def _count_facets(self) -> Facets:
         return self.generation.report_table.facet_counter.count(self._report_counts)
+
+    # the workbench's views of a result -------------------------------------------------
+
+    def trends(self) -> dict[str, Any]:
+        """The hits by year and by province (`trends.trends`)."""
+        generation = self.generation
+        counter = generation.report_table.facet_counter
+        tallies = trending.tally(counter, self.occurrences.per_report)
+        return trending.trends(self, tallies, generation.facets_of_everything())
+
+    def concordance(self, *, width: int = DEFAULT_WIDTH, sort: str = "report") -> Concordance:
+        """Every occurrence in its context, in one order (`kwic.Concordance`)."""
+        return Concordance(self, width=width, sort=sort)
+
+    def collocations(
+        self, limit: int = collocating.DEFAULT_LIMIT, max_passages: int = collocating.MAX_PASSAGES
+    ) -> dict[str, Any]:
+        """The words beside the query in its sentences, strongest first (`collocations`)."""
+        ordinals = self.reading_order()[:max_passages].tolist()
+        found = collocating.sentence_words(self.generation, self.marks, ordinals)
+        scorer = self.generation.scorer
+        frequency = collocating.word_frequencies(scorer, collocating.candidates(found))
+        corpus = collocating.corpus_words(scorer)
+        return collocating.collocations(self.query, found, corpus, frequency, limit)
+
+    def newest(self, limit: int) -> list[NewReport]:
+        """Up to `limit` matching reports, those added by the latest build first."""
+        return newest_reports(self, limit)

@@ -4,21 +4,25 @@
 `ShardService` call and merges what comes back. How the call travels is a `ShardSet`:
 `LocalShards` runs each shard's service in this process; a Ray cluster's actors are
 another (`distributed/`). A shard that fails or does not answer in time is missing from
-the answers; the coordinator never silently merges a partial answer (`Answered`).
+the answers; the coordinator never silently merges a partial answer (`answered.Answered`,
+imported from here too).
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from indexer.errors import ReportSearchError
+from indexer.search.answered import Answered, ShardsUnavailableError
+from indexer.search.facets import Facets
 from indexer.search.generation import Generation
 from indexer.search.shard_service import ShardEngine, ShardService
+
+__all__ = ["Answered", "Coordinator", "LocalShards", "ShardSet", "ShardsUnavailableError"]
 
 
 class ShardSet(Protocol):
@@ -36,41 +40,27 @@ class ShardSet(Protocol):
     def close(self) -> None: ...
 
 
-class ShardsUnavailableError(ReportSearchError):
-    """Some shards did not answer: the result would be partial."""
+class Coordinator(Protocol):
+    """What a sharded result and its views ask of the engine over the shards
+    (`sharded.ShardedEngine`)."""
 
-    status = 503
+    @property
+    def total(self) -> int: ...
 
-    def __init__(self, missing: Sequence[int], total: int) -> None:
-        names = "、".join(str(k) for k in missing)
-        super().__init__(
-            f"索引的 {len(missing)}/{total} 个分片没有应答（分片 {names}），结果不完整，未返回",
-            hint="稍后重试；或加 partial=1 查看其余分片的结果（会标明不完整）",
-        )
-        self.missing = list(missing)
-        self.total = total
+    def ask(
+        self,
+        method: Callable[..., Any],
+        args: tuple[Any, ...],
+        answered: Answered,
+        shards: Sequence[int] | None = None,
+    ) -> dict[int, Any]:
+        """Ask the shards (all by default) the `ShardService` call `method` (a method of
+        the class: its name travels) for this generation; note who answered."""
+        ...
 
+    def facets_of_everything(self, answered: Answered | None = None) -> Facets: ...
 
-@dataclass
-class Answered:
-    """Which shards answered every call a result made: what `"shards"` in JSON says."""
-
-    total: int
-    partial: bool = False  # accept missing shards (the result says so) instead of failing
-    missing: set[int] = field(default_factory=set)
-
-    def check(self, answers: dict[int, Any], asked: Sequence[int]) -> dict[int, Any]:
-        """Note the shards of `asked` missing from `answers`; fail unless partial."""
-        self.missing |= set(asked) - set(answers)
-        if self.missing and not self.partial:
-            raise ShardsUnavailableError(sorted(self.missing), self.total)
-        return answers
-
-    def as_json(self) -> dict[str, object]:
-        found: dict[str, object] = {"total": self.total, "answered": self.total - len(self.missing)}
-        if self.missing:
-            found["missing"] = sorted(self.missing)
-        return found
+    def shard_holding(self, report_id: str) -> int: ...
 
 
 class LocalShards:
@@ -82,6 +72,7 @@ class LocalShards:
     ) -> None:
         self.services = [ShardService(index_dir, shard, make_engine) for shard in range(count)]
         self._pool: ThreadPoolExecutor | None = None
+        self._pool_pid = 0
         self._lock = threading.Lock()
 
     @property
@@ -92,8 +83,11 @@ class LocalShards:
         if len(shards) == 1:
             return {shards[0]: getattr(self.services[shards[0]], method)(*args)}
         with self._lock:
-            if self._pool is None:
+            # A pool made before a fork (the web app's master warms the index, then forks
+            # its workers) has no threads in the child: each process makes its own.
+            if self._pool is None or self._pool_pid != os.getpid():
                 self._pool = ThreadPoolExecutor(self.total, thread_name_prefix="shard")
+                self._pool_pid = os.getpid()
             pool = self._pool
         futures = {k: pool.submit(getattr(self.services[k], method), *args) for k in shards}
         return {k: future.result() for k, future in futures.items()}

@@ -2,52 +2,54 @@
 
 Every report lives in one shard (`index/cluster.py`), so what a shard counts of its
 reports is exact, and the whole index's counts are sums: totals, facet counts (each
-shard's complete counts, never a truncated top list), occurrences. Ranked groups are
-merged by their keys (`sorting.merge_keys`): each shard ranks with the whole index's
-statistics and breaks ties by whole-index report ordinals, so the merged order is the
-one a single index gives. A page at `offset` asks each shard for its first
-`offset + limit` groups' keys, then the winners' passages from the shards holding them.
+shard's complete counts, never a truncated top list), occurrences, suggestions' counts.
+Ranked groups are merged by their keys (`sharded_result.py`); a report, its highlights
+and its passages' whole-index ordinals are asked of the one shard holding it; similar
+passages are read from the tables computed over all shards (`sharded_similar.py`).
 
-`ShardedEngine` and `ShardedResult` answer what `SearchEngine` and `SearchResult` answer
-to the web app and the CLI; the shards are reached through a `ShardSet` (this process,
-or a Ray cluster). A shard that does not answer makes the call fail with
-`ShardsUnavailableError`, or, asked for `partial`, the result says which are missing.
+`ShardedEngine` answers what `SearchEngine` answers to the web app and the CLI; the
+shards are reached through a `ShardSet` (this process, or a Ray cluster). A shard that
+does not answer makes the call fail with `ShardsUnavailableError`, or, when the caller
+accepts a partial answer (`partial`, or an `Answered` that does), the answer is made of
+the shards that answered and `answered` says which are missing.
 """
 
 from __future__ import annotations
 
 import functools
-import time
-from collections.abc import Iterator, Mapping, Sequence
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from indexer.index.cluster import Manifest, read_build_record, shard_of
+from indexer.errors import QueryError
+from indexer.index.cluster import Manifest, global_folder, read_build_record, shard_of
 from indexer.index.generations import ReaderLock
 from indexer.index.layout import IndexLayout
 from indexer.index.store import ReportRecord
 from indexer.models import Report
-from indexer.query import cited_laws, explain_query
-from indexer.query.proximity import highlight_terms
-from indexer.search.facets import FACET_FILTERS, PUBLIC_FACETS, Facets, merge_facets
-from indexer.search.filters import with_filters
-from indexer.search.results import Hit, ReportGroup
-from indexer.search.shard_service import ShardSummary
-from indexer.search.shard_set import Answered, ShardSet
-from indexer.search.sorting import merged_order
+from indexer.search.answered import Answered
+from indexer.search.compare import Comparison, compare, counterparts
+from indexer.search.facets import FACET_FILTERS, Facets, merge_facets, overview
+from indexer.search.laws import LawLinks
+from indexer.search.shard_service import ShardService
+from indexer.search.shard_set import ShardSet
+from indexer.search.sharded_result import ShardedResult
+from indexer.search.sharded_similar import ShardedSimilar, SimilarTables
+from indexer.search.suggest import PASSAGES_READ, Matches, Place, suggest
 from indexer.settings import SORTS
 
 Filters = Mapping[str, Sequence[str]]
 
-# Groups' keys asked of each shard for a page of passages, doubled until enough.
-FIRST_KEYS = 64
-
 
 class ShardedEngine:
     """The cluster generation `name` of the sharded index in `index_dir`, searched through
-    `shards`. Holds the generation (a reader lock) until closed or collected."""
+    `shards`. Holds the generation (a reader lock) until closed or collected.
+
+    Every call takes `answered`, the record of which shards answered the calls of one
+    request (`answering`); without it a call fails on a missing shard.
+    """
 
     def __init__(self, index_dir: Path, name: str, shards: ShardSet) -> None:
         layout = IndexLayout(index_dir / name)
@@ -59,25 +61,53 @@ class ShardedEngine:
         self.manifest = Manifest.read(layout.root)
         self.build_id = layout.build_id.read_text(encoding="utf-8").strip()
         self.layout = layout
+        self._laws: LawLinks | None = None
+        # Let go of the generation when collected, as a `Generation` does (the callback
+        # holds the lock, not the engine). The shard set may outlive it (a Ray cluster's
+        # actors serve every generation): whoever made it closes it.
+        self._finalizer = weakref.finalize(self, self._lock.release)
 
     @property
     def total(self) -> int:
         return len(self.manifest.shards)
 
+    @property
+    def shard_count(self) -> int:
+        return self.total
+
     def close(self) -> None:
-        self._lock.release()
+        """Release the generation now (the engine must not be used afterwards)."""
+        self._finalizer()
+
+    def answering(self, partial: bool = False) -> Answered:
+        """A record of which shards answer a request's calls (`answered.Answered`)."""
+        return Answered(self.total, partial)
 
     def ask(
         self,
-        method: str,
+        method: Callable[..., Any],
         args: tuple[Any, ...],
         answered: Answered,
         shards: Sequence[int] | None = None,
     ) -> dict[int, Any]:
-        """Ask the shards (all by default) a `ShardService` call for this generation."""
+        """Ask the shards (all by default) the `ShardService` call `method` (its name
+        travels) for this generation; note in `answered` which answered."""
         asked = list(range(self.total)) if shards is None else list(shards)
-        answers = self.shards.ask(method, (self.name, *args), asked)
+        answers = self.shards.ask(method.__name__, (self.name, *args), asked)
         return answered.check(answers, asked)
+
+    def _ask_one(
+        self, method: Callable[..., Any], args: tuple[Any, ...], answered: Answered
+    ) -> Any:
+        """Ask the first shard that answers a question every shard answers alike."""
+        for shard in range(self.total):
+            answers = self.ask(method, args, answered, [shard])
+            if shard in answers:
+                return answers[shard]
+        return answered.require({}, 0)
+
+    def _tracked(self, answered: Answered | None, partial: bool = False) -> Answered:
+        return answered if answered is not None else self.answering(partial)
 
     # searching -------------------------------------------------------------------
 
@@ -88,63 +118,150 @@ class ShardedEngine:
         filters: Filters | None = None,
         sort: str = "relevance",
         partial: bool = False,
+        answered: Answered | None = None,
     ) -> ShardedResult:
         """What `SearchEngine.search` answers, over every shard (see the module)."""
         if sort not in SORTS:
-            from indexer.errors import QueryError
-
             known = "、".join(f"{name}（{label}）" for name, label in SORTS.items())
             raise QueryError(f"未知排序方式 {sort}", hint=f"可用：{known}")
-        return ShardedResult(self, query, filters, sort, Answered(self.total, partial))
+        return ShardedResult(self, query, filters, sort, self._tracked(answered, partial))
 
-    def count(self, query: str, filters: Filters | None = None, *, partial: bool = False) -> int:
-        answers = self.ask("count", (query, filters), Answered(self.total, partial))
+    def count(
+        self,
+        query: str,
+        filters: Filters | None = None,
+        *,
+        partial: bool = False,
+        answered: Answered | None = None,
+    ) -> int:
+        answers = self.ask(ShardService.count, (query, filters), self._tracked(answered, partial))
         return sum(answers.values())
 
     def facets_of_everything(self, answered: Answered | None = None) -> Facets:
-        answered = answered or Answered(self.total)
-        return merge_facets(list(self.ask("facets_of_everything", (), answered).values()))
+        found = self.ask(ShardService.facets_of_everything, (), self._tracked(answered))
+        return merge_facets(list(found.values()))
 
-    def disjunctive_facets(self, query: str, filters: Filters | None, counted: Facets) -> Facets:
+    def disjunctive_facets(
+        self,
+        query: str,
+        filters: Filters | None,
+        counted: Facets,
+        *,
+        answered: Answered | None = None,
+    ) -> Facets:
         """`SearchEngine.disjunctive_facets`, over every shard."""
         out = dict(counted)
         active = {key for key, values in (filters or {}).items() if values}
         for key in sorted(active & set(FACET_FILTERS.values())):
             rest = {k: list(v) for k, v in (filters or {}).items() if k != key and v}
             if not query.strip() and not rest:
-                other = self.facets_of_everything()
+                other = self.facets_of_everything(answered)
             else:
-                other = self.search(query, filters=rest or None).all_facets
+                other = self.search(query, filters=rest or None, answered=answered).all_facets
             for name, filter_key in FACET_FILTERS.items():
                 if filter_key == key:
                     out[name] = other[name]
         return out
+
+    def overview(self, *, laws: int = 10, answered: Answered | None = None) -> dict[str, Any]:
+        """`SearchEngine.overview`: from the facets of every shard."""
+        return overview(self.facets_of_everything(answered), laws=laws)
+
+    def suggest(
+        self,
+        query: str,
+        filters: Filters | None = None,
+        limit: int = 5,
+        *,
+        answered: Answered | None = None,
+    ) -> list[tuple[str, int]]:
+        """`SearchEngine.suggest`: the shards' passages and counts taken together."""
+        return suggest(ShardedCorpus(self, self._tracked(answered)), query, filters, limit)
 
     # reading ---------------------------------------------------------------------
 
     def shard_holding(self, report_id: str) -> int:
         return shard_of(report_id, self.total)
 
-    def report(self, report_id: str) -> Report:
+    def _of_report(
+        self,
+        method: Callable[..., Any],
+        report_id: str,
+        args: tuple[Any, ...],
+        answered: Answered | None,
+    ) -> Any:
         shard = self.shard_holding(report_id)
-        answer: Report = self.ask("report", (report_id,), Answered(self.total), [shard])[shard]
-        return answer
+        tracked = self._tracked(answered)
+        return tracked.require(self.ask(method, (report_id, *args), tracked, [shard]), shard)
 
-    def report_highlights(
-        self, report_id: str, query: str, filters: Filters | None = None
-    ) -> dict[str, list[tuple[int, int]]]:
-        shard = self.shard_holding(report_id)
-        args = (report_id, query, filters)
-        found: dict[str, list[tuple[int, int]]] = self.ask(
-            "report_highlights", args, Answered(self.total), [shard]
-        )[shard]
+    def report(self, report_id: str, *, answered: Answered | None = None) -> Report:
+        found: Report = self._of_report(ShardService.report, report_id, (), answered)
         return found
 
-    def report_summaries(self) -> list[ReportRecord]:
-        """Every live report, in the whole index's order."""
-        answers = self.ask("report_summaries", (), Answered(self.total))
-        rows = [row for found in answers.values() for row in found]
-        return [record for _, record in sorted(rows, key=lambda row: row[0])]
+    def report_highlights(
+        self,
+        report_id: str,
+        query: str,
+        filters: Filters | None = None,
+        *,
+        answered: Answered | None = None,
+    ) -> dict[str, list[tuple[int, int]]]:
+        args = (query, filters)
+        found: dict[str, list[tuple[int, int]]] = self._of_report(
+            ShardService.report_highlights, report_id, args, answered
+        )
+        return found
+
+    def passage_ordinals(self, report_id: str, *, answered: Answered | None = None) -> list[int]:
+        """The report's passages' whole-index ordinals, in reading order."""
+        found: list[int] = self._of_report(ShardService.passage_ordinals, report_id, (), answered)
+        return found
+
+    def report_summaries(self, *, answered: Answered | None = None) -> list[ReportRecord]:
+        """Every live report, in the whole index's order (ordinals the whole index's)."""
+        return self._summaries(self._tracked(answered))[0]
+
+    def _summaries(self, answered: Answered) -> tuple[list[ReportRecord], bool]:
+        """`report_summaries`, and whether every shard gave its reports."""
+        answers = self.ask(ShardService.report_summaries, (), answered)
+        rows = [record for found in answers.values() for record in found]
+        return sorted(rows, key=lambda record: record.ordinal), len(answers) == self.total
+
+    @functools.cached_property
+    def _similar_tables(self) -> SimilarTables:
+        return SimilarTables(global_folder(self.layout.root))
+
+    def similar_passages(self, answered: Answered | None = None) -> ShardedSimilar:
+        """Near-duplicate passages across reports, over every shard (`sharded_similar`)."""
+        return ShardedSimilar(self, self._similar_tables, self._tracked(answered))
+
+    @property
+    def similar(self) -> ShardedSimilar:
+        return self.similar_passages()
+
+    def law_links(self, answered: Answered | None = None) -> LawLinks:
+        """Cited laws the corpus holds, and who cites them (`laws.py`), over every
+        report: kept once every shard has answered."""
+        if self._laws is not None:
+            return self._laws
+        records, complete = self._summaries(self._tracked(answered))
+        found = LawLinks(records)
+        if complete:
+            self._laws = found
+        return found
+
+    @property
+    def laws(self) -> LawLinks:
+        return self.law_links()
+
+    def compare(self, a_id: str, b_id: str, *, answered: Answered | None = None) -> Comparison:
+        """`SearchEngine.compare`: the two reports may live in different shards."""
+        return compare(_Bound(self, self._tracked(answered)), a_id, b_id)
+
+    def counterparts(
+        self, report_id: str, *, answered: Answered | None = None
+    ) -> list[ReportRecord]:
+        return counterparts(_Bound(self, self._tracked(answered)), report_id)
 
     @property
     def built_at(self) -> str:
@@ -154,10 +271,10 @@ class ShardedEngine:
     def _build(self) -> dict[str, Any]:
         return read_build_record(self.layout)
 
-    def about(self) -> dict[str, Any]:
+    def about(self, *, answered: Answered | None = None) -> dict[str, Any]:
         """What `stats` says: every shard's counts summed; when and how it was built."""
         totals: dict[str, Any] = {}
-        for found in self.ask("counts", (), Answered(self.total)).values():
+        for found in self.ask(ShardService.counts, (), self._tracked(answered)).values():
             for key, value in found.items():
                 totals[key] = totals.get(key, 0) + value
         return {
@@ -168,162 +285,53 @@ class ShardedEngine:
         }
 
 
-class ShardedResult:
-    """Every match of a query over every shard: totals and facets summed, groups merged.
+@dataclass(frozen=True)
+class _Bound:
+    """A sharded engine as `compare` reads it, its calls noted in one `Answered`."""
 
-    Made with the shards' totals and first groups' keys; the rest is asked when used.
-    """
-
-    def __init__(
-        self,
-        engine: ShardedEngine,
-        query: str,
-        filters: Filters | None,
-        sort: str,
-        answered: Answered,
-    ) -> None:
-        started = time.perf_counter()
-        self.engine, self.query, self.filters, self.sort = engine, query, filters, sort
-        self.shards = answered
-        tree = with_filters(query, filters or {})
-        self.interpretation = explain_query(tree)
-        self.terms = highlight_terms(tree)
-        self.laws = tuple(cited_laws(tree))
-        self._summaries: dict[int, ShardSummary] = {}
-        self._upto = 0
-        self._ensure_keys(FIRST_KEYS)
-        self.total_passages = sum(s.total_passages for s in self._summaries.values())
-        self.total_reports = sum(s.total_reports for s in self._summaries.values())
-        self._facets: Facets | None = None
-        self._occurrences: int | None = None
-        self.took_ms = round((time.perf_counter() - started) * 1000, 2)
-
-    def _ask(self, method: str, *args: Any, shards: Sequence[int] | None = None) -> dict[int, Any]:
-        call = (self.query, self.filters, self.sort, *args)
-        return self.engine.ask(method, call, self.shards, shards)
-
-    # the merged order of groups -----------------------------------------------------
-
-    def _ensure_keys(self, upto: int) -> None:
-        """Have every shard's first `upto` groups' keys (asked again only when more)."""
-        if upto <= self._upto:
-            return
-        self._summaries = self._ask("search", upto)
-        self._upto = upto
-        keys = [(k, s) for k, s in sorted(self._summaries.items()) if len(s.keys)]
-        stacked = np.concatenate([s.keys for _, s in keys]) if keys else np.empty((0, 3))
-        self._shard_of = np.concatenate(
-            [np.full(len(s.keys), k, np.int64) for k, s in keys] or [np.empty(0, np.int64)]
-        )
-        self._rank_of = np.concatenate(
-            [np.arange(len(s.keys)) for _, s in keys] or [np.empty(0, np.int64)]
-        )
-        self._sizes = np.concatenate([s.sizes for _, s in keys] or [np.empty(0, np.int64)])
-        order = merged_order(stacked)
-        # The first `upto` merged groups are exact: every shard gave its first `upto`.
-        exact = min(upto, len(order))
-        order = order[:exact]
-        self._shard_of, self._rank_of = self._shard_of[order], self._rank_of[order]
-        self._sizes = self._sizes[order]
-        self._flat_starts = np.r_[0, np.cumsum(self._sizes)]
+    engine: ShardedEngine
+    answered: Answered
 
     @property
-    def group_count(self) -> int:
-        return sum(s.groups for s in self._summaries.values())
+    def similar(self) -> ShardedSimilar:
+        return self.engine.similar_passages(self.answered)
 
-    def _groups_covering(self, passages: int) -> None:
-        """Have the merged groups that hold the first `passages` passages."""
-        upto = max(self._upto, FIRST_KEYS)
-        while self._flat_starts[-1] < min(passages, self.total_passages):
-            upto *= 2
-            self._ensure_keys(upto)
+    def report(self, report_id: str) -> Report:
+        return self.engine.report(report_id, answered=self.answered)
 
-    # groups and hits -------------------------------------------------------------------
+    def passage_ordinals(self, report_id: str) -> list[int]:
+        return self.engine.passage_ordinals(report_id, answered=self.answered)
 
-    def groups(
-        self, offset: int = 0, limit: int | None = None, passages_per_group: int | None = 3
-    ) -> list[ReportGroup]:
-        end = self.group_count if limit is None else min(offset + limit, self.group_count)
-        if offset >= end:
-            return []
-        self._ensure_keys(end)
-        wanted = range(offset, end)
-        by_shard: dict[int, list[int]] = {}
-        for position in wanted:
-            by_shard.setdefault(int(self._shard_of[position]), []).append(
-                int(self._rank_of[position])
-            )
-        answers: dict[int, list[ReportGroup]] = {}
-        for shard, ranks in by_shard.items():
-            found = self._ask("groups", ranks, passages_per_group, shards=[shard])
-            if shard in found:
-                answers[shard] = list(found[shard])
-        out = []
-        for position in wanted:
-            shard = int(self._shard_of[position])
-            if shard in answers:
-                out.append(answers[shard].pop(0))
-        return out
+    def report_summaries(self) -> list[ReportRecord]:
+        return self.engine.report_summaries(answered=self.answered)
 
-    def hits(self, offset: int = 0, limit: int | None = None) -> list[Hit]:
-        """Hits in grouped rank order, as `SearchResult.hits` gives them."""
-        end = self.total_passages if limit is None else min(offset + limit, self.total_passages)
-        if offset >= end:
-            return []
-        self._groups_covering(end)
-        starts = self._flat_starts
-        first = int(np.searchsorted(starts, offset, side="right")) - 1
-        pieces: list[tuple[int, int, int, int]] = []  # (shard, rank, first, end)
-        group = first
-        while group < len(self._sizes) and starts[group] < end:
-            base = int(starts[group])
-            pieces.append(
-                (
-                    int(self._shard_of[group]),
-                    int(self._rank_of[group]),
-                    max(0, offset - base),
-                    min(end - base, int(self._sizes[group])),
-                )
-            )
-            group += 1
-        by_shard: dict[int, list[tuple[int, int, int]]] = {}
-        for shard, rank, start, stop in pieces:
-            by_shard.setdefault(shard, []).append((rank, start, stop))
-        answers: dict[int, list[Hit]] = {}
-        for shard, slices in by_shard.items():
-            found = self._ask("hits", slices, shards=[shard])
-            if shard in found:
-                answers[shard] = list(found[shard])
-        out: list[Hit] = []
-        for shard, _rank, start, stop in pieces:
-            if shard in answers:
-                taken = answers[shard][: stop - start]
-                answers[shard] = answers[shard][stop - start :]
-                out.extend(taken)
-        return out
 
-    def iter_hits(self, batch: int = 500) -> Iterator[Hit]:
-        for start in range(0, self.total_passages, batch):
-            yield from self.hits(start, batch)
+class ShardedCorpus:
+    """A sharded index as suggestions read it (`suggest.Corpus`): passages by whole-index
+    ordinals, the first ones of every shard merged, counts summed."""
 
-    # counts ------------------------------------------------------------------------
+    def __init__(self, engine: ShardedEngine, answered: Answered) -> None:
+        self.engine, self.answered = engine, answered
 
-    @property
-    def all_facets(self) -> Facets:
-        if self._facets is None:
-            self._facets = merge_facets(list(self._ask("facets").values()))
-        return self._facets
+    def count(self, query: str, filters: Filters) -> int:
+        return self.engine.count(query, filters, answered=self.answered)
 
-    @property
-    def facets(self) -> dict[str, list[dict[str, object]]]:
-        return {name: self.all_facets[name] for name in PUBLIC_FACETS}
+    def occurs(self, text: str) -> bool:
+        return any(self.engine.ask(ShardService.occurs, (text,), self.answered).values())
 
-    @property
-    def total_occurrences(self) -> int:
-        if self._occurrences is None:
-            self._occurrences = sum(self._ask("occurrences").values())
-        return self._occurrences
+    def word_ends(self, text: str) -> list[int]:
+        found: list[int] = self.engine._ask_one(ShardService.word_ends, (text,), self.answered)
+        return found
 
-    @property
-    def nbytes(self) -> int:
-        return int(self._sizes.nbytes * 4) + 4096
+    def replacement_places(self, before: str, after: str, replaced: str) -> Matches:
+        args = (before, after, replaced)
+        answers = self.engine.ask(ShardService.replacement_places, args, self.answered)
+        merged = sorted((found for part in answers.values() for found in part), key=lambda f: f[0])
+        return merged[:PASSAGES_READ]
+
+    def characters_at(self, places: Sequence[Place]) -> list[str]:
+        answers = self.engine.ask(ShardService.characters_at, (list(places),), self.answered)
+        found: dict[Place, str] = {}
+        for part in answers.values():
+            found.update(part)
+        return [found.get(place, "") for place in places]  # "": its shard did not answer

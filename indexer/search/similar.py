@@ -1,7 +1,8 @@
 """Similar passages at query time: a report's near-duplicates elsewhere, and report pairs.
 
 What is similar is decided by the build (`similar_sign`: MinHash signatures, LSH bands,
-classes of identical text, `similar_pairs`); this reads its tables of one generation.
+classes of identical text, `similar_pairs`); this reads its tables of one generation. A
+sharded index's tables, over all its shards, are read by `sharded_similar.py`.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ class SimilarPassage:
     label: str = ""  # the title, or the label made where there is none (`Metadata.label`)
 
 
-def _similar_passage(record: ReportRecord, passage: Passage, similarity: float) -> SimilarPassage:
+def similar_passage(record: ReportRecord, passage: Passage, similarity: float) -> SimilarPassage:
+    """A passage of `record`'s report as a similar passage."""
     meta = record.metadata
     return SimilarPassage(
         report_id=record.report_id,
@@ -92,7 +94,7 @@ class SimilarPassages:
         for ordinal, targets in found.items():
             passage_id = stored[ordinal].passage.passage_id
             result[passage_id] = [
-                _similar_passage(records[stored[t].report_ordinal], stored[t].passage, similarity)
+                similar_passage(records[stored[t].report_ordinal], stored[t].passage, similarity)
                 for t, similarity in targets
                 if t in stored
             ]

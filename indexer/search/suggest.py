@@ -16,13 +16,17 @@ not a query anyone means, and is not offered.
 Traditional and simplified forms need no suggestion: every term is already matched in
 both scripts (`normalize.fold`). Work is bounded: a few hundred passages read per term
 position, at most `MAX_CANDIDATES` queries counted.
+
+What is read of the index is a `Corpus`: one generation's (`GenerationCorpus`), or a
+sharded index's, whose shards answer the same questions and whose counts add up
+(`sharded_features.ShardedCorpus`), so both suggest the same.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -34,14 +38,36 @@ from indexer.query.rewrite import quote_term
 from indexer.query.tokens import Token, tokenize
 from indexer.search.generation import Generation
 
+Filters = Mapping[str, Sequence[str]]
+Place = tuple[int, int]  # (passage ordinal, character offset)
+Matches = list[tuple[int, list[tuple[str, int]]]]
+"""Per passage in ordinal order: its ordinal and each (matched text, offset) in it."""
 
-class Counting(Protocol):
-    """What suggestions need of an engine: its generation, and counting a query's hits."""
 
-    @property
-    def generation(self) -> Generation: ...
+class Corpus(Protocol):
+    """What suggestions read of an index."""
 
-    def count(self, query: str, filters: Mapping[str, Sequence[str]] | None = None) -> int: ...
+    def count(self, query: str, filters: Filters) -> int:
+        """The passages a query finds (QueryError for a malformed one)."""
+        ...
+
+    def occurs(self, text: str) -> bool:
+        """Whether some passage holds `text`."""
+        ...
+
+    def word_ends(self, text: str) -> list[int]:
+        """Where the segmenter's words of `text` (folded) end."""
+        ...
+
+    def replacement_places(self, before: str, after: str, replaced: str) -> Matches:
+        """The first `PASSAGES_READ` passages holding `before` and `after` (folded), each
+        with its matches of before, one character other than `replaced`, after."""
+        ...
+
+    def characters_at(self, places: Sequence[Place]) -> list[str]:
+        """The character as the passage writes it at each place ("" where unknown: a
+        shard accepted as missing)."""
+        ...
 
 
 MAX_CANDIDATES = 40
@@ -52,39 +78,88 @@ _NOT_A_CHARACTER = re.compile(r"[\s。！？!?，,；;：:、]")
 _FUNCTION_CHARACTERS = frozenset("的了和与及或在是等并而对为以把被从向于将着过也又之其")
 
 
-def _count(engine: Counting, query: str, filters: Mapping[str, Sequence[str]]) -> int:
+def replacement_places(generation: Generation, before: str, after: str, replaced: str) -> Matches:
+    """`Corpus.replacement_places` over one generation."""
+    literal = generation.literal
+    lists = [literal.passages_containing(part) for part in (before, after) if part]
+    candidates = lists[0] if len(lists) == 1 else np.intersect1d(lists[0], lists[1])
+    pattern = re.compile(f"{re.escape(before)}(.){re.escape(after)}")
+    found: Matches = []
+    for ordinal in candidates[:PASSAGES_READ].tolist():
+        text = literal.folded_passage(ordinal)
+        found.append(
+            (
+                ordinal,
+                [
+                    (m[0], m.start(1))
+                    for m in pattern.finditer(text)
+                    if not _NOT_A_CHARACTER.match(m[1]) and m[1] != replaced
+                ],
+            )
+        )
+    return found
+
+
+def characters_at(generation: Generation, places: Sequence[Place]) -> list[str]:
+    """`Corpus.characters_at` over one generation (folding keeps offsets)."""
+    originals = generation.store.passages([ordinal for ordinal, _ in places])
+    return [originals[ordinal].passage.text[offset] for ordinal, offset in places]
+
+
+def occurs(generation: Generation, text: str) -> bool:
+    return bool(len(generation.literal.passages_containing(text)))
+
+
+def word_ends(generation: Generation, text: str) -> list[int]:
+    return [end for _, _, end in generation.segmenter.tokens(fold(text))]
+
+
+class GenerationCorpus:
+    """One generation as suggestions read it; `count` is its engine's."""
+
+    def __init__(self, generation: Generation, count: Callable[[str, Filters], int]) -> None:
+        self.generation = generation
+        self.count = count
+
+    def occurs(self, text: str) -> bool:
+        return occurs(self.generation, text)
+
+    def word_ends(self, text: str) -> list[int]:
+        return word_ends(self.generation, text)
+
+    def replacement_places(self, before: str, after: str, replaced: str) -> Matches:
+        return replacement_places(self.generation, before, after, replaced)
+
+    def characters_at(self, places: Sequence[Place]) -> list[str]:
+        return characters_at(self.generation, places)
+
+
+def _count(corpus: Corpus, query: str, filters: Filters) -> int:
     try:
-        return engine.count(query, filters)
+        return corpus.count(query, filters)
     except QueryError:
         return 0
 
 
-def _replacements(generation: Generation, written: str) -> list[str]:
+def _replacements(corpus: Corpus, written: str) -> list[str]:
     """Return strings one character different from `written` that passages hold, commonest
     first, in the user's writing but for the new character, as the passage writes it."""
-    literal = generation.literal
     term = fold(written)
     found: Counter[str] = Counter()
     for i in range(len(term)):
         before, after = term[:i], term[i + 1 :]
         if not before and not after:
             continue
-        lists = [literal.passages_containing(part) for part in (before, after) if part]
-        candidates = lists[0] if len(lists) == 1 else np.intersect1d(lists[0], lists[1])
-        pattern = re.compile(f"{re.escape(before)}(.){re.escape(after)}")
-        here: Counter[tuple[int, int]] = Counter()  # (ordinal, offset) of one place per text
-        seen: dict[str, tuple[int, int]] = {}
-        for ordinal in candidates[:PASSAGES_READ].tolist():
-            text = literal.folded_passage(ordinal)
-            for m in pattern.finditer(text):
-                if not _NOT_A_CHARACTER.match(m[1]) and m[1] != term[i]:
-                    here[seen.setdefault(m[0], (ordinal, m.start(1)))] += 1
+        here: Counter[Place] = Counter()  # one place per matched text, the first seen
+        seen: dict[str, Place] = {}
+        for ordinal, matches in corpus.replacement_places(before, after, term[i]):
+            for text, offset in matches:
+                here[seen.setdefault(text, (ordinal, offset))] += 1
         places = here.most_common(REPLACEMENTS)
-        originals = generation.store.passages([ordinal for (ordinal, _), _ in places])
-        for (ordinal, offset), count in places:
-            character = originals[ordinal].passage.text[offset]  # folding keeps offsets
+        characters = corpus.characters_at([place for place, _ in places])
+        for (_, count), character in zip(places, characters, strict=True):
             candidate = written[:i] + character + written[i + 1 :]
-            if not _is_fragment(candidate):
+            if character and not _is_fragment(candidate):
                 found[candidate] += count
     return [text for text, _ in found.most_common()]
 
@@ -93,20 +168,20 @@ def _is_fragment(candidate: str) -> bool:
     return candidate[0] in _FUNCTION_CHARACTERS or candidate[-1] in _FUNCTION_CHARACTERS
 
 
-def _shorter(generation: Generation, written: str) -> list[str]:
+def _shorter(corpus: Corpus, written: str) -> list[str]:
     """Return the longest leading and trailing runs of `written`'s words that occur.
 
     Cut between jieba's words only, and at least two characters long: a part of a word
     (行政复 of 行政复议, 20 of 2035年) is no query.
     """
-    cuts = [end for _, _, end in generation.segmenter.tokens(fold(written))][:-1]
+    cuts = corpus.word_ends(written)[:-1]
     out = []
     for parts in (
         [written[:end] for end in reversed(cuts)],
         [written[end:] for end in cuts],
     ):
         for part in parts:
-            if len(part.strip()) >= 2 and len(generation.literal.passages_containing(part)):
+            if len(part.strip()) >= 2 and corpus.occurs(part):
                 out.append(part.strip())
                 break
     return out
@@ -116,18 +191,18 @@ def _replace(query: str, token: Token, text: str) -> str:
     return " ".join((query[: token.pos] + text + query[token.pos + len(token.text) :]).split())
 
 
-def _candidates(generation: Generation, query: str, tokens: list[Token]) -> list[str]:
+def _candidates(corpus: Corpus, query: str, tokens: list[Token]) -> list[str]:
     out: list[str] = []
     negated = {i + 1 for i, t in enumerate(tokens) if t.kind in ("not", "-")}
     for i, token in enumerate(tokens):
         node = token.node
         if token.kind != "node" or i in negated or not isinstance(node, Term):
             continue
-        if _occurs(generation, node):
+        if corpus.occurs(node.text):
             continue
-        replaced = _replacements(generation, node.text)
+        replaced = _replacements(corpus, node.text)
         # A part of a word already offered whole (行政复 beside 行政复议) says nothing more.
-        parts = [p for p in _shorter(generation, node.text) if not any(p in r for r in replaced)]
+        parts = [p for p in _shorter(corpus, node.text) if not any(p in r for r in replaced)]
         out += [_replace(query, token, quote_term(t)) for t in [*replaced, *parts]]
     for token in tokens:
         if token.kind == "prox" and not token.text.startswith(("同段", "PARA")):
@@ -136,15 +211,11 @@ def _candidates(generation: Generation, query: str, tokens: list[Token]) -> list
             out.append(_replace(query, token, " ".join(map(quote_term, token.node.terms))))
     words = [t for i, t in enumerate(tokens) if t.kind == "node" and i not in negated]
     if len(words) > 1 and all(t.kind in ("node", "and", "not", "-") for t in tokens):
-        absent = [t for t in words if isinstance(t.node, Term) and not _occurs(generation, t.node)]
+        absent = [t for t in words if isinstance(t.node, Term) and not corpus.occurs(t.node.text)]
         if 1 < len(absent) < len(words):
             out.append(_without(tokens, absent))
         out += [_without(tokens, [token]) for token in words]
     return out
-
-
-def _occurs(generation: Generation, term: Term) -> bool:
-    return bool(len(generation.literal.passages_containing(term.text)))
 
 
 def _without(tokens: list[Token], dropped: list[Token]) -> str:
@@ -161,10 +232,7 @@ def _without(tokens: list[Token], dropped: list[Token]) -> str:
 
 
 def suggest(
-    engine: Counting,
-    query: str,
-    filters: Mapping[str, Sequence[str]] | None = None,
-    limit: int = 5,
+    corpus: Corpus, query: str, filters: Filters | None = None, limit: int = 5
 ) -> list[tuple[str, int]]:
     """Return up to `limit` (query, passages) near `query` that find something, best first.
 
@@ -176,11 +244,11 @@ def suggest(
         return []
     seen = {" ".join(query.split())}
     found: list[tuple[str, int]] = []
-    for candidate in _candidates(engine.generation, query, tokens)[:MAX_CANDIDATES]:
+    for candidate in _candidates(corpus, query, tokens)[:MAX_CANDIDATES]:
         if candidate in seen or not candidate:
             continue
         seen.add(candidate)
-        passages = _count(engine, candidate, filters or {})
+        passages = _count(corpus, candidate, filters or {})
         if passages:
             found.append((candidate, passages))
         if len(found) == limit:

@@ -4,17 +4,57 @@ The same counts as the result's facets (未识别 included, so each list adds up
 totals), years in year order, provinces largest first. Each entry also says how many
 reports of that year or province the whole index holds, and the matching reports per 100
 of them: a year with twice the reports should not look twice as interested in a term.
+
+Two parts, so that a sharded index computes them as one index does: the tallies of
+occurrences by year and province (`tally`), which add up over shards (`add_tallies`),
+and the figures derived from them, the facets and the index's own counts (`trends`).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from indexer.models import UNKNOWN
-from indexer.search.facets import in_year_order
+from indexer.search.facets import Facets, in_year_order
 
 if TYPE_CHECKING:
-    from indexer.search.ranking import SearchResult
+    import numpy as np
+
+    from indexer.search.facets import FacetCounter
+
+TREND_FACETS = ("year", "province")
+Tallies = dict[str, dict[str, int]]
+"""Per trend facet (year, province): occurrences by value."""
+
+
+class Counted(Protocol):
+    """What the trends read of a result: its query, totals and facets."""
+
+    query: str
+    total_reports: int
+    total_passages: int
+
+    @property
+    def total_occurrences(self) -> int: ...
+
+    @property
+    def facets(self) -> dict[str, list[dict[str, object]]]: ...
+
+
+def tally(counter: FacetCounter, per_report: np.ndarray) -> Tallies:
+    """A result's occurrences by year and by province (`per_report`: by report ordinal)."""
+    return {name: counter.sums(name, per_report) for name in TREND_FACETS}
+
+
+def add_tallies(parts: Sequence[Tallies]) -> Tallies:
+    """The tallies of disjoint sets of reports (a sharded index's shards), summed."""
+    out: Tallies = {name: {} for name in TREND_FACETS}
+    for part in parts:
+        for name, values in part.items():
+            for value, count in values.items():
+                out[name][value] = out[name].get(value, 0) + count
+    return out
 
 
 def _entries(
@@ -37,27 +77,21 @@ def _entries(
     return out
 
 
-def trends(result: SearchResult) -> dict[str, Any]:
+def trends(result: Counted, tallies: Tallies, everything: Facets) -> dict[str, Any]:
     """Return `{query, total_reports, total_passages, total_occurrences, by_year, by_province}`.
 
     Each list holds `{value, reports, passages, occurrences, index_reports,
     per_100_reports}`; reports stating no year or province come last, as 未识别.
+    `tallies` are the result's occurrences by value (`tally`), `everything` the facets of
+    the whole index.
     """
-    facets = result.facets
-    generation = result.generation
-    counter = generation.report_table.facet_counter
-    per_report = result.occurrences.per_report
-    everything = generation.facets_of_everything()
+    facets: dict[str, list[dict[str, Any]]] = dict(result.facets)
     provinces = sorted(facets["province"], key=lambda v: v["value"] == UNKNOWN)
     return {
         "query": result.query,
         "total_reports": result.total_reports,
         "total_passages": result.total_passages,
         "total_occurrences": result.total_occurrences,
-        "by_year": _entries(
-            in_year_order(facets["year"]), counter.sums("year", per_report), everything["year"]
-        ),
-        "by_province": _entries(
-            provinces, counter.sums("province", per_report), everything["province"]
-        ),
+        "by_year": _entries(in_year_order(facets["year"]), tallies["year"], everything["year"]),
+        "by_province": _entries(provinces, tallies["province"], everything["province"]),
     }

@@ -15,10 +15,11 @@ Two layers, wrapped around the views rather than inside them:
   read, whichever worker computed it first.
 
 The key includes the engine's `build_id`, unique to each generation of the index: when a
-build makes a new generation current, `SearchEngine.open` hands out its engine, whose new
+build makes a new generation current, `open_index` hands out its engine, whose new
 id empties both caches, so an entry never outlives its index and an old engine (holding
 its generation's files) is not kept alive by results that point at it. Both caches are
-bounded in bytes.
+bounded in bytes. What some shards of a sharded index were missing from (a request with
+`partial=1` while a shard is down) is kept in neither.
 """
 
 from __future__ import annotations
@@ -39,8 +40,8 @@ from typing import Any
 from flask import Flask, Response, g, request
 
 from indexer.errors import ReportSearchError
-from indexer.search.engine import SearchEngine
-from webapp.serving.engine import CachedEngine, GenerationCache
+from indexer.search.engine import open_index
+from webapp.serving.engine import CachedEngine, GenerationCache, wants_partial
 
 FIRST_PAGES = 3  # HTML pages 1–3 are page-cached
 FIRST_PASSAGES = 100  # API windows ending within the first 100 passages are page-cached
@@ -53,7 +54,7 @@ KEPT_HEADERS = ("Content-Type",)
 def current_build_id(index_dir: Path) -> str | None:
     """Return the build id of the index's current generation, None if it cannot be opened."""
     try:
-        return SearchEngine.open(index_dir).build_id
+        return open_index(index_dir).build_id
     except (ReportSearchError, OSError):
         return None
 
@@ -241,7 +242,8 @@ def init_app(app: Flask) -> Caches:
     @app.before_request
     def use_caches() -> Response | None:
         # webapp.engine.get_engine returns g.engine when it is set.
-        g.engine = CachedEngine(caches.index_dir, caches.results)
+        partial = wants_partial(request.args)
+        g.engine = CachedEngine(caches.index_dir, caches.results, partial=partial)
         if request.method != "GET" or caches.pages.max_bytes <= 0:
             return None
         key = page_key(request.path, request.args, request.query_string, request.script_root)
@@ -260,6 +262,7 @@ def init_app(app: Flask) -> Caches:
         if (
             key is not None
             and response.status_code == 200
+            and g.engine.answered.complete  # a page some shards are missing from is not kept
             and not response.is_streamed
             and not response.direct_passthrough
         ):

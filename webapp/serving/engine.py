@@ -2,29 +2,35 @@
 
 `get_engine` returns the request's `CachedEngine`: `search` answered from a results cache
 (`GenerationCache`, bounded in bytes, emptied by a new generation), the rest passed on to
-the `SearchEngine`, which is opened on first use, so requests that need none (static
-files, cached pages) open nothing.
+the engine (`indexer.search.engine.open_index`: one index or a sharded one, alike), which
+is opened on first use, so requests that need none (static files, cached pages) open
+nothing. Every call of a request notes in one record which shards answered
+(`answered`): what `"shards"` in the JSON says, and what the page says when part of the
+index did not answer. A request with `partial=1` accepts such an answer; without, a
+missing shard makes it a 503.
 """
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from cachetools import LRUCache
-from flask import current_app, g
+from flask import current_app, g, request
+from werkzeug.datastructures import MultiDict
 
 from indexer.index.store import ReportRecord
 from indexer.models import Report
-from indexer.search.compare import Comparison, compare, counterparts
-from indexer.search.engine import SearchEngine
+from indexer.search.answered import Answered
+from indexer.search.compare import Comparison
+from indexer.search.engine import open_index
 from indexer.search.facets import Facets
-from indexer.search.generation import Generation
+from indexer.search.interface import Engine, Result, Similar
 from indexer.search.laws import LawLinks
-from indexer.search.ranking import SearchResult
-from indexer.search.similar import SimilarPassages
+from webapp.errors import BadParameter
 
 Filters = Mapping[str, Sequence[str]]
 
@@ -73,7 +79,7 @@ class GenerationCache:
             self._entries[key] = (value, size)
 
 
-def _result_size(result: SearchResult) -> int:
+def _result_size(result: Result) -> int:
     """Estimate a result's memory: its arrays, plus room for facets once they are counted."""
     return result.nbytes + 256 * result.total_reports + 4096
 
@@ -82,83 +88,113 @@ def _filters_key(filters: Filters | None) -> tuple[tuple[str, tuple[str, ...]], 
     return tuple(sorted((k, tuple(v)) for k, v in (filters or {}).items()))
 
 
+def wants_partial(args: MultiDict) -> bool:
+    """Read `partial`: 1 accepts an answer of the shards that answered (marked so)."""
+    raw = args.get("partial", "").strip()
+    if raw not in ("", "0", "1"):
+        raise BadParameter(
+            f"参数 partial 只能是 0 或 1，收到的是「{raw[:20]}」",
+            hint="partial=1：部分分片没有应答时也返回其余分片的结果（会标明不完整）",
+        )
+    return raw == "1"
+
+
 class CachedEngine:
     """The request's engine: `search` answered from the result cache, the rest passed on.
 
     The engine is opened on first use, so requests that need none (static files, cached
-    pages) open nothing.
+    pages) open nothing. `partial`: the request accepts an answer some shards are
+    missing from; such a result is never cached.
     """
 
-    def __init__(self, index_dir: Path, results: GenerationCache) -> None:
+    def __init__(self, index_dir: Path, results: GenerationCache, *, partial: bool = False):
         self._index_dir = index_dir
         self._results = results
-        self._engine: SearchEngine | None = None
+        self._partial = partial
+        self._engine: Engine | None = None
+        self._answered: Answered | None = None
 
-    def _open(self) -> SearchEngine:
+    def _open(self) -> Engine:
         if self._engine is None:
-            self._engine = SearchEngine.open(self._index_dir)
+            self._engine = open_index(self._index_dir)
+            self._answered = self._engine.answering(self._partial)
         return self._engine
+
+    @property
+    def answered(self) -> Answered:
+        """Which shards answered this request's calls so far."""
+        self._open()
+        assert self._answered is not None
+        return self._answered
+
+    def answered_for_page(self) -> Answered:
+        """`answered`, once what templates read lazily (the cited-law links) is read: a
+        page says at its top whether a shard was missing, before they are used."""
+        self.laws  # noqa: B018 - read for which shards answer it
+        return self.answered
+
+    def shards_json(self) -> dict[str, object]:
+        """`"shards"` of the request's JSON: `{"total", "answered"}` (and `missing`)."""
+        return self.answered.as_json()
 
     # What the views read of an engine, passed on (only `search` is cached).
 
-    @property
-    def generation(self) -> Generation:
-        return self._open().generation
-
     def count(self, query: str, filters: Filters | None = None) -> int:
-        return self._open().count(query, filters)
+        return self._open().count(query, filters, answered=self.answered)
 
-    @property
-    def similar(self) -> SimilarPassages:
-        return self._open().similar
+    @functools.cached_property
+    def similar(self) -> Similar:
+        return self._open().similar_passages(self.answered)
 
-    @property
+    @functools.cached_property
     def laws(self) -> LawLinks:
-        return self._open().laws
+        """The cited-law links, once per request (a page links every citation)."""
+        return self._open().law_links(self.answered)
 
     def overview(self) -> dict[str, Any]:
-        return self._open().overview()
+        return self._open().overview(answered=self.answered)
+
+    def suggest(self, query: str, filters: Filters | None = None) -> list[tuple[str, int]]:
+        return self._open().suggest(query, filters, answered=self.answered)
 
     def report(self, report_id: str) -> Report:
-        return self._open().report(report_id)
+        return self._open().report(report_id, answered=self.answered)
 
     def report_highlights(
-        self, report_id: str, query: str, filters: Mapping[str, Sequence[str]] | None = None
+        self, report_id: str, query: str, filters: Filters | None = None
     ) -> dict[str, list[tuple[int, int]]]:
-        return self._open().report_highlights(report_id, query, filters)
+        return self._open().report_highlights(report_id, query, filters, answered=self.answered)
 
-    def disjunctive_facets(
-        self, query: str, filters: Mapping[str, Sequence[str]] | None, counted: Facets
-    ) -> Facets:
-        return self._open().disjunctive_facets(query, filters, counted)
+    def disjunctive_facets(self, query: str, filters: Filters | None, counted: Facets) -> Facets:
+        return self._open().disjunctive_facets(query, filters, counted, answered=self.answered)
 
     def compare(self, a_id: str, b_id: str) -> Comparison:
-        return compare(self._open(), a_id, b_id)
+        return self._open().compare(a_id, b_id, answered=self.answered)
 
     def counterparts(self, report_id: str) -> list[ReportRecord]:
-        return counterparts(self._open(), report_id)
+        return self._open().counterparts(report_id, answered=self.answered)
 
     def report_summaries(self) -> list[ReportRecord]:
-        return self._open().report_summaries()
+        return self._open().report_summaries(answered=self.answered)
 
     @property
     def build_id(self) -> str:
         return self._open().build_id
 
+    @property
+    def built_at(self) -> str:
+        return self._open().built_at
+
     def search(
-        self,
-        query: str,
-        *,
-        filters: Mapping[str, Sequence[str]] | None = None,
-        sort: str = "relevance",
-    ) -> SearchResult:
+        self, query: str, *, filters: Filters | None = None, sort: str = "relevance"
+    ) -> Result:
         engine = self._open()
-        if self._results.max_bytes <= 0:
-            return engine.search(query, filters=filters, sort=sort)
+        if self._results.max_bytes <= 0 or self._partial:
+            return engine.search(query, filters=filters, sort=sort, answered=self.answered)
         key = (query, _filters_key(filters), sort)
-        result = self._results.get(engine.build_id, key)
+        result: Result | None = self._results.get(engine.build_id, key)
         if result is None:
-            result = engine.search(query, filters=filters, sort=sort)
+            result = engine.search(query, filters=filters, sort=sort, answered=self.answered)
             self._results.put(engine.build_id, key, result, _result_size(result))
         return result
 
@@ -166,6 +202,10 @@ class CachedEngine:
 def get_engine() -> CachedEngine:
     """Return this request's engine (made by the page cache's hook, else here)."""
     if "engine" not in g:
-        g.engine = CachedEngine(Path(current_app.config["INDEX_DIR"]), GenerationCache(0))
+        g.engine = CachedEngine(
+            Path(current_app.config["INDEX_DIR"]),
+            GenerationCache(0),
+            partial=wants_partial(request.args),
+        )
     engine: CachedEngine = g.engine
     return engine

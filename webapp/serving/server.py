@@ -24,7 +24,7 @@ from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
 from werkzeug.serving import make_server
 
 from indexer.errors import ReportSearchError
-from indexer.search.engine import SearchEngine
+from indexer.search.interface import Engine
 from webapp.serving.admission import SECURITY_HEADERS, Admission
 from webapp.serving.worker import RawUTF8Worker
 
@@ -89,11 +89,12 @@ KEEPALIVE = 2  # seconds an idle connection is kept open
 TIMEOUT = 60  # seconds: a worker that stops answering its master this long is restarted
 
 
-def warm(engine: SearchEngine) -> None:
+def warm(engine: Engine) -> None:
     """Have the engine read now what it reads on first use, so forked workers share it.
 
     One search through every filter loads the report table, the section paths, the
-    segmenter and the literal index's pages, in the master, once.
+    segmenter and the literal index's pages, in the master, once (of every shard, for a
+    sharded index: each forked worker then asks them from its own threads).
     """
     filters = {name: ["法"] for name in ("region", "dept", "issuer", "law", "section")}
     # An engine that no longer takes one of these filters loads the rest on first use.

@@ -1,14 +1,13 @@
 """JSON API: /api/search (the CLI's --json contract), /api/trends, /api/collocations and
-/api/reports/<id>."""
+/api/reports/<id>. Every answer says which shards answered (`"shards"`)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from indexer.search.collocations import DEFAULT_LIMIT, collocations
-from indexer.search.ranking import SearchResult
+from indexer.search.collocations import DEFAULT_LIMIT
+from indexer.search.interface import Result
 from indexer.search.results import report_to_json, result_to_json
-from indexer.search.trends import trends as query_trends
 from webapp.serving.engine import get_engine
 from webapp.views.links import collocate_url, link, permalink
 from webapp.views.params import (
@@ -24,7 +23,7 @@ from webapp.views.query_assist import parse_refined
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 
-def _searched(route: str) -> tuple[SearchParams, SearchResult]:
+def _searched(route: str) -> tuple[SearchParams, Result]:
     params = parse_refined(request.args, parse_search)
     if not params.q and not params.filters:
         raise BadParameter("缺少查询参数 q", hint=f"例如 /api/{route}?q=行政复议")
@@ -39,14 +38,15 @@ def search() -> Response:
     """
     offset, limit = parse_window(request.args)
     _, result = _searched("search")
-    return jsonify(result_to_json(result, link, offset, limit, permalink=permalink))
+    data = result_to_json(result, link, offset, limit, permalink=permalink)
+    return jsonify({**data, "shards": get_engine().shards_json()})
 
 
 @bp.get("/trends")
 def trends() -> Response:
     """Return the query's matching reports and passages by year and by province."""
     _, result = _searched("trends")
-    return jsonify(query_trends(result))
+    return jsonify({**result.trends(), "shards": get_engine().shards_json()})
 
 
 @bp.get("/collocations")
@@ -57,14 +57,17 @@ def collocates() -> Response:
     """
     params, result = _searched("collocations")
     limit = parse_int(request.args, "limit", DEFAULT_LIMIT, 1, 200)
-    data = collocations(result, limit)
+    data = result.collocations(limit)
     for entry in data["collocates"]:
         entry["search"] = collocate_url(params, result.query, entry["word"])
-    return jsonify(data)
+    return jsonify({**data, "shards": get_engine().shards_json()})
 
 
 @bp.get("/reports/<report_id>")
 def report(report_id: str) -> Response:
     """Return one report: metadata, source, its GB/T 7714 citation and passages."""
-    report = get_engine().report(check_report_id(report_id))
-    return jsonify(report_to_json(report, link, permalink=permalink))
+    engine = get_engine()
+    report = engine.report(check_report_id(report_id))
+    return jsonify(
+        {**report_to_json(report, link, permalink=permalink), "shards": engine.shards_json()}
+    )

@@ -82,7 +82,8 @@ def api_compare() -> Response:
     """Return what reports a and b share, what only one has, and what changed."""
     a, b = report_param("a"), report_param("b")
     assert a is not None and b is not None
-    return jsonify(comparison_json(get_engine().compare(a, b)))
+    engine = get_engine()
+    return jsonify({**comparison_json(engine.compare(a, b)), "shards": engine.shards_json()})
 
 
 @bp.get("/compare")

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, request, stream_with_context
 
 from indexer.models import HIT_COLUMNS
 from indexer.search.citation import citation_gbt7714
-from indexer.search.ranking import SearchResult
+from indexer.search.interface import Result
 from webapp.serving.engine import get_engine
 from webapp.views.links import permalink
 from webapp.views.params import BadParameter, SearchParams, parse_search
@@ -38,7 +38,7 @@ def cell(value: object) -> object:
     return value
 
 
-def searched(route: str) -> tuple[SearchParams, SearchResult]:
+def searched(route: str) -> tuple[SearchParams, Result]:
     """The request's search, done before streaming starts (a bad query gets its 400 page)."""
     params = parse_refined(request.args, parse_search)
     if not params.q and not params.filters:

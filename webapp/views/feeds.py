@@ -15,7 +15,7 @@ from xml.etree import ElementTree as ET
 
 from flask import Blueprint, Response, current_app, request, url_for
 
-from indexer.search.newest import NewReport, newest_reports
+from indexer.search.newest import NewReport
 from webapp.serving.engine import get_engine
 from webapp.views.links import permalink
 from webapp.views.params import BadParameter, SearchParams, parse_int, parse_search
@@ -103,6 +103,6 @@ def feed() -> Response:
     limit = parse_int(request.args, "limit", DEFAULT_ENTRIES, 1, MAX_ENTRIES)
     engine = get_engine()
     result = engine.search(params.q, filters=params.engine_filters())
-    built_at = str(engine.generation.store.meta("built_at", "")) or "1970-01-01T00:00:00+00:00"
-    body = atom_feed(params, newest_reports(result, limit), built_at)
+    built_at = engine.built_at or "1970-01-01T00:00:00+00:00"
+    body = atom_feed(params, result.newest(limit), built_at)
     return Response(body, mimetype=ATOM_MIMETYPE)

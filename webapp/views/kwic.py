@@ -28,7 +28,8 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
 from indexer.errors import QueryError
-from indexer.search.kwic import DEFAULT_WIDTH, KWIC_SORTS, MAX_WIDTH, Concordance, KwicRow
+from indexer.search.interface import Concordant
+from indexer.search.kwic import DEFAULT_WIDTH, KWIC_SORTS, MAX_WIDTH, KwicRow
 from webapp.serving.engine import get_engine
 from webapp.views.export import BOM, CHUNK_CHARS, cell
 from webapp.views.links import link, permalink
@@ -70,9 +71,9 @@ def parse_kwic(args: MultiDict) -> tuple[SearchParams, str, int]:
     return params, sort, width
 
 
-def concordance(params: SearchParams, sort: str, width: int) -> Concordance:
+def concordance(params: SearchParams, sort: str, width: int) -> Concordant:
     result = get_engine().search(params.q, filters=params.engine_filters())
-    return Concordance(result, width=width, sort=sort)
+    return result.concordance(width=width, sort=sort)
 
 
 def row_json(row: KwicRow) -> dict[str, Any]:
@@ -93,7 +94,14 @@ def api_kwic() -> Response:
     offset, limit = parse_window(request.args)
     found = concordance(params, sort, width)
     rows = found.rows(offset, limit)
-    return jsonify({"query": params.q, "total": found.total, "rows": [row_json(r) for r in rows]})
+    return jsonify(
+        {
+            "query": params.q,
+            "total": found.total,
+            "rows": [row_json(r) for r in rows],
+            "shards": get_engine().shards_json(),
+        }
+    )
 
 
 @bp.get("/kwic")

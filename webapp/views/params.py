@@ -8,10 +8,11 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from indexer.errors import NotFoundError, ReportSearchError
+from indexer.errors import NotFoundError
 from indexer.query import FIELD_NAMES_ZH
 from indexer.query.dates import date_days, date_range
 from indexer.settings import MAX_QUERY_LENGTH, SORTS
+from webapp.errors import BadParameter
 
 MAX_PAGE = 1000
 DEFAULT_SIZE = 10
@@ -35,12 +36,6 @@ PAGE_SIZES = (10, 20, 50)  # offered in the page; any size 1–MAX_SIZE is accep
 MIN_YEAR, MAX_YEAR = 1900, 2100
 
 _REPORT_ID = re.compile(r"[0-9a-f]{16}")
-
-
-class BadParameter(ReportSearchError):
-    """A request parameter is missing, malformed or out of range."""
-
-    status = 400
 
 
 @dataclass(frozen=True)

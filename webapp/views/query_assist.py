@@ -15,8 +15,7 @@ from werkzeug.datastructures import MultiDict
 
 from indexer.errors import QueryError
 from indexer.query.rewrite import caret_padding, literal_query, refine_query
-from indexer.search.ranking import SearchResult
-from indexer.search.suggest import suggest
+from indexer.search.interface import Result
 from indexer.settings import MAX_QUERY_LENGTH
 from webapp.serving.engine import CachedEngine
 from webapp.views.params import BadParameter, SearchParams
@@ -99,9 +98,7 @@ def error_context(params: SearchParams, error: QueryError) -> dict[str, Any]:
     return {"query_error": view}
 
 
-def result_context(
-    engine: CachedEngine, params: SearchParams, result: SearchResult
-) -> dict[str, Any]:
+def result_context(engine: CachedEngine, params: SearchParams, result: Result) -> dict[str, Any]:
     """Return the refinement trail and form, and for no hits the did-you-mean links."""
     base_q = params.base_q if isinstance(params, RefinedParams) else params.q
     within = list(params.within) if isinstance(params, RefinedParams) else []
@@ -111,7 +108,7 @@ def result_context(
     ]
     suggestions = []
     if result.total_passages == 0:
-        for query, passages in suggest(engine, params.q, params.engine_filters()):
+        for query, passages in engine.suggest(params.q, params.engine_filters()):
             href = _url(params, q=query, within=None, page=None)
             suggestions.append({"query": query, "passages": passages, "href": href})
     hidden = params.form_fields(q=None, within=None, page=None)  # what the form must keep

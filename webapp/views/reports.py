@@ -24,6 +24,7 @@ from webapp.serving.engine import get_engine
 from webapp.views.links import permalink
 from webapp.views.params import BadParameter, SearchParams, check_report_id, parse_state
 from webapp.views.query_assist import parse_refined
+from webapp.views.similar import similar_here
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -89,6 +90,7 @@ def show(report_id: str) -> ResponseReturnValue:
         # The report is still worth showing; say why nothing is highlighted.
         error, status = exc, exc.status
     matches, toc = reading_aids(report, highlights)
+    similar_here(report_id)  # read now: the page says at its top if a shard was missing
     if state.q or state.filters:
         back = url_for("search.search", **state.url_args())
     else:

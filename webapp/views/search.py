@@ -5,14 +5,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, current_app, g, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from indexer.errors import QueryError, ReportSearchError
 from indexer.query.help import NOTES, QUERY_EXAMPLES, YEAR_FORMS, field_rows
-from indexer.search.collocations import MEASURE, collocations
-from indexer.search.ranking import SearchResult
-from indexer.search.trends import trends
+from indexer.search.collocations import MEASURE
+from indexer.search.interface import Result
 from indexer.settings import MAX_QUERY_LENGTH, SORTS
 from webapp.serving.engine import CachedEngine, get_engine
 from webapp.views import charts
@@ -38,6 +37,20 @@ def site() -> dict[str, Any]:
         "max_query_length": MAX_QUERY_LENGTH,
         "site_title": current_app.config.get("SITE_TITLE") or DEFAULT_SITE_TITLE,
     }
+
+
+@bp.app_template_global()
+def shards_missing() -> dict[str, Any] | None:
+    """Which shards of the index did not answer this request (accepted with partial=1):
+    what the page says before its results; None when every shard answered."""
+    engine = g.get("engine")
+    try:
+        answered = engine.answered_for_page() if engine is not None else None
+    except (ReportSearchError, OSError):  # no index: the page says so itself
+        return None
+    if answered is None or answered.complete:
+        return None
+    return {"total": answered.total, "missing": sorted(answered.missing)}
 
 
 @bp.app_template_global()
@@ -88,13 +101,13 @@ def explain_empty(engine: CachedEngine, params: SearchParams) -> list[dict[str, 
     return out
 
 
-def trend_charts(result: SearchResult, measure: str) -> dict[str, Any]:
+def trend_charts(result: Result, measure: str) -> dict[str, Any]:
     """The query's trends (`indexer.search.trends`) with the geometry of their two charts.
 
     `measure` is what the bars draw (`charts.MEASURES`): matching reports, occurrences, or
     matching reports per 100 reports the index holds of that year or province.
     """
-    data = trends(result)
+    data = result.trends()
     return {
         **data,
         "measure": measure,
@@ -114,11 +127,11 @@ def trend_measure() -> str:
     return measure
 
 
-def collocate_table(params: SearchParams, result: SearchResult) -> dict[str, Any] | None:
+def collocate_table(params: SearchParams, result: Result) -> dict[str, Any] | None:
     """The query's collocates, each linked to its sentences with the query (同句)."""
     if not result.total_occurrences:
         return None
-    data = collocations(result, COLLOCATES_SHOWN, COLLOCATION_PASSAGES)
+    data = result.collocations(COLLOCATES_SHOWN, COLLOCATION_PASSAGES)
     for entry in data["collocates"]:
         entry["href"] = collocate_url(params, result.query, entry["word"])
     return {**data, "measure": MEASURE} if data["collocates"] else None

@@ -40,7 +40,8 @@ def report_pairs() -> str:
 @bp.get("/api/reports/<report_id>/similar")
 def report_similar_json(report_id: str) -> Response:
     """Return, per passage of the report, the similar passages of other reports."""
-    found = get_engine().similar.in_report(check_report_id(report_id))
+    engine = get_engine()
+    found = engine.similar.in_report(check_report_id(report_id))
     return jsonify(
         {
             "report_id": report_id,
@@ -52,6 +53,7 @@ def report_similar_json(report_id: str) -> Response:
                 }
                 for passage_id, others in found.items()
             ],
+            "shards": engine.shards_json(),
         }
     )
 
