@@ -31,9 +31,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from pathlib import Path
 
 import numpy as np
+from cachetools import LRUCache
 from whoosh import index as whoosh_index
 
 from indexer.index import similar_sign
@@ -186,11 +188,19 @@ class GlobalStatistics:
         self.space: int = int(data["space"])
         self.live: int = int(data["live"])
         self._frequencies = {field: _load_frequencies(folder, field) for field in WORD_FIELDS}
+        self._looked_up: LRUCache[tuple[str, str], int] = LRUCache(maxsize=100_000)
+        self._lock = threading.Lock()
         names = json.loads((folder / ISSUERS).read_text(encoding="utf-8"))
         self.issuer_names: frozenset[str] = frozenset(names)
 
     def doc_frequency(self, field: str, word: str) -> int:
-        hashes, counts = self._frequencies[field]
-        key = word_hashes([word])[0]
-        at = int(np.searchsorted(hashes, key))
-        return int(counts[at]) if at < len(hashes) and hashes[at] == key else 0
+        with self._lock:
+            found = self._looked_up.get((field, word))
+        if found is None:
+            hashes, counts = self._frequencies[field]
+            key = word_hashes([word])[0]
+            at = int(np.searchsorted(hashes, key))
+            found = int(counts[at]) if at < len(hashes) and hashes[at] == key else 0
+            with self._lock:  # a query's words are asked again, per field and passage
+                self._looked_up[(field, word)] = found
+        return found
