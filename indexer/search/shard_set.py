@@ -36,6 +36,10 @@ class ShardSet(Protocol):
     def close(self) -> None: ...
 
 
+# How an engine reaches a sharded index's shards: (index folder, shard count) → ShardSet.
+ShardSetFactory = Callable[[Path, int], ShardSet]
+
+
 class ShardsUnavailableError(ReportSearchError):
     """Some shards did not answer: the result would be partial."""
 

@@ -16,14 +16,16 @@ from typing import Any
 from cachetools import LRUCache
 from flask import current_app, g
 
+from indexer.errors import IndexMissingError
 from indexer.index.store import ReportRecord
 from indexer.models import Report
 from indexer.search.compare import Comparison, compare, counterparts
-from indexer.search.engine import SearchEngine
+from indexer.search.engine import SearchEngine, open_index
 from indexer.search.facets import Facets
 from indexer.search.generation import Generation
 from indexer.search.laws import LawLinks
 from indexer.search.ranking import SearchResult
+from indexer.search.shard_set import ShardSetFactory
 from indexer.search.similar import SimilarPassages
 
 Filters = Mapping[str, Sequence[str]]
@@ -96,7 +98,13 @@ class CachedEngine:
 
     def _open(self) -> SearchEngine:
         if self._engine is None:
-            self._engine = SearchEngine.open(self._index_dir)
+            engine = open_index(self._index_dir, shard_sets())
+            if not isinstance(engine, SearchEngine):
+                raise IndexMissingError(
+                    f"{self._index_dir} 是分片索引，网页服务还不能检索分片索引",
+                    hint="用未分片的索引（build 不加 --shards）",
+                )
+            self._engine = engine
         return self._engine
 
     # What the views read of an engine, passed on (only `search` is cached).
@@ -161,6 +169,14 @@ class CachedEngine:
             result = engine.search(query, filters=filters, sort=sort)
             self._results.put(engine.build_id, key, result, _result_size(result))
         return result
+
+
+def shard_sets() -> ShardSetFactory | None:
+    """How the app reaches a sharded index's shards (`open_index`'s `shards`): the
+    `SHARD_SETS` setting; None, in this process; `python -m webapp --ray` sets a Ray
+    cluster's actors (`indexer/distributed/serving.py`)."""
+    found: ShardSetFactory | None = current_app.config["SHARD_SETS"]
+    return found
 
 
 def get_engine() -> CachedEngine:
