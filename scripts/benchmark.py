@@ -9,6 +9,7 @@ median and 95th-percentile time of an exact count plus the top 10 hits with high
     .venv/bin/python scripts/benchmark.py --skip-stock          # ours only
     .venv/bin/python scripts/benchmark.py --scale 1,3,10 --skip-stock   # growth
     .venv/bin/python scripts/benchmark.py --index DIR --runs 50   # queries on a built index
+    .venv/bin/python scripts/benchmark.py --shards 3 --ray local   # one index, 3 shards, Ray
 
 Each query is timed through the engine as the web API runs it: the exact totals, facets
 and the first page of hits with highlights (`result_to_json`), warm (repeated) and cold
@@ -85,7 +86,9 @@ def timed(action, repeat: int) -> tuple[float, float, object]:
     return statistics.median(times), p95, result
 
 
-def run_build(sources: list[Path], index_dir: Path, *, interval: float = 0.1) -> dict:
+def run_build(
+    sources: list[Path], index_dir: Path, *, interval: float = 0.1, extra: list[str] | None = None
+) -> dict:
     """Run `python -m indexer build --json` as a user does; return its summary with the
     build's wall time and the peak of its process tree's summed RSS (sampled from /proc).
 
@@ -93,7 +96,7 @@ def run_build(sources: list[Path], index_dir: Path, *, interval: float = 0.1) ->
     engines, truth texts), which its forked writer processes would otherwise inherit.
     """
     command = [sys.executable, "-m", "indexer", "build", "--json", "--quiet"]
-    command += [*map(str, sources), "--index", str(index_dir)]
+    command += [*map(str, sources), "--index", str(index_dir), *(extra or [])]
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+", encoding="utf-8") as output:  # a pipe could fill up
         child = subprocess.Popen(command, cwd=ROOT, stdout=output, text=True)
@@ -389,7 +392,24 @@ def main() -> None:
     parser.add_argument(
         "--index", type=Path, default=None, help="Time the queries on this built index only."
     )
+    parser.add_argument(
+        "--shards", type=int, default=None, help="Query latency of one index against N shards."
+    )
+    parser.add_argument(
+        "--ray", default=None, help="With --shards: also built and served on Ray (local, auto, …)."
+    )
     args = parser.parse_args()
+    if args.shards:
+        from scripts.bench_shards import bench_shards
+
+        figures = bench_shards(
+            args.corpus, args.shards, args.ray, args.runs,
+            queries=QUERIES, run_build=run_build, timed=timed,
+        )  # fmt: skip
+        shutil.rmtree(figures.pop("workdir"), ignore_errors=True)
+        if args.out:
+            args.out.write_text(json.dumps(figures, ensure_ascii=False, indent=2), "utf-8")
+        return
     if args.index:
         figures = bench_index(args.index, args.runs)
         if args.out:

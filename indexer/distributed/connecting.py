@@ -31,6 +31,7 @@ LOCAL = "local"
 AUTO = "auto"
 NAMESPACE = "report-search"  # named actors (the shards' services) are looked up in it
 ANSWER_SECONDS = 3.0  # how long a head node's address may take to accept a connection
+TOKEN_LOGGER = "ray._private.authentication.authentication_token_setup"
 
 
 class RayUnavailableError(ReportSearchError):
@@ -95,6 +96,9 @@ def join(address: str) -> bool:
     if ray.is_initialized():
         return False
     check_address(address)
+    # Ray says in English, for every process joining, that the cluster wants a token:
+    # the README says so once (and what to copy to each node).
+    logging.getLogger(TOKEN_LOGGER).setLevel(logging.ERROR)
     if address == LOCAL:
         # A cluster of our own is nobody's to report on: no usage statistics sent.
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")

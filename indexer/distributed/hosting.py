@@ -84,23 +84,22 @@ def hosted(
         sys.executable, "-m", "indexer.distributed.hosting",
         str(index_dir.resolve()), address, str(replicas), str(timeout),
     ]  # fmt: skip
-    owner = subprocess.Popen(
+    with subprocess.Popen(
         command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=environment
-    )
-    assert owner.stdin is not None and owner.stdout is not None
-    try:
-        line = owner.stdout.readline()
-        said = json.loads(line) if line.strip() else {"error": "启动 Ray 上的分片服务失败"}
-        if "address" not in said:
-            raise RayUnavailableError(str(said.get("error")), hint=said.get("hint"))
-        yield RayShardSets(said["address"], replicas=replicas, timeout=timeout)
-    finally:
-        owner.stdin.close()
+    ) as owner:
+        assert owner.stdin is not None and owner.stdout is not None
         try:
-            owner.wait(STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            owner.kill()
-            owner.wait()
+            line = owner.stdout.readline()
+            said = json.loads(line) if line.strip() else {"error": "启动 Ray 上的分片服务失败"}
+            if "address" not in said:
+                raise RayUnavailableError(str(said.get("error")), hint=said.get("hint"))
+            yield RayShardSets(said["address"], replicas=replicas, timeout=timeout)
+        finally:
+            owner.stdin.close()  # the owner's signal to stop
+            try:
+                owner.wait(STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                owner.kill()
 
 
 if __name__ == "__main__":
