@@ -404,7 +404,7 @@ def main() -> None:
 
         figures = bench_shards(
             args.corpus, args.shards, args.ray, args.runs,
-            queries=QUERIES, run_build=run_build, timed=timed,
+            queries=QUERIES, run_build=run_build,
         )  # fmt: skip
         shutil.rmtree(figures.pop("workdir"), ignore_errors=True)
         if args.out:

@@ -132,7 +132,7 @@ def _serve_on_ray(
     )
     app.config["SHARD_SETS"] = shard_sets
 
-    def connect_worker(arbiter: Any, worker: Any) -> None:
+    def connect_worker(_server: Any, _worker: Any) -> None:  # gunicorn's post_fork
         join(shard_sets.address)
 
     return {"post_fork": connect_worker}
