@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cachetools import LRUCache
-from flask import current_app, g
+from flask import current_app, g, has_app_context
 
 from indexer.errors import IndexMissingError
 from indexer.index.store import ReportRecord
@@ -173,8 +173,10 @@ class CachedEngine:
 
 def shard_sets() -> ShardSetFactory | None:
     """How the app reaches a sharded index's shards (`open_index`'s `shards`): the
-    `SHARD_SETS` setting; None, in this process; `python -m webapp --ray` sets a Ray
-    cluster's actors (`indexer/distributed/serving.py`)."""
+    `SHARD_SETS` setting; None, in this process (and outside an app); `python -m webapp
+    --ray` sets a Ray cluster's actors (`indexer/distributed/serving.py`)."""
+    if not has_app_context():
+        return None
     found: ShardSetFactory | None = current_app.config["SHARD_SETS"]
     return found
 
