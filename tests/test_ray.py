@@ -302,37 +302,6 @@ def test_a_killed_shard_actor_never_gives_a_silently_partial_answer(
     assert all(new != old for new, old in zip(restarted, dead, strict=True)), "restarted"
 
 
-def test_an_update_during_queries_never_mixes_generations(cluster: str, tmp_path: Path) -> None:
-    index_dir = tmp_path / "index"
-    build_index([SAMPLE_DIR], index_dir, shards=3)
-    reach = RayShardSets(cluster, timeout=10.0)
-    before = open_index(index_dir, reach).search("法治").total_passages
-    stop = threading.Event()
-    seen: list[tuple[str, int, int]] = []
-
-    def query() -> None:
-        while not stop.is_set():
-            engine = open_index(index_dir, reach)  # the current generation, each time
-            result = engine.search("法治")
-            seen.append((engine.name, result.total_passages, len(result.hits())))
-
-    threads = [threading.Thread(target=query) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    build_index(SOURCES, index_dir)
-    after = open_index(index_dir, reach).search("法治").total_passages
-    time.sleep(0.5)
-    stop.set()
-    for thread in threads:
-        thread.join()
-    assert after > before
-    totals = {name: set() for name, _, _ in nonempty(seen)}
-    for name, total, hits in seen:
-        totals[name].add(total)
-        assert total == hits and total in (before, after), (name, total, hits)
-    assert all(len(found) == 1 for found in totals.values()), totals
-
-
 # --- the web app ------------------------------------------------------------------------
 
 
@@ -372,3 +341,41 @@ def test_the_web_server_says_in_chinese_when_its_cluster_does_not_answer(on_ray:
     )  # the shards' owner process says why it could not start; nothing is served
     assert run.exit_code == 2
     assert "Ray 集群地址 127.0.0.1:9 没有应答" in run.output and "ray start --head" in run.output
+
+
+# --- last: it changes the cluster-built index -------------------------------------------
+
+
+def test_an_update_during_queries_never_mixes_generations(
+    cluster: str, on_ray: Path, through_ray: ShardedEngine
+) -> None:
+    """The index loses the workbench's report while two clients query it through Ray:
+    each answer is one generation's, whole (its total, and as many hits)."""
+    reach = RayShardSets(cluster, replicas=2, timeout=10.0)  # through_ray's actors
+    before = open_index(on_ray, reach).search("法治").total_passages
+    stop = threading.Event()
+    seen: list[tuple[str, int, int]] = []
+
+    def query() -> None:
+        while not stop.is_set():
+            engine = open_index(on_ray, reach)  # the current generation, each time
+            result = engine.search("法治")
+            seen.append((engine.name, result.total_passages, len(result.hits())))
+
+    threads = [threading.Thread(target=query) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.3)
+    build_index([SAMPLE_DIR], on_ray)
+    after = open_index(on_ray, reach).search("法治").total_passages
+    time.sleep(0.5)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    assert after < before
+    totals: dict[str, set[int]] = {name: set() for name, _, _ in nonempty(seen)}
+    for name, total, hits in seen:
+        totals[name].add(total)
+        assert total == hits and total in (before, after), (name, total, hits)
+    assert all(len(found) == 1 for found in totals.values()), totals
+    assert len(totals) == 2, "answers came from both generations"
