@@ -1,8 +1,9 @@
 """Full-text search for Chinese government work reports that never misses a literal match.
 
 The data flows one way: source files → reports → store and indexes → query → results → CLI
-and web app. The library is five families, each a package with a table of its modules in
-its docstring (README.md, "How it works", has the same tables; a test keeps them in step):
+and web app. The library is five families (and `distributed`, optional, on a Ray cluster),
+each a package with a table of its modules in its docstring (README.md, "How it works", has
+the same tables; a test keeps them in step):
 
 ======================  ==========================================================
 module                  what
@@ -13,6 +14,7 @@ index                   the index on disk: layout, generations, store, literal a
 build                   a build: source files → a new generation, published atomically
 query                   the query language: text → a tree of terms, fields, operators
 search                  an opened generation searched: match, rank, facets, results
+distributed             build and search on a Ray cluster (optional: needs Ray)
 cli                     the command line (python -m indexer), a thin shell
 errors                  errors with a user message, a hint and an HTTP status
 settings                defaults and limits shared by the CLI and the web app

@@ -10,6 +10,8 @@ median and 95th-percentile time of an exact count plus the top 10 hits with high
     .venv/bin/python scripts/benchmark.py --scale 1,3,10 --skip-stock   # growth
     .venv/bin/python scripts/benchmark.py --index DIR --runs 50   # queries on a built index
     .venv/bin/python scripts/benchmark.py --workers 2 # builds with 2 workers and with 1
+    .venv/bin/python scripts/benchmark.py --shards 3 --ray local   # one index, 3 shards, Ray
+    .venv/bin/python scripts/benchmark.py --workers 2 --shards 3 --ray local   # both
 
 Each query is timed through the engine as the web API runs it: the exact totals, facets
 and the first page of hits with highlights (`result_to_json`), warm (repeated) and cold
@@ -88,7 +90,12 @@ def timed(action, repeat: int) -> tuple[float, float, object]:
 
 
 def run_build(
-    sources: list[Path], index_dir: Path, *, interval: float = 0.1, workers: int | None = None
+    sources: list[Path],
+    index_dir: Path,
+    *,
+    interval: float = 0.1,
+    workers: int | None = None,
+    extra: list[str] | None = None,
 ) -> dict:
     """Run `python -m indexer build --json` as a user does; return its summary with the
     build's wall time and the peak of its process tree's summed RSS (sampled from /proc).
@@ -97,7 +104,7 @@ def run_build(
     engines, truth texts), which its forked writer processes would otherwise inherit.
     """
     command = [sys.executable, "-m", "indexer", "build", "--json", "--quiet"]
-    command += [*map(str, sources), "--index", str(index_dir)]
+    command += [*map(str, sources), "--index", str(index_dir), *(extra or [])]
     if workers is not None:
         command += ["--workers", str(workers)]
     started = time.perf_counter()
@@ -407,7 +414,24 @@ def main() -> None:
         default=None,
         help="Build with N worker processes (default: one per core), and with 1 to compare.",
     )
+    parser.add_argument(
+        "--shards", type=int, default=None, help="Query latency of one index against N shards."
+    )
+    parser.add_argument(
+        "--ray", default=None, help="With --shards: also built and served on Ray (local, auto, …)."
+    )
     args = parser.parse_args()
+    if args.shards and args.workers is None:  # with --workers too: after the builds below
+        from scripts.bench_shards import bench_shards
+
+        figures = bench_shards(
+            args.corpus, args.shards, args.ray, args.runs,
+            queries=QUERIES, run_build=run_build,
+        )  # fmt: skip
+        shutil.rmtree(figures.pop("workdir"), ignore_errors=True)
+        if args.out:
+            args.out.write_text(json.dumps(figures, ensure_ascii=False, indent=2), "utf-8")
+        return
     if args.index:
         figures = bench_index(args.index, args.runs)
         if args.out:
@@ -488,14 +512,23 @@ def main() -> None:
             f"| `{query}` | {mine['truth']} | {mine['hits']} | "
             f"{mine['median_ms']} / {mine['p95_ms']} | {mine['cold_ms']} | {stock_cells} |"
         )
+    sharded = None
+    if args.shards:  # and --workers: the shards' query latency after the builds above
+        from scripts.bench_shards import bench_shards
+
+        sharded = bench_shards(
+            args.corpus, args.shards, args.ray, args.runs, queries=QUERIES, run_build=run_build
+        )
+        shutil.rmtree(sharded.pop("workdir"), ignore_errors=True)
     if args.out:
         args.out.write_text(
             json.dumps(
                 {
                     "ours": ours,
-                    "ours_one_worker_build_s": alone,
+                    "one_worker_build_s": alone,
                     "workers": workers,
                     "stock": stock,
+                    "shards": sharded,
                 },
                 ensure_ascii=False,
                 indent=2,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sized
+from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T", bound=Sized)
@@ -16,6 +17,16 @@ def nonempty(items: T, what: str = "selection") -> T:
     """
     assert len(items) > 0, f"expected a non-empty {what}"
     return items
+
+
+def forget_engine(index_dir: Path) -> None:
+    """Close the engine the library keeps for `index_dir` and forget it, so its files are
+    closed in the test that opened them, not when a later test lets the cache go."""
+    from indexer.search.engine import SearchEngine
+
+    engine = SearchEngine._cache.pop((Path(index_dir).resolve(), None), None)
+    if engine is not None:
+        engine.close()
 
 
 # A report as a GBK system saves it: its text and its file name in GBK, no section headings.

@@ -59,9 +59,9 @@ def canonical_name(name: str) -> str:
 
 
 def requirement_lines() -> list[tuple[str, str]]:
-    """Return (file, requirement) for requirements.txt and requirements-dev.txt, no comments."""
+    """Return (file, requirement) of every requirements file (runtime, dev, Ray), no comments."""
     found = []
-    for requirements in ("requirements.txt", "requirements-dev.txt"):
+    for requirements in ("requirements.txt", "requirements-dev.txt", "requirements-ray.txt"):
         for line in (ROOT / requirements).read_text(encoding="utf-8").splitlines():
             line = line.split("#", 1)[0].strip()
             if line and not line.startswith("-r"):

@@ -28,6 +28,7 @@ PACKAGES = [
     "indexer.build",
     "indexer.query",
     "indexer.search",
+    "indexer.distributed",
     "webapp",
     "webapp.views",
     "webapp.serving",

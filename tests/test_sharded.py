@@ -219,7 +219,10 @@ class Pickling:
         return self.shards.total
 
     def ask(self, method: str, args: tuple[Any, ...], shards: Sequence[int]) -> dict[int, Any]:
-        answers = self.shards.ask(method, pickle.loads(pickle.dumps(args)), shards)
+        return self.ask_each(method, dict.fromkeys(shards, args))
+
+    def ask_each(self, method: str, args: dict[int, tuple[Any, ...]]) -> dict[int, Any]:
+        answers = self.shards.ask_each(method, pickle.loads(pickle.dumps(args)))
         return pickle.loads(pickle.dumps(answers))
 
     def close(self) -> None:

@@ -142,8 +142,11 @@ class Dropping:
         return self.shards.total
 
     def ask(self, method: str, args: tuple[Any, ...], shards: Sequence[int]) -> dict[int, Any]:
-        answering = [k for k in shards if k not in self.missing]
-        return self.shards.ask(method, args, answering) if answering else {}
+        return self.ask_each(method, dict.fromkeys(shards, args))
+
+    def ask_each(self, method: str, args: dict[int, tuple[Any, ...]]) -> dict[int, Any]:
+        answering = {k: a for k, a in args.items() if k not in self.missing}
+        return self.shards.ask_each(method, answering) if answering else {}
 
     def close(self) -> None:
         self.shards.close()
@@ -159,7 +162,7 @@ def dropping(sharded_sample_index: Path, monkeypatch: pytest.MonkeyPatch) -> Dro
     assert isinstance(healthy, ShardedEngine)
     shards = Dropping(LocalShards(healthy.index_dir, SHARDS, SearchEngine), {DOWN})
     engine = ShardedEngine(healthy.index_dir, healthy.name, shards)
-    monkeypatch.setitem(SearchEngine._cache, healthy.index_dir, engine)
+    monkeypatch.setitem(SearchEngine._cache, (healthy.index_dir, None), engine)
     return shards
 
 

@@ -24,7 +24,7 @@ from indexer.normalize import fold
 from indexer.query.proximity import sentences
 from indexer.search.engine import SearchEngine
 from tests.conftest import SAMPLE_DIR, WORKBENCH_DIR
-from tests.helpers import nonempty
+from tests.helpers import forget_engine, nonempty
 from webapp import create_app
 
 QUERY = "行政复议"
@@ -181,11 +181,12 @@ def test_an_index_from_before_builds_were_recorded_still_has_a_feed(
     index = tmp_path / "index"
     shutil.copytree(workbench_index, index)
     store = SearchEngine.open(index).generation.root / "store.sqlite"
-    SearchEngine.open(index).close()
+    forget_engine(index)
     with sqlite3.connect(store) as connection:
         connection.execute("DROP TABLE added")
     client = create_app({"TESTING": True, "INDEX_DIR": index}).test_client()
     _, found = entries(client)
+    forget_engine(index)
     assert len({e.findtext(f"{ATOM}updated") for e in nonempty(found)}) == 1  # the store's build
 
 

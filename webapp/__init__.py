@@ -44,6 +44,9 @@ SERVING_DEFAULTS: dict[str, Any] = {
     "RESULT_CACHE_MB": 128,  # per process: search results (rankings, facets) of queries
     "PAGE_CACHE_MB": 256,  # whole first pages of repeated queries, shared by processes
     "PAGE_CACHE_DIR": None,  # where those pages are kept; None: a temporary folder
+    # How a sharded index's shards are reached (a ShardSetFactory, `open_index`'s `shards`):
+    # None, in this process; python -m webapp --ray sets a Ray cluster's actors.
+    "SHARD_SETS": None,
 }
 
 

@@ -7,16 +7,18 @@ gunicorn's worker processes over the app (`serving.server`).
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
+from flask import Flask
 
 from indexer.cli.usage import ChineseCommand
-from indexer.errors import IndexMissingError
-from indexer.search.engine import open_index
+from indexer.errors import IndexMissingError, ReportSearchError
+from indexer.search.engine import current_generation, open_index
 from indexer.settings import DEFAULT_INDEX_DIR, INDEX_DIR_ENV
 from webapp import create_app
 from webapp.serving.ports import listen_problem
@@ -58,7 +60,30 @@ from webapp.serving.server import (
     show_default=True,
     help="每个进程同时处理的连接数",
 )
-def main(index: Path | None, host: str, port: int, workers: int, threads: int) -> None:
+@click.option(
+    "--ray",
+    "ray_address",
+    default=None,
+    metavar="ADDRESS",
+    help="分片索引的各分片由 Ray 集群上的 actor 提供检索：local（为本服务在本机启动一个集群）、"
+    "auto（加入本机已运行的集群）或头节点的 主机:端口",
+)
+@click.option(
+    "--replicas",
+    type=click.IntRange(1, 16),
+    default=1,
+    show_default=True,
+    help="--ray 时每个分片的副本数（轮流应答，一个挂掉时由其余的应答，并自动重启）",
+)
+def main(
+    index: Path | None,
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    ray_address: str | None,
+    replicas: int,
+) -> None:
     """提供报告检索网页服务（gunicorn 多进程，绝不用 Flask 的调试服务器）。"""
     problem = listen_problem(host, port)
     if problem is not None:
@@ -70,12 +95,59 @@ def main(index: Path | None, host: str, port: int, workers: int, threads: int) -
         overrides["INDEX_DIR"] = index
     app = create_app(overrides)
     index_dir = app.config["INDEX_DIR"]
-    try:
-        warm(open_index(index_dir))  # loaded once here, before the workers fork
-    except IndexMissingError as exc:
-        click.echo(f"错误：{exc.message}", err=True)
-        click.echo(f"先建立索引：python -m indexer build data/sample --index {index_dir}", err=True)
-        sys.exit(2)
+    with contextlib.ExitStack() as stack:
+        try:
+            if ray_address is None:
+                warm(open_index(index_dir))  # loaded once here, before the workers fork
+                hooks: dict[str, object] = {}
+            else:
+                hooks = _serve_on_ray(app, stack, index_dir, ray_address, replicas)
+        except ReportSearchError as exc:
+            click.echo(f"错误：{exc.message}", err=True)
+            if isinstance(exc, IndexMissingError):
+                hint = f"先建立索引：python -m indexer build data/sample --index {index_dir}"
+            else:
+                hint = exc.hint or ""
+            click.echo(hint, err=True)
+            sys.exit(2)
+        _serve(app, host, port, workers, threads, index_dir, hooks)
+
+
+def _serve_on_ray(
+    app: Flask, stack: contextlib.ExitStack, index_dir: Path, address: str, replicas: int
+) -> dict[str, object]:
+    """Have the shards served by Ray actors (an owner process holds them while the server
+    runs, `distributed/hosting.py`), reached through `SHARD_SETS`; return the gunicorn hook
+    that connects each worker to the cluster after the fork."""
+    from indexer.distributed.connecting import require_ray
+
+    require_ray()
+    from indexer.distributed.connecting import join
+    from indexer.distributed.hosting import hosted
+    from indexer.distributed.serving import TIMEOUT_SECONDS
+
+    current_generation(index_dir)  # a missing index is said before a cluster starts
+    shard_sets = stack.enter_context(
+        hosted(index_dir, address, replicas=replicas, timeout=TIMEOUT_SECONDS)
+    )
+    app.config["SHARD_SETS"] = shard_sets
+
+    def connect_worker(_server: Any, _worker: Any) -> None:  # gunicorn's post_fork
+        join(shard_sets.address)
+
+    return {"post_fork": connect_worker}
+
+
+def _serve(
+    app: Flask,
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    index_dir: Path,
+    hooks: dict[str, object],
+) -> None:
+    """Run gunicorn's master and workers over the app until stopped."""
 
     def on_ready(arbiter: Any) -> None:
         bound_host, bound_port = arbiter.LISTENERS[0].sock.getsockname()[:2]
@@ -90,4 +162,5 @@ def main(index: Path | None, host: str, port: int, workers: int, threads: int) -
     # from touching (and so copying) every object in every worker.
     gc.collect()
     gc.freeze()
-    GunicornServer(app, gunicorn_options(host, port, workers, threads, on_ready)).run()
+    options = gunicorn_options(host, port, workers, threads, on_ready)
+    GunicornServer(app, {**options, **hooks}).run()

@@ -8,6 +8,8 @@ update                  one update under the folder's lock: a new generation, it
 steps                   the coordinator's steps: scan by file hash, read, number and
                         route reports to their shard, remove; then every writer's
                         finishing steps and, sharded, the reduce over all shards
+backend                 where the heavy parts run: files read and generations written
+                        on this machine, or (given by the shell) on a Ray cluster
 generation              one generation written from its previous one (the index's,
                         or a shard's): add, remove, then words, literal merge,
                         ranking tables, reports, similar passages

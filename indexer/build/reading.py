@@ -143,6 +143,18 @@ def read_file(job: tuple[Path, str, str]) -> FileRead:
     return result
 
 
+def read_in_any_worker(settings: ReadSettings, job: tuple[Path, str, str]) -> FileRead:
+    """Read one file in a worker process this module did not start (a Ray task's), set
+    up with `settings` on its first file; `read_file` otherwise."""
+    if _settings != settings:
+        _start(settings, _quiet)
+    return read_file(job)
+
+
+def _quiet(message: str) -> None:
+    """A worker elsewhere says nothing: its output is no terminal's."""
+
+
 def _count(result: FileRead, reports: list[Report], counter: CountedWordsField) -> None:
     """Count the words of the file's passages, titles and section paths; fold passages."""
     passages = [passage for report in reports for passage in report.passages]

@@ -7,7 +7,9 @@ and hands each to the writer of its shard (`generation.GenerationWriter`), and f
 reports to remove. The writers then finish their generations step by step. An unsharded
 index has one writer, for the new generation itself. A sharded one has a writer for each
 shard that changed, and a last step (`global`) computes what ranking and similar
-passages need across all shards and writes the manifest (`index/cluster.py`).
+passages need across all shards and writes the manifest (`index/cluster.py`). Where the
+files are read and the generations written is the request's backend (`backend.py`):
+this machine by default, or a Ray cluster; the coordinator's decisions are the same.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from indexer.build.generation import FINISHING, GenerationWriter
-from indexer.build.reading import FileRead, ReadSettings, default_workers, read_files
+from indexer.build.backend import Backend, LocalBackend, Writer
+from indexer.build.generation import FINISHING
+from indexer.build.reading import FileRead, ReadSettings, default_workers
 from indexer.build.summary import BuildSummary, skipped_lines
 from indexer.errors import SourceError
 from indexer.index import global_stats
@@ -59,6 +62,7 @@ class Request:
     workers: int | None = None  # processes reading files (None: one per core)
     shards: int | None = None  # None: as many as the index has (1 for a new one)
     corrections: list[Correction] = field(default_factory=list)
+    backend: Backend = field(default_factory=LocalBackend)  # where files are read and written
 
 
 class Steps:
@@ -86,7 +90,7 @@ class Steps:
             list(members(previous)) if previous is not None else [None] * shards
         )
         assert len(self.previous_shards) == shards, "a change of shard count rebuilds"
-        self.writers: dict[int, GenerationWriter] = {}
+        self.writers: dict[int, Writer] = {}
         # One thread builds every writer's literal batches, one at a time.
         self.builder = ThreadPoolExecutor(1, thread_name_prefix="literal")
         self.to_read: list[tuple[Path, str, str]] = []
@@ -137,6 +141,7 @@ class Steps:
         """Find what to read: the index mirrors the given sources, so a known file not
         among them is gone; with `drop` (remove), the files under those paths go and
         everything else stays."""
+        self.request.backend.check(self.index_root, self.request.files)
         self._know_previous()
         self.dated = self._dated()
         if self.shards == 1:
@@ -186,9 +191,10 @@ class Steps:
             ocr_cache=ocr_cache(self.index_root),
             progress=self.progress,
         )
-        workers = self.request.workers or default_workers()
         summary, seen = self.summary, set[str]()
-        found = read_files(self.to_read, settings, workers=workers, log=self.log)
+        found = self.request.backend.read_files(
+            self.to_read, settings, workers=self.request.workers, log=self.log
+        )
         bar = tqdm(
             found, total=len(self.to_read), desc="读取文件", unit="file", leave=False,
             disable=not self.progress,
@@ -241,11 +247,15 @@ class Steps:
         self.log(f"共 {summary.reports} 篇报告、{summary.passages} 段")
 
     def finish(self, key: str) -> None:
-        """One finishing step of every writer (`generation.FINISHING`)."""
-        for shard, writer in sorted(self.writers.items()):
+        """One finishing step of every writer (`generation.FINISHING`): started in each
+        (writers elsewhere run theirs at once), then waited for shard by shard."""
+        writers = sorted(self.writers.items())
+        for _, writer in writers:
             if key == "reports":
                 writer.summary = self.summary.as_dict() if self.shards == 1 else {}
             writer.finish(key)
+        for shard, writer in writers:
+            writer.wait()
             if key == "reports":
                 self.indexed |= writer.indexed
             fault_point(f"shard-{shard}-{key}")
@@ -268,7 +278,7 @@ class Steps:
 
     # helpers ------------------------------------------------------------------------
 
-    def writer(self, shard: int) -> GenerationWriter:
+    def writer(self, shard: int) -> Writer:
         """The writer of a shard's new generation, made when the shard first changes."""
         found = self.writers.get(shard)
         if found is None:
@@ -276,7 +286,7 @@ class Steps:
                 layout = self.layout
             else:
                 layout = IndexLayout(next_shard_generation(self.index_root, shard))
-            found = self.writers[shard] = GenerationWriter(
+            found = self.writers[shard] = self.request.backend.writer(
                 layout,
                 self.previous_shards[shard],
                 self.entries,

@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 
+from indexer.build.backend import Backend, LocalBackend
 from indexer.build.progress import stage
 from indexer.build.steps import Request, Steps
 from indexer.build.summary import BuildSummary
@@ -69,6 +70,7 @@ def build_index(
     incremental: bool = True,
     wait: bool = False,
     corrections: Sequence[Correction] = (),
+    backend: Backend | None = None,
 ) -> BuildSummary:
     """Make the index in `index_dir` hold exactly the reports of `sources` (files, folders).
 
@@ -80,6 +82,8 @@ def build_index(
     files (default: one per core); the index is the same whatever their number.
     `shards` splits the index by report (`index/cluster.py`; None: as many as it has,
     1 for a new index); a change of their number rebuilds everything, and says so.
+    `backend` says where files are read and generations written (`backend.py`; default:
+    this machine); the index is the same whichever.
     """
     if shards is not None and shards < 1:
         raise SourceError(f"分片数必须至少为 1，而不是 {shards}", hint="--shards 1 是不分片")
@@ -93,6 +97,7 @@ def build_index(
         workers=workers,
         shards=shards,
         corrections=list(corrections),
+        backend=backend or LocalBackend(),
     )
     update = Update(index_dir, request, dictionaries, progress=progress, log=log, wait=wait)
     update.summary.skipped.extend(item for item in found if isinstance(item, Skipped))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
 from indexer.index.store import ReportRecord
 from indexer.ingest.s1_names import readable
 from indexer.models import UNKNOWN
+
+if TYPE_CHECKING:
+    from indexer.build.backend import Backend
 
 
 @click.group(cls=ChineseGroup)
@@ -62,8 +66,17 @@ def main() -> None:
     "--shards",
     type=click.IntRange(min=1),
     default=None,
-    help="Split the index by report into N shards (default: as many as the index has, 1 "
-    "for a new one). Changing the number rebuilds the whole index.",
+    help="Split the index by report into N shards (default: as many as it has, 1 for a "
+    "new index). A change of their number rebuilds everything.",
+)
+@click.option(
+    "--ray",
+    "ray_address",
+    default=None,
+    metavar="ADDRESS",
+    help="Read the files in Ray tasks and write each shard in a Ray actor: local (a cluster "
+    "on this machine for this command), auto (the one running here) or host:port of a "
+    "head node. The index folder and the files must be on storage every node sees.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
@@ -75,6 +88,7 @@ def build(
     metadata_files: tuple[Path, ...],
     workers: int | None,
     shards: int | None,
+    ray_address: str | None,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -91,17 +105,19 @@ def build(
     corrections = [
         row for path in (*sidecars(sources), *metadata_files) for row in read_corrections(path)
     ]
-    summary = build_index(
-        sources,
-        index_dir,
-        dictionaries=dictionaries,
-        corrections=corrections,
-        workers=workers,
-        shards=shards,
-        # A terminal gets progress bars; a log file or CI gets one line per stage.
-        progress=not quiet and sys.stderr.isatty(),
-        log=(lambda message: None) if quiet or sys.stderr.isatty() else _log_line,
-    )
+    with _backend(ray_address) as backend:
+        summary = build_index(
+            sources,
+            index_dir,
+            dictionaries=dictionaries,
+            corrections=corrections,
+            workers=workers,
+            shards=shards,
+            backend=backend,
+            # A terminal gets progress bars; a log file or CI gets one line per stage.
+            progress=not quiet and sys.stderr.isatty(),
+            log=(lambda message: None) if quiet or sys.stderr.isatty() else _log_line,
+        )
     if as_json:
         echo(json_text(_summary_json(summary)))
         return
@@ -155,6 +171,26 @@ def optimize(index_dir: Path) -> None:
 
     summary = optimize_index(index_dir)
     echo(f"索引已合并: {summary.generation}，用时 {summary.seconds.get('total', 0):.1f} 秒")
+
+
+@contextlib.contextmanager
+def _backend(ray_address: str | None) -> Iterator[Backend | None]:
+    """Where the build reads and writes: this machine (None), or the Ray cluster at
+    `ray_address`, connected for the build."""
+    if ray_address is None:
+        yield None
+        return
+    from indexer.distributed.connecting import connected, require_ray
+
+    require_ray()
+    from indexer.distributed.building import RayBackend
+
+    with connected(ray_address):
+        backend = RayBackend()
+        try:
+            yield backend
+        finally:
+            backend.close()
 
 
 def _log_line(message: str) -> None:

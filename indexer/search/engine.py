@@ -41,6 +41,7 @@ from indexer.spans import merge_spans
 
 if TYPE_CHECKING:
     from indexer.search.laws import LawLinks
+    from indexer.search.shard_set import ShardSetFactory
     from indexer.search.sharded import ShardedEngine
     from indexer.search.similar import SimilarPassages
 
@@ -62,7 +63,8 @@ class SearchEngine:
 
     shard_count = 1
 
-    _cache: dict[Path, SearchEngine | ShardedEngine] = {}  # noqa: RUF012
+    # One engine per index folder and way of reaching its shards (None: this process).
+    _cache: dict[tuple[Path, ShardSetFactory | None], SearchEngine | ShardedEngine] = {}  # noqa: RUF012
     _cache_lock = threading.Lock()
 
     def __init__(self, generation: Generation) -> None:
@@ -82,27 +84,32 @@ class SearchEngine:
         return engine
 
     @classmethod
-    def open_any(cls, index_dir: str | Path) -> SearchEngine | ShardedEngine:
+    def open_any(
+        cls, index_dir: str | Path, shards: ShardSetFactory | None = None
+    ) -> SearchEngine | ShardedEngine:
         """Return the engine of the index's current generation, loading it only if new.
 
         Costs one small file read when the generation is already loaded. A sharded
-        index's engine searches its shards in this process (`sharded.py`).
+        index's engine searches its shards (`sharded.py`) through what `shards` makes of
+        the folder and the shard count (a Ray cluster's actors, `distributed/`), or in
+        this process.
         """
         index_dir = Path(index_dir).resolve()
+        key = (index_dir, shards)
         for attempt in range(5):
             name = current_generation(index_dir)
             with cls._cache_lock:
-                cached = cls._cache.get(index_dir)
+                cached = cls._cache.get(key)
                 if cached is not None and cached.name == name:
                     return cached
                 try:
-                    engine = _open_generation(index_dir, name)
+                    engine = _open_generation(index_dir, name, shards)
                 except FileNotFoundError:
                     # A newer build published and removed this generation meanwhile.
                     if attempt == 4:
                         raise
                     continue
-                cls._cache[index_dir] = engine
+                cls._cache[key] = engine
                 return engine
         raise AssertionError("unreachable")
 
@@ -314,20 +321,28 @@ class SearchEngine:
         }
 
 
-def open_index(index_dir: str | Path) -> SearchEngine | ShardedEngine:
+def open_index(
+    index_dir: str | Path, shards: ShardSetFactory | None = None
+) -> SearchEngine | ShardedEngine:
     """The engine of the index in `index_dir`, sharded or not (`SearchEngine.open_any`)."""
-    return SearchEngine.open_any(index_dir)
+    return SearchEngine.open_any(index_dir, shards)
 
 
-def _open_generation(index_dir: Path, name: str) -> SearchEngine | ShardedEngine:
-    """The engine of generation `name`: of its shards, in this process, when sharded."""
+def _open_generation(
+    index_dir: Path, name: str, shards: ShardSetFactory | None
+) -> SearchEngine | ShardedEngine:
+    """The engine of generation `name`: of its shards when sharded, reached through what
+    `shards` makes (None: in this process)."""
     layout = IndexLayout(index_dir / name)
     if layout.is_cluster:
         from indexer.search.shard_set import LocalShards
         from indexer.search.sharded import ShardedEngine
 
-        shards = len(Manifest.read(layout.root).shards)
-        return ShardedEngine(index_dir, name, LocalShards(index_dir, shards, SearchEngine))
+        count = len(Manifest.read(layout.root).shards)
+        reached = (
+            shards(index_dir, count) if shards else LocalShards(index_dir, count, SearchEngine)
+        )
+        return ShardedEngine(index_dir, name, reached)
     return SearchEngine(Generation(index_dir, name))
 
 

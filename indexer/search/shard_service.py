@@ -71,6 +71,10 @@ class ShardSummary:
     groups: int  # every group the shard has, of which `keys` holds the first
     keys: np.ndarray
     sizes: np.ndarray
+    # With the first search of a query (`extras`): what a results page and the API read
+    # next, so they cost no further round trip.
+    facets: Facets | None = None
+    occurrences: int | None = None
 
 
 class ShardEngine(Protocol):
@@ -180,8 +184,16 @@ class ShardService:
     # the calls ------------------------------------------------------------------------
 
     def search(
-        self, generation: str, query: str, filters: Filters | None, sort: str, upto: int
+        self,
+        generation: str,
+        query: str,
+        filters: Filters | None,
+        sort: str,
+        upto: int,
+        extras: bool = False,
     ) -> ShardSummary:
+        """Totals and the first `upto` groups' keys; with `extras` the facets and the
+        occurrences too."""
         result = self.result(generation, query, filters, sort)
         keys, sizes = result.group_keys(upto)
         return ShardSummary(
@@ -190,6 +202,8 @@ class ShardService:
             groups=result.group_count,
             keys=merge_keys(sort, keys, result.generation.global_report, sizes),
             sizes=sizes,
+            facets=result.all_facets if extras else None,
+            occurrences=result.total_occurrences if extras else None,
         )
 
     def facets(self, generation: str, query: str, filters: Filters | None, sort: str) -> Facets:

@@ -37,7 +37,15 @@ class ShardSet(Protocol):
         purpose (a `ReportSearchError`: a bad query, an unknown report) is raised here."""
         ...
 
+    def ask_each(self, method: str, args: dict[int, tuple[Any, ...]]) -> dict[int, Any]:
+        """`ask` with each shard's own arguments, all sent at once (one round trip)."""
+        ...
+
     def close(self) -> None: ...
+
+
+# How an engine reaches a sharded index's shards: (index folder, shard count) → ShardSet.
+ShardSetFactory = Callable[[Path, int], ShardSet]
 
 
 class Coordinator(Protocol):
@@ -56,6 +64,12 @@ class Coordinator(Protocol):
     ) -> dict[int, Any]:
         """Ask the shards (all by default) the `ShardService` call `method` (a method of
         the class: its name travels) for this generation; note who answered."""
+        ...
+
+    def ask_each(
+        self, method: Callable[..., Any], args: dict[int, tuple[Any, ...]], answered: Answered
+    ) -> dict[int, Any]:
+        """`ask` with each shard's own arguments, in one round trip."""
         ...
 
     def facets_of_everything(self, answered: Answered | None = None) -> Facets: ...
@@ -80,8 +94,12 @@ class LocalShards:
         return len(self.services)
 
     def ask(self, method: str, args: tuple[Any, ...], shards: Sequence[int]) -> dict[int, Any]:
-        if len(shards) == 1:
-            return {shards[0]: getattr(self.services[shards[0]], method)(*args)}
+        return self.ask_each(method, dict.fromkeys(shards, args))
+
+    def ask_each(self, method: str, args: dict[int, tuple[Any, ...]]) -> dict[int, Any]:
+        if len(args) == 1:
+            ((shard, arguments),) = args.items()
+            return {shard: getattr(self.services[shard], method)(*arguments)}
         with self._lock:
             # A pool made before a fork (the web app's master warms the index, then forks
             # its workers) has no threads in the child: each process makes its own.
@@ -89,7 +107,10 @@ class LocalShards:
                 self._pool = ThreadPoolExecutor(self.total, thread_name_prefix="shard")
                 self._pool_pid = os.getpid()
             pool = self._pool
-        futures = {k: pool.submit(getattr(self.services[k], method), *args) for k in shards}
+        futures = {
+            k: pool.submit(getattr(self.services[k], method), *arguments)
+            for k, arguments in args.items()
+        }
         return {k: future.result() for k, future in futures.items()}
 
     def close(self) -> None:

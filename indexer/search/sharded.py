@@ -96,6 +96,14 @@ class ShardedEngine:
         answers = self.shards.ask(method.__name__, (self.name, *args), asked)
         return answered.check(answers, asked)
 
+    def ask_each(
+        self, method: Callable[..., Any], args: dict[int, tuple[Any, ...]], answered: Answered
+    ) -> dict[int, Any]:
+        """`ask` with each shard's own arguments, in one round trip."""
+        sent = {shard: (self.name, *arguments) for shard, arguments in args.items()}
+        answers = self.shards.ask_each(method.__name__, sent)
+        return answered.check(answers, list(args))
+
     def _ask_one(
         self, method: Callable[..., Any], args: tuple[Any, ...], answered: Answered
     ) -> Any:

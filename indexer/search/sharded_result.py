@@ -119,12 +119,14 @@ class ShardedResult:
         self.terms = highlight_terms(tree)
         self.laws = tuple(cited_laws(tree))
         self._lock = threading.Lock()
-        self._merged = Merged.of(0, {})
-        summaries = self.merged(FIRST_KEYS).summaries
+        # The first call brings what a page and the API read next: one round trip.
+        summaries = self.ask(ShardService.search, FIRST_KEYS, True)
+        self._merged = Merged.of(FIRST_KEYS, summaries)
         self.total_passages = sum(s.total_passages for s in summaries.values())
         self.total_reports = sum(s.total_reports for s in summaries.values())
-        self._facets: Facets | None = None
-        self._occurrences: int | None = None
+        parts = [s.facets for s in summaries.values() if s.facets is not None]
+        self._facets: Facets | None = merge_facets(parts)
+        self._occurrences: int | None = sum(s.occurrences or 0 for s in summaries.values())
         self._occurrence_starts: tuple[Merged, np.ndarray] | None = None
         self.took_ms = round((time.perf_counter() - started) * 1000, 2)
 
@@ -168,11 +170,9 @@ class ShardedResult:
         by_shard: dict[int, list[tuple[int, int, int]]] = {}
         for shard, rank, first, stop in pieces:
             by_shard.setdefault(shard, []).append((rank, first, stop))
-        answers: dict[int, Iterator[Any]] = {}
-        for shard, slices in by_shard.items():
-            found = self.engine.ask(method, (*args, slices), self.shards, [shard])
-            if shard in found:
-                answers[shard] = iter(found[shard])
+        sent = {shard: (*args, slices) for shard, slices in by_shard.items()}
+        found = self.engine.ask_each(method, sent, self.shards)
+        answers = {shard: iter(items) for shard, items in found.items()}
         out: list[Any] = []
         for shard, _rank, first, stop in pieces:
             if shard in answers:
@@ -210,11 +210,10 @@ class ShardedResult:
         by_shard: dict[int, list[int]] = {}
         for shard, rank in zip(wanted, merged.rank_of[offset:end].tolist(), strict=True):
             by_shard.setdefault(shard, []).append(rank)
-        answers: dict[int, Iterator[ReportGroup]] = {}
-        for shard, ranks in by_shard.items():
-            found = self.ask(ShardService.groups, ranks, passages_per_group, shards=[shard])
-            if shard in found:
-                answers[shard] = iter(found[shard])
+        call = (self.query, self.filters, self.sort)
+        sent = {shard: (*call, ranks, passages_per_group) for shard, ranks in by_shard.items()}
+        found = self.engine.ask_each(ShardService.groups, sent, self.shards)
+        answers = {shard: iter(groups) for shard, groups in found.items()}
         return [next(answers[shard]) for shard in wanted if shard in answers]
 
     def hits(self, offset: int = 0, limit: int | None = None) -> list[Hit]:

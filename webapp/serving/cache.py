@@ -41,7 +41,7 @@ from flask import Flask, Response, g, request
 
 from indexer.errors import ReportSearchError
 from indexer.search.engine import open_index
-from webapp.serving.engine import CachedEngine, GenerationCache, wants_partial
+from webapp.serving.engine import CachedEngine, GenerationCache, shard_sets, wants_partial
 
 FIRST_PAGES = 3  # HTML pages 1–3 are page-cached
 FIRST_PASSAGES = 100  # API windows ending within the first 100 passages are page-cached
@@ -54,7 +54,7 @@ KEPT_HEADERS = ("Content-Type",)
 def current_build_id(index_dir: Path) -> str | None:
     """Return the build id of the index's current generation, None if it cannot be opened."""
     try:
-        return open_index(index_dir).build_id
+        return open_index(index_dir, shard_sets()).build_id
     except (ReportSearchError, OSError):
         return None
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from cachetools import LRUCache
-from flask import current_app, g, request
+from flask import current_app, g, has_app_context, request
 from werkzeug.datastructures import MultiDict
 
 from indexer.index.store import ReportRecord
@@ -30,6 +30,7 @@ from indexer.search.engine import open_index
 from indexer.search.facets import Facets
 from indexer.search.interface import Engine, Result, Similar
 from indexer.search.laws import LawLinks
+from indexer.search.shard_set import ShardSetFactory
 from webapp.errors import BadParameter
 
 Filters = Mapping[str, Sequence[str]]
@@ -116,7 +117,7 @@ class CachedEngine:
 
     def _open(self) -> Engine:
         if self._engine is None:
-            self._engine = open_index(self._index_dir)
+            self._engine = open_index(self._index_dir, shard_sets())
             self._answered = self._engine.answering(self._partial)
         return self._engine
 
@@ -197,6 +198,16 @@ class CachedEngine:
             result = engine.search(query, filters=filters, sort=sort, answered=self.answered)
             self._results.put(engine.build_id, key, result, _result_size(result))
         return result
+
+
+def shard_sets() -> ShardSetFactory | None:
+    """How the app reaches a sharded index's shards (`open_index`'s `shards`): the
+    `SHARD_SETS` setting; None, in this process (and outside an app); `python -m webapp
+    --ray` sets a Ray cluster's actors (`indexer/distributed/serving.py`)."""
+    if not has_app_context():
+        return None
+    found: ShardSetFactory | None = current_app.config["SHARD_SETS"]
+    return found
 
 
 def get_engine() -> CachedEngine:
