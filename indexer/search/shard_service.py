@@ -46,6 +46,7 @@ from indexer.search.trends import Tallies, tally
 
 Filters = Mapping[str, Sequence[str]]
 FiltersKey = tuple[tuple[str, tuple[str, ...]], ...]
+ReportHits = tuple[np.ndarray, np.ndarray]  # (whole-index report ordinals, their passages)
 
 # Searches kept per shard for the coordinator's follow-up calls, bounded in bytes.
 RESULTS_BYTES = 128 * 1024 * 1024
@@ -73,7 +74,7 @@ class ShardSummary:
     sizes: np.ndarray
     # With the first search of a query (`extras`): what a results page and the API read
     # next, so they cost no further round trip.
-    facets: Facets | None = None
+    report_hits: ReportHits | None = None
     occurrences: int | None = None
 
 
@@ -202,12 +203,22 @@ class ShardService:
             groups=result.group_count,
             keys=merge_keys(sort, keys, result.generation.global_report, sizes),
             sizes=sizes,
-            facets=result.all_facets if extras else None,
+            report_hits=self._report_hits(result) if extras else None,
             occurrences=result.total_occurrences if extras else None,
         )
 
-    def facets(self, generation: str, query: str, filters: Filters | None, sort: str) -> Facets:
-        return self.result(generation, query, filters, sort).all_facets
+    def report_hits(
+        self, generation: str, query: str, filters: Filters | None, sort: str
+    ) -> ReportHits:
+        return self._report_hits(self.result(generation, query, filters, sort))
+
+    @staticmethod
+    def _report_hits(result: SearchResult) -> ReportHits:
+        """The reports with matches (whole-index ordinals) and their matching passages:
+        what the coordinator counts facets of, once, as one index counts them."""
+        counts = result.report_passage_counts()
+        hit = np.flatnonzero(counts)
+        return result.generation.global_report[hit].astype(np.int64), counts[hit]
 
     def occurrences(self, generation: str, query: str, filters: Filters | None, sort: str) -> int:
         return self.result(generation, query, filters, sort).total_occurrences

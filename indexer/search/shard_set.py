@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from indexer.search.answered import Answered, ShardsUnavailableError
 from indexer.search.facets import Facets
 from indexer.search.generation import Generation
-from indexer.search.shard_service import ShardEngine, ShardService
+from indexer.search.shard_service import ReportHits, ShardEngine, ShardService
 
 __all__ = ["Answered", "Coordinator", "LocalShards", "ShardSet", "ShardsUnavailableError"]
 
@@ -73,6 +73,10 @@ class Coordinator(Protocol):
         ...
 
     def facets_of_everything(self, answered: Answered | None = None) -> Facets: ...
+
+    def count_facets(self, report_hits: Sequence[ReportHits], answered: Answered) -> Facets:
+        """The facets of the matching reports, given as the shards' `report_hits`."""
+        ...
 
     def shard_holding(self, report_id: str) -> int: ...
 

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from indexer.errors import QueryError
 from indexer.index.cluster import Manifest, global_folder, read_build_record, shard_of
 from indexer.index.generations import ReaderLock
@@ -31,9 +33,9 @@ from indexer.index.store import ReportRecord
 from indexer.models import Report
 from indexer.search.answered import Answered
 from indexer.search.compare import Comparison, compare, counterparts
-from indexer.search.facets import FACET_FILTERS, Facets, merge_facets, overview
+from indexer.search.facets import FACET_FILTERS, FacetCounter, Facets, merge_facets, overview
 from indexer.search.laws import LawLinks
-from indexer.search.shard_service import ShardService
+from indexer.search.shard_service import ReportHits, ShardService
 from indexer.search.shard_set import ShardSet
 from indexer.search.sharded_result import ShardedResult
 from indexer.search.sharded_similar import ShardedSimilar, SimilarTables
@@ -62,6 +64,7 @@ class ShardedEngine:
         self.build_id = layout.build_id.read_text(encoding="utf-8").strip()
         self.layout = layout
         self._laws: LawLinks | None = None
+        self._facet_counter: tuple[FacetCounter, np.ndarray] | None = None
         # Let go of the generation when collected, as a `Generation` does (the callback
         # holds the lock, not the engine). The shard set may outlive it (a Ray cluster's
         # actors serve every generation): whoever made it closes it.
@@ -148,6 +151,30 @@ class ShardedEngine:
     def facets_of_everything(self, answered: Answered | None = None) -> Facets:
         found = self.ask(ShardService.facets_of_everything, (), self._tracked(answered))
         return merge_facets(list(found.values()))
+
+    def count_facets(self, report_hits: Sequence[ReportHits], answered: Answered) -> Facets:
+        """Facets of the matching reports (each shard's `report_hits`), counted here by one
+        counter over every live report, as one index counts them: cheaper than summing
+        the shards' lists (a thousand cited laws each), and the same by construction."""
+        counter, ordinals = self._facet_counting(answered)
+        counts = np.zeros(len(ordinals), np.int64)
+        for reports, passages in report_hits if len(ordinals) else ():
+            places = np.minimum(np.searchsorted(ordinals, reports), len(ordinals) - 1)
+            known = ordinals[places] == reports  # not: its shard gave no reports (partial)
+            counts[places[known]] = passages[known]  # shards hold disjoint reports
+        return counter.count(counts)
+
+    def _facet_counting(self, answered: Answered) -> tuple[FacetCounter, np.ndarray]:
+        """A facet counter over every live report, and their ordinals in its order: kept
+        once every shard has answered (as `law_links`)."""
+        if self._facet_counter is not None:
+            return self._facet_counter
+        records, complete = self._summaries(answered)
+        ordinals = np.fromiter((r.ordinal for r in records), np.int64, len(records))
+        found = FacetCounter(records), ordinals
+        if complete:
+            self._facet_counter = found
+        return found
 
     def disjunctive_facets(
         self,

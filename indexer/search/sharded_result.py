@@ -28,7 +28,7 @@ from indexer.query.proximity import highlight_terms
 from indexer.search import collocations as collocating
 from indexer.search import trends as trending
 from indexer.search.answered import Answered
-from indexer.search.facets import PUBLIC_FACETS, Facets, merge_facets
+from indexer.search.facets import PUBLIC_FACETS, Facets
 from indexer.search.filters import with_filters
 from indexer.search.kwic import DEFAULT_WIDTH, KwicRow, check_order, check_sortable
 from indexer.search.newest import NewReport
@@ -124,8 +124,8 @@ class ShardedResult:
         self._merged = Merged.of(FIRST_KEYS, summaries)
         self.total_passages = sum(s.total_passages for s in summaries.values())
         self.total_reports = sum(s.total_reports for s in summaries.values())
-        parts = [s.facets for s in summaries.values() if s.facets is not None]
-        self._facets: Facets | None = merge_facets(parts)
+        self._report_hits = [s.report_hits for s in summaries.values() if s.report_hits]
+        self._facets: Facets | None = None
         self._occurrences: int | None = sum(s.occurrences or 0 for s in summaries.values())
         self._occurrence_starts: tuple[Merged, np.ndarray] | None = None
         self.took_ms = round((time.perf_counter() - started) * 1000, 2)
@@ -236,7 +236,8 @@ class ShardedResult:
     @property
     def all_facets(self) -> Facets:
         if self._facets is None:
-            self._facets = merge_facets(list(self.ask(ShardService.facets).values()))
+            # Counted here, once, over every shard's matching reports: one index's count.
+            self._facets = self.engine.count_facets(self._report_hits, self.shards)
         return self._facets
 
     @property
