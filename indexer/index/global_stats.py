@@ -44,7 +44,7 @@ from indexer.index.layout import IndexLayout
 from indexer.index.schema import WORD_FIELDS
 from indexer.index.store import ReportStore
 from indexer.index.word_fields import CountedWordsField
-from indexer.index.word_index import index_entries, read_word_stats
+from indexer.index.word_index import field_frequencies, index_entries, read_word_stats
 from indexer.normalize import fold
 
 STATS = "stats.json"
@@ -73,11 +73,8 @@ def summarize_shard(layout: IndexLayout, previous: IndexLayout | None) -> None:
     ix = whoosh_index.open_dir(str(layout.whoosh))
     with ix.reader() as reader:
         for field in ("content", "title"):
-            words, counts = [], []
-            for word, info in reader.iter_field(field):
-                words.append(word)
-                counts.append(info.doc_frequency())
-            _save_frequencies(folder, field, word_hashes(words), np.asarray(counts, np.int64))
+            words, counts = field_frequencies(reader, field)
+            _save_frequencies(folder, field, word_hashes(words), counts)
     paths = json.loads((folder / "sections.json").read_text(encoding="utf-8"))
     path_hashes = word_hashes(paths)
     np.save(folder / SECTION_PATHS, path_hashes)
@@ -170,10 +167,22 @@ def _distinct_sections(folder: Path, shards: list[IndexLayout]) -> tuple[int, fl
     length = np.concatenate([ln[: len(h)] for h, ln in zip(hashes, lengths, strict=True)] or [[]])
     distinct, first = np.unique(every, return_index=True)
     pairs = np.concatenate([np.load(shard.ranking / SECTION_WORDS) for shard in shards])
-    pairs = np.unique(pairs, axis=0) if len(pairs) else pairs
-    words, counts = np.unique(pairs[:, 1], return_counts=True)
-    _save_frequencies(folder, "section", words, counts.astype(np.int64))
+    words, counts = _paths_per_word(pairs)
+    _save_frequencies(folder, "section", words, counts)
     return len(distinct), float(np.sum(length[first], dtype=np.float64))
+
+
+def _paths_per_word(pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each word hash of the (path hash, word hash) rows, and the distinct paths holding
+    it: one sort by word then path (`np.unique` of rows took 3× as long at 10×)."""
+    if not len(pairs):
+        return np.empty(0, np.uint64), np.empty(0, np.int64)
+    rows = pairs[np.lexsort((pairs[:, 0], pairs[:, 1]))]
+    distinct = np.ones(len(rows), dtype=bool)
+    distinct[1:] = (rows[1:, 0] != rows[:-1, 0]) | (rows[1:, 1] != rows[:-1, 1])
+    words = rows[distinct, 1]
+    starts = np.flatnonzero(np.r_[True, words[1:] != words[:-1]])
+    return words[starts], np.diff(np.r_[starts, len(words)]).astype(np.int64)
 
 
 class GlobalStatistics:

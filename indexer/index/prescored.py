@@ -18,7 +18,7 @@ from whoosh import index as whoosh_index
 
 from indexer.index.layout import IndexLayout
 from indexer.index.schema import WORD_FIELDS
-from indexer.index.word_index import PRESCORED_DIR, decoded_postings
+from indexer.index.word_index import PRESCORED_DIR, decoded_postings, field_frequencies
 
 # Words in more than this share of live passages are decoded at build time.
 PRESCORED_SHARE = 1 / 8
@@ -32,11 +32,11 @@ def write_prescored(layout: IndexLayout, live_passages: int) -> int:
     ix = whoosh_index.open_dir(str(layout.whoosh))
     index: dict[str, int] = {}
     with ix.searcher() as searcher:
-        reader = searcher.reader()
+        every, frequencies = field_frequencies(searcher.reader(), "content")
         words = sorted(
             word.decode("utf-8") if isinstance(word, bytes) else word
-            for word, info in reader.iter_field("content")
-            if info.doc_frequency() > threshold
+            for word, frequency in zip(every, frequencies.tolist(), strict=True)
+            if frequency > threshold
         )
         for number, word in enumerate(words):
             for field in WORD_FIELDS:
