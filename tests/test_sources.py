@@ -13,7 +13,7 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 
 from indexer.errors import SourceError
-from indexer.ingest.s1_read import SUPPORTED_SUFFIXES, iter_source_files, read_source
+from indexer.ingest.s1_read import SUPPORTED_SUFFIXES, RealPaths, iter_source_files, read_source
 from indexer.models import Evidence, Skipped, SourceText
 
 # Real lines from the sample report.
@@ -507,3 +507,26 @@ def test_a_file_name_that_is_not_utf8_is_read(tmp_path):
         handle.write(REPORT.encode("gbk"))
     (item,) = read_sources([tmp_path])
     assert isinstance(item, SourceText) and item.text == REPORT
+
+
+def test_real_paths_are_os_realpaths_through_symlinked_files_and_folders(tmp_path, monkeypatch):
+    """The scan resolves each folder once (`RealPaths`): the same answer as resolving
+    every file, for links to files, files in linked folders and paths through `..`."""
+    real = tmp_path / "真实" / "内层"
+    real.mkdir(parents=True)
+    (real / "报告.txt").write_text(REPORT, encoding="utf-8")
+    (tmp_path / "链接目录").symlink_to(real, target_is_directory=True)
+    (tmp_path / "链接文件.txt").symlink_to(real / "报告.txt")
+    monkeypatch.chdir(tmp_path / "真实")
+    paths = [
+        real / "报告.txt",
+        tmp_path / "链接目录" / "报告.txt",
+        tmp_path / "链接文件.txt",
+        tmp_path / "链接目录" / ".." / "内层" / "报告.txt",
+        Path("内层/报告.txt"),
+        Path("内层"),
+    ]
+    resolve = RealPaths()
+    for path in paths:
+        assert resolve(path) == os.path.realpath(path), path
+    assert len({resolve(path) for path in paths[:5]}) == 1

@@ -45,7 +45,7 @@ from indexer.index.store import ReportStore
 from indexer.index.store_rows import FileStat
 from indexer.ingest.corrections import Correction
 from indexer.ingest.s1_names import storable
-from indexer.ingest.s1_read import SUPPORTED_LIST
+from indexer.ingest.s1_read import SUPPORTED_LIST, RealPaths
 
 Step = tuple[str, str, Callable[[], None]]  # (key, what the progress line says, the step)
 
@@ -155,8 +155,9 @@ class Steps:
                     self.writer(shard)
             return
         now = time.time_ns()
+        real_path = RealPaths()
         for path in self.request.files:
-            key = _file_key(path)
+            key = storable(real_path(path))  # a GBK name is no valid UTF-8 for SQLite
             try:
                 found = path.stat()
             except OSError:
@@ -390,10 +391,6 @@ class Steps:
             reports += counted[0]
             passages += counted[1]
         return reports, passages
-
-
-def _file_key(path: Path) -> str:
-    return storable(path.resolve())  # a GBK name is no valid UTF-8 for SQLite
 
 
 def _digest(path: Path) -> str | None:

@@ -59,6 +59,7 @@ def iter_source_files(paths: Iterable[str | Path]) -> Iterator[Path | Skipped]:
     A file reached twice (named and inside a named folder) is yielded once.
     """
     seen: set[str] = set()
+    real_path = RealPaths()
     for given in paths:
         path = Path(given)
         if not path.exists():
@@ -73,11 +74,31 @@ def iter_source_files(paths: Iterable[str | Path]) -> Iterator[Path | Skipped]:
                 yield item
                 continue
             # realpath, not resolve(): resolve raises on a symlink loop, realpath stops.
-            real = os.path.realpath(item)
+            real = real_path(item)
             if real in seen:
                 continue
             seen.add(real)
             yield _check_file(item)
+
+
+class RealPaths:
+    """`os.path.realpath` of many files in few folders, each folder resolved once: a file
+    that is no symlink is an entry of its folder's real path (resolving every component
+    of 35,000 files' paths took 2.7 s of a one-file update). One scan's worth: a folder
+    replaced by a symlink later is resolved again by the next instance."""
+
+    def __init__(self) -> None:
+        self._folders: dict[str, str] = {}
+
+    def __call__(self, path: str | Path) -> str:
+        text = os.fspath(path)
+        folder, name = os.path.split(text)
+        if name in ("", ".", "..") or os.path.islink(text):
+            return os.path.realpath(text)
+        real = self._folders.get(folder)
+        if real is None:
+            real = self._folders[folder] = os.path.realpath(folder or ".")
+        return os.path.join(real, name)
 
 
 def _walk(folder: Path, visited: set[Path]) -> Iterator[Path | Skipped]:
