@@ -39,6 +39,9 @@ from indexer.search.shard_set import ShardSet
 logger = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 10.0  # a shard not answering a call in this time counts as not answered
+# New actors start a process and import the engine (seconds on a busy machine) before they
+# answer: waited for once, as they are made, so a first call's timeout measures an answer.
+STARTUP_SECONDS = 120.0
 DOWN_SECONDS = 2.0  # a replica that failed is passed over this long (Ray restarts it)
 CALLS_AT_ONCE = 4  # calls a replica runs at once (numpy and the literal scans release the GIL)
 
@@ -53,6 +56,10 @@ class ShardActor:
 
     def call(self, method: str, args: tuple[Any, ...]) -> Any:
         return getattr(self.service, method)(*args)
+
+    def ready(self) -> bool:
+        """True once the replica's process has started and imported the engine."""
+        return True
 
     def pid(self) -> int:
         """The process serving this replica (tests kill it)."""
@@ -93,6 +100,8 @@ class RayShards:
             ]
             for shard in range(count)
         ]
+        started = [replica.ready.remote() for shard in self.actors for replica in shard]
+        ray.wait(started, num_returns=len(started), timeout=STARTUP_SECONDS)  # late: missing
         self._turns = [itertools.count() for _ in range(count)]
         self._down: dict[tuple[int, int], float] = {}
         self._lock = threading.Lock()
