@@ -144,10 +144,11 @@ class Metadata:
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> Metadata:
         """Rebuild from `as_dict`, ignoring keys of fields that no longer exist."""
-        return cls(**{k: v for k, v in values.items() if k in METADATA_FIELDS})
+        return cls(**{k: v for k, v in values.items() if k in _METADATA_NAMES})
 
 
 METADATA_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Metadata))
+_METADATA_NAMES = frozenset(METADATA_FIELDS)  # looked up per key of every report read
 HIT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Metadata) if f.metadata["on_hits"])
 HIT_COLUMNS: tuple[str, ...] = (*HIT_FIELDS, "label")
 """The keys of `Metadata.on_hits`: the hit fields and the label."""

@@ -78,7 +78,8 @@ class Generation:
             # dense): what breaks ties when shards' answers are merged.
             self.global_passage: np.ndarray = np.load(ranking / GLOBAL_PASSAGE)
             self.global_report: np.ndarray = np.load(ranking / GLOBAL_REPORT)
-            self.report_table.facet_counter  # noqa: B018 - its codes, made once here
+            if whole is None:  # a shard's facets are counted by its coordinator instead
+                self.report_table.facet_counter  # noqa: B018 - its codes, made once here
             self.reports_in_ordinal_order, self.report_bounds = _report_bounds(
                 self.passage_report, self.live, len(self.report_table.records)
             )
