@@ -217,6 +217,27 @@ class LiteralSegment:
         keep = [find(pattern, s, e) != -1 for s, e in zip(starts, ends, strict=True)]
         return candidates[np.asarray(keep, dtype=bool)].astype(np.uint32)
 
+    def counts_of(self, needle: str) -> np.ndarray:
+        """Occurrences of folded `needle` in each passage, by one numpy scan of the bytes.
+
+        For a needle that cannot overlap itself (its places are then disjoint): every
+        place its bytes occur lies in one passage or crosses into the next (the texts are
+        concatenated); the crossing ones are dropped.
+        """
+        data = np.frombuffer(self.folded, dtype=np.uint8) if len(self.folded) else None
+        pattern = np.frombuffer(needle.encode("utf-8"), dtype=np.uint8)
+        width = len(pattern)
+        if data is None or len(data) < width:
+            return np.zeros(len(self), np.int64)
+        # The last byte first: a continuation byte, rarer than a CJK character's lead byte.
+        ends = np.flatnonzero(data[width - 1 :] == pattern[-1])
+        for j in range(width - 1):
+            ends = ends[data[ends + j] == pattern[j]]
+        starts = np.asarray(self.byte_starts, dtype=np.int64)
+        owner = np.searchsorted(starts, ends, side="right") - 1
+        inside = ends + width <= starts[owner + 1]
+        return np.bincount(owner[inside], minlength=len(self))
+
     def folded_passage(self, local: int) -> str:
         start, end = int(self.byte_starts[local]), int(self.byte_starts[local + 1])
         return bytes(self.folded[start:end]).decode("utf-8")
@@ -276,6 +297,9 @@ class LiteralIndex:
     # are kept: a generation never changes, and 人民政府 or 第一条 recur in many queries.
     CACHE_FROM_CANDIDATES = 2_000
     CACHE_TERMS = 64
+    # Per-passage occurrence counts of a term (`counts_in`), by their bytes: 1.4 MB for
+    # a term over the laws corpus's 362,378 passages.
+    COUNTS_BYTES = 64 * 1024 * 1024
 
     def __init__(self, segments: list[LiteralSegment], live: np.ndarray) -> None:
         self.segments = segments
@@ -283,6 +307,9 @@ class LiteralIndex:
         self.all_live = bool(live.all())  # nothing removed: no deletions to mask out
         self._cache: LRUCache[str, np.ndarray] = LRUCache(maxsize=self.CACHE_TERMS)
         self._cache_lock = threading.Lock()
+        self._counts: LRUCache[tuple[int, str], np.ndarray] = LRUCache(
+            maxsize=self.COUNTS_BYTES, getsizeof=lambda counts: counts.nbytes
+        )
         self.segment_of = np.full(len(live), -1, dtype=np.int32)
         self.local_of = np.zeros(len(live), dtype=np.int64)
         for number, segment in enumerate(segments):
@@ -316,6 +343,18 @@ class LiteralIndex:
         """Open the segments listed in `folder`'s segment list."""
         names = read_segment_list(folder)
         return cls([LiteralSegment.load(folder / name) for name in names], live)
+
+    def counts_in(self, number: int, needle: str) -> np.ndarray:
+        """Segment `number`'s `counts_of(needle)`, kept: counting 的 scans every byte of
+        every segment (120 ms over the laws corpus), and a frequent term recurs."""
+        key = (number, needle)
+        with self._cache_lock:
+            found = self._counts.get(key)
+        if found is None:
+            found = self.segments[number].counts_of(needle).astype(np.int32)
+            with self._cache_lock:
+                self._counts[key] = found
+        return found
 
     def passages_containing(self, text: str) -> np.ndarray:
         """Return the sorted ordinals of every live passage whose folded text contains `text`."""
