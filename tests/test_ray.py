@@ -9,6 +9,7 @@ the reference every answer is compared with.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -204,14 +205,24 @@ def test_an_error_of_the_service_is_raised_as_itself(through_ray: ShardedEngine)
         through_ray.report("0000000000000000")
 
 
-def test_a_shard_that_does_not_answer_in_time_is_missing(cluster: str, on_ray: Path) -> None:
-    impatient = RayShards(on_ray, 3, replicas=2, timeout=0.0)
-    engine = ShardedEngine(on_ray, IndexLayout.current(on_ray).root.name, impatient)  # type: ignore[union-attr]
+def test_a_shard_that_does_not_answer_in_time_is_missing(
+    cluster: str, on_ray: Path, tmp_path: Path
+) -> None:
+    """Shards whose actors are still opening their generation (a copy of the index: new
+    actors, started and waited for, none has opened it) do not answer in no time: each is
+    missing, never silently left out."""
+    copy = tmp_path / "index"
+    shutil.copytree(on_ray, copy, symlinks=True)
+    impatient = RayShards(copy, 3, replicas=1, timeout=0.0)
+    engine = ShardedEngine(copy, IndexLayout.current(copy).root.name, impatient)  # type: ignore[union-attr]
     with pytest.raises(ShardsUnavailableError) as unavailable:
         engine.search("行政复议")
     assert unavailable.value.status == 503 and unavailable.value.missing == [0, 1, 2]
-    partial = engine.search("行政复议", partial=True)
+    partial = engine.search("法治", partial=True)
     assert partial.shards.as_json()["answered"] == 0 and partial.total_passages == 0
+    for replicas in impatient.actors:
+        for actor in replicas:
+            ray.kill(actor)
 
 
 def query_while(
