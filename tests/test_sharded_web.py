@@ -201,6 +201,11 @@ def test_partial_gives_what_the_other_shards_hold_and_says_so(
     data = response.get_json()
     assert (data["total_reports"], data["total_passages"]) == (reports, passages)
     assert data["shards"] == {"total": SHARDS, "answered": SHARDS - 1, "missing": [DOWN]}
+    # The facets count the answering shards' reports only, each once per facet.
+    for name in ("province", "department", "year", "issuer"):
+        values = nonempty(data["facets"][name])
+        assert sum(v["reports"] for v in values) == reports, name
+        assert sum(v["passages"] for v in values) == passages, name
     for route in ("/api/trends", "/api/kwic", "/api/collocations"):
         found = sharded_client.get(route, query_string={"q": "法", "partial": "1"})
         assert found.status_code == 200 and found.get_json()["shards"]["missing"] == [DOWN]

@@ -1,8 +1,10 @@
 """A sharded index searched as one: each query fanned out to the shards, answers merged.
 
 Every report lives in one shard (`index/cluster.py`), so what a shard counts of its
-reports is exact, and the whole index's counts are sums: totals, facet counts (each
-shard's complete counts, never a truncated top list), occurrences, suggestions' counts.
+reports is exact, and the whole index's counts are sums: totals, occurrences,
+suggestions' counts. A result's facets are counted here, once, over the reports each
+shard matched (`count_facets`: one index's count, never a truncated top list); the whole
+index's facets (no query) are the shards' complete counts summed.
 Ranked groups are merged by their keys (`sharded_result.py`); a report, its highlights
 and its passages' whole-index ordinals are asked of the one shard holding it; similar
 passages are read from the tables computed over all shards (`sharded_similar.py`).

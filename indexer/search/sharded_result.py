@@ -1,4 +1,4 @@
-"""A query's result over every shard: totals and facets summed, groups merged in one
+"""A query's result over every shard: totals summed, facets counted, groups merged in one
 index's order, and the workbench's views of it (trends, concordance, collocations, newest).
 
 Each shard ranks its own groups with the whole index's statistics and breaks ties by
@@ -97,7 +97,7 @@ class Merged:
 
 
 class ShardedResult:
-    """Every match of a query over every shard: totals and facets summed, groups merged.
+    """Every match of a query over every shard: totals summed, facets counted, groups merged.
 
     Made with the shards' totals and first groups' keys; the rest is asked when used.
     `shards` says which shards answered every call it made.
