@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from urllib.parse import quote
 
 from flask import Blueprint, Response, request, stream_with_context
@@ -46,23 +46,48 @@ def searched(route: str) -> tuple[SearchParams, Result]:
     return params, get_engine().search(params.q, filters=params.engine_filters(), sort=params.sort)
 
 
-@bp.get("/export.csv")
-def export_csv() -> Response:
-    """Stream all hits of the query as CSV (UTF-8 with BOM), one row per passage, no cap."""
-    params, result = searched("export.csv")
+def csv_response(
+    columns: Sequence[str], rows: Iterable[Sequence[object]], filename: str, name: str
+) -> Response:
+    """Stream `rows` as CSV (UTF-8 with BOM, formula-safe cells) in pieces of about
+    CHUNK_CHARS, as an attachment named `name`.csv (`filename` for old clients)."""
 
     def chunks() -> Iterator[str]:
         buffer = io.StringIO()
         buffer.write(BOM)
         writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(COLUMNS)
+        writer.writerow(columns)
+        for values in rows:
+            writer.writerow([cell(v) for v in values])
+            if buffer.tell() >= CHUNK_CHARS:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+
+    quoted = quote(f"{name}.csv", safe="")
+    return Response(
+        stream_with_context(chunks()),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f"attachment; filename=\"{filename}\"; filename*=UTF-8''{quoted}"
+        },
+    )
+
+
+@bp.get("/export.csv")
+def export_csv() -> Response:
+    """Stream all hits of the query as CSV (UTF-8 with BOM), one row per passage, no cap."""
+    params, result = searched("export.csv")
+
+    def rows() -> Iterator[list[object]]:
         cited: dict[str, str] = {}  # one GB/T 7714 citation per report, not per passage
         for hit in result.iter_hits():
             url = permalink(hit.report_id, hit.passage_id)
             if hit.report_id not in cited:
                 report_url = permalink(hit.report_id)
                 cited[hit.report_id] = citation_gbt7714(hit.metadata, report_url)
-            values = [
+            yield [
                 hit.report_id,
                 *hit.metadata.on_hits().values(),
                 hit.section,
@@ -72,23 +97,8 @@ def export_csv() -> Response:
                 hit.metadata.doc_number,
                 cited[hit.report_id],
             ]
-            writer.writerow([cell(v) for v in values])
-            if buffer.tell() >= CHUNK_CHARS:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
 
-    name = quote(f"检索结果-{params.q[:40]}.csv", safe="")
-    return Response(
-        stream_with_context(chunks()),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": (
-                f"attachment; filename=\"report-search.csv\"; filename*=UTF-8''{name}"
-            )
-        },
-    )
+    return csv_response(COLUMNS, rows(), "report-search.csv", f"检索结果-{params.q[:40]}")
 
 
 PASSAGE_SHEET = (

@@ -8,12 +8,9 @@ not the results' order, and `width` the characters of context on each side.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import quote
 
 from flask import (
     Blueprint,
@@ -21,7 +18,6 @@ from flask import (
     jsonify,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -31,7 +27,7 @@ from indexer.errors import QueryError
 from indexer.search.interface import Concordant
 from indexer.search.kwic import DEFAULT_WIDTH, KWIC_SORTS, MAX_WIDTH, KwicRow
 from webapp.serving.engine import get_engine
-from webapp.views.export import BOM, CHUNK_CHARS, cell
+from webapp.views.export import csv_response
 from webapp.views.links import link, permalink
 from webapp.views.params import (
     MAX_PAGE,
@@ -156,31 +152,14 @@ def kwic_csv() -> Response:
     params, sort, width = parse_kwic(request.args)
     found = concordance(params, sort, width)
 
-    def chunks() -> Iterator[str]:
-        buffer = io.StringIO()
-        buffer.write(BOM)
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(CSV_COLUMNS)
+    def rows() -> Iterator[list[object]]:
         for row in found.iter_rows():
-            values = [
+            yield [
                 row.report_id, row.passage_id, row.metadata.label, row.metadata.year, row.left,
                 row.match, row.right, permalink(row.report_id, row.passage_id),
             ]  # fmt: skip
-            writer.writerow([cell(v) for v in values])
-            if buffer.tell() >= CHUNK_CHARS:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
 
-    name = quote(f"语境-{params.q[:40]}.csv", safe="")
-    return Response(
-        stream_with_context(chunks()),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f"attachment; filename=\"kwic.csv\"; filename*=UTF-8''{name}"
-        },
-    )
+    return csv_response(CSV_COLUMNS, rows(), "kwic.csv", f"语境-{params.q[:40]}")
 
 
 @bp.get("/kwic.xlsx")
