@@ -14,7 +14,10 @@ this machine by default, or a Ray cluster; the coordinator's decisions are the s
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import datetime as dt
+import gc
 import hashlib
 import sqlite3
 import time
@@ -220,6 +223,7 @@ class Steps:
             if file.read:  # an archive of which nothing was read is skipped, as a file is
                 self.current[file.key] = [report.report_id for report in file.reports]
                 self._record(file.key, file.digest, self.current[file.key])
+        _give_back_freed_memory()
 
     def remove(self) -> None:
         """Forget files no longer given and remove the reports no file holds any more."""
@@ -402,3 +406,12 @@ def _digest(path: Path) -> str | None:
 
 def _within(key: str, target: str) -> bool:
     return key == target or key.startswith(target.rstrip("/") + "/")
+
+
+def _give_back_freed_memory() -> None:
+    """Return to the system the heap that reading freed (its files' texts, the workers'
+    results): glibc keeps freed memory for reuse, so the steps after it (ranking, the
+    shards' reduce) would peak on top of it."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)

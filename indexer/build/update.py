@@ -16,9 +16,6 @@ of named steps (`steps.Steps`) that one loop runs, timing each and cleaning up o
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import gc
 import shutil
 import time
 import uuid
@@ -217,8 +214,6 @@ class Update:
             with stage(label, show=self.progress, log=self.log):
                 step()
             self.summary.seconds[key] = time.perf_counter() - clock
-            if key == "read":
-                _give_back_freed_memory()
             fault_point(f"after-{key}")
 
     def _shards(self, previous: IndexLayout | None) -> int:
@@ -273,12 +268,3 @@ def _refuse_foreign_folder(index_dir: Path) -> None:
             f"{index_dir} 里已有其他文件，不是本工具建的索引，不会覆盖",
             hint="--index 请指向空文件夹或新文件夹",
         )
-
-
-def _give_back_freed_memory() -> None:
-    """Return to the system the heap that reading freed (its files' texts, the workers'
-    results): glibc keeps freed memory for reuse, so the steps after it (ranking, the
-    shards' reduce) would peak on top of it."""
-    gc.collect()
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
