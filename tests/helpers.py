@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sized
+import textwrap
+from collections.abc import Sequence, Sized
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T", bound=Sized)
 
@@ -41,3 +42,49 @@ PLAIN_REPORT = (
 # Part of this name's GBK bytes happens to be valid UTF-8 (񱨸): stored, it mixes escapes
 # and characters, as the names in issue 18 did.
 GBK_FOLDER, GBK_FILE_NAME = "gbkname", "便民服务报告.txt"
+
+
+def report_text(subject: str, number: int) -> str:
+    """A small report of one subject and year (2000 + `number`), its number in its text."""
+    return textwrap.dedent(
+        f"""\
+        某县{subject}局{2000 + number}年法治政府建设工作报告
+        一、主要工作
+        (一)推进{subject}专项整治。全年办理{subject}案件{number}件，编号{subject}{number}号。
+        二、存在问题
+        {subject}工作仍有差距。
+        """
+    )
+
+
+def write_reports(folder: Path, numbered: dict[str, int]) -> Path:
+    """Write `report_text(subject, number)` as `<subject>.txt` in `folder`, for each."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for subject, number in numbered.items():
+        (folder / f"{subject}.txt").write_text(report_text(subject, number), encoding="utf-8")
+    return folder
+
+
+class ShardsBetween:
+    """A `ShardSet` passing every call on to `shards` (`LocalShards`) through `relay`:
+    what test doubles of a transport change (a pickle, a shard that does not answer)."""
+
+    def __init__(self, shards: Any) -> None:
+        self.shards = shards
+
+    @property
+    def total(self) -> int:
+        return int(self.shards.total)
+
+    def ask(self, method: str, args: tuple[Any, ...], shards: Sequence[int]) -> dict[int, Any]:
+        return self.ask_each(method, dict.fromkeys(shards, args))
+
+    def ask_each(self, method: str, args: dict[int, tuple[Any, ...]]) -> dict[int, Any]:
+        return self.relay(method, args)
+
+    def relay(self, method: str, args: dict[int, tuple[Any, ...]]) -> dict[int, Any]:
+        found: dict[int, Any] = self.shards.ask_each(method, args)
+        return found
+
+    def close(self) -> None:
+        self.shards.close()

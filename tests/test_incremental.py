@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
@@ -21,27 +20,9 @@ from indexer.index.layout import IndexLayout
 from indexer.index.literal import LiteralIndex, LiteralSegment, merge_segments, read_segment_list
 from indexer.index.store import ReportStore
 from indexer.search.engine import SearchEngine
+from tests.helpers import report_text, write_reports
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def report_text(subject: str, number: int) -> str:
-    return textwrap.dedent(
-        f"""\
-        某县{subject}局{2000 + number}年法治政府建设工作报告
-        一、主要工作
-        (一)推进{subject}专项整治。全年办理{subject}案件{number}件，编号{subject}{number}号。
-        二、存在问题
-        {subject}工作仍有差距。
-        """
-    )
-
-
-def make_corpus(folder: Path, subjects: dict[str, int]) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for subject, number in subjects.items():
-        (folder / f"{subject}.txt").write_text(report_text(subject, number), encoding="utf-8")
-    return folder
 
 
 def ids_by_source(index_dir: Path) -> dict[str, tuple[int, str, list[str]]]:
@@ -64,14 +45,14 @@ def leftovers(index_dir: Path) -> list[str]:
 
 @pytest.fixture()
 def corpus(tmp_path: Path) -> Path:
-    return make_corpus(tmp_path / "corpus", {"紫菜": 1, "海带": 2, "裙带菜": 3})
+    return write_reports(tmp_path / "corpus", {"紫菜": 1, "海带": 2, "裙带菜": 3})
 
 
 def test_adding_a_file_keeps_the_ids_of_every_other_report(corpus: Path, tmp_path: Path):
     index_dir = tmp_path / "index"
     build_index([corpus], index_dir)
     before = ids_by_source(index_dir)
-    make_corpus(corpus, {"石花菜": 4})
+    write_reports(corpus, {"石花菜": 4})
     summary = build_index([corpus], index_dir)
     assert (summary.files_read, summary.files_unchanged, summary.reports_added) == (1, 3, 1)
     after = ids_by_source(index_dir)
@@ -132,7 +113,7 @@ def test_an_engine_opened_before_an_update_keeps_answering(corpus: Path, tmp_pat
     build_index([corpus], index_dir)
     old = SearchEngine.open(index_dir)
     (corpus / "紫菜.txt").unlink()
-    make_corpus(corpus, {"石花菜": 4})
+    write_reports(corpus, {"石花菜": 4})
     build_index([corpus], index_dir)
     new = SearchEngine.open(index_dir)
     assert new is not old and new.build_id != old.build_id
@@ -199,7 +180,7 @@ def test_small_segments_are_merged_by_the_build_and_by_optimize(tmp_path: Path):
     corpus = tmp_path / "corpus"
     index_dir = tmp_path / "index"
     for number in range(1, 7):  # one small literal segment per update
-        make_corpus(corpus, {f"菜{number}": number})
+        write_reports(corpus, {f"菜{number}": number})
         build_index([corpus], index_dir)
     layout = IndexLayout.current(index_dir)
     assert layout is not None
@@ -263,7 +244,7 @@ def test_a_build_killed_at_any_point_leaves_a_searchable_index(
 ):
     index_dir = tmp_path / "index"
     build_index([corpus], index_dir)
-    make_corpus(corpus, {"石花菜": 4})
+    write_reports(corpus, {"石花菜": 4})
     process = _build_in_subprocess(corpus, index_dir, point)
     assert process.wait(timeout=120) == -signal.SIGKILL
     SearchEngine._cache.clear()
@@ -362,7 +343,7 @@ def test_a_file_whose_size_and_time_are_as_recorded_is_not_hashed_again(
 ):
     from indexer.build import steps
 
-    corpus = make_corpus(tmp_path / "corpus", {"林业": 1, "教育": 2, "交通": 3})
+    corpus = write_reports(tmp_path / "corpus", {"林业": 1, "教育": 2, "交通": 3})
     old = time.time() - 60  # written long before: no write can hide in the same moment
     for path in corpus.iterdir():
         os.utime(path, (old, old))

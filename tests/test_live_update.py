@@ -6,14 +6,13 @@ import threading
 import time
 from pathlib import Path
 
-from test_incremental import make_corpus
-
 from indexer.build import build_index
+from tests.helpers import write_reports
 from webapp import create_app
 
 
 def test_the_web_app_serves_each_new_generation_without_a_failed_request(tmp_path: Path) -> None:
-    corpus = make_corpus(tmp_path / "corpus", {"紫菜": 1, "海带": 2})
+    corpus = write_reports(tmp_path / "corpus", {"紫菜": 1, "海带": 2})
     index_dir = tmp_path / "index"
     build_index([corpus], index_dir)
     client = create_app({"TESTING": True, "INDEX_DIR": index_dir}).test_client()
@@ -33,7 +32,7 @@ def test_the_web_app_serves_each_new_generation_without_a_failed_request(tmp_pat
         thread.start()
     try:
         for number, subject in enumerate(["石花菜", "裙带菜", "鹿角菜"], start=3):
-            make_corpus(corpus, {subject: number})
+            write_reports(corpus, {subject: number})
             build_index([corpus], index_dir)
             time.sleep(0.05)
     finally:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import pickle
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from indexer.search.interface import Engine
 from indexer.search.shard_set import LocalShards
 from indexer.search.sharded import ShardedEngine
 from tests.conftest import LIUPANSHUI_2023, SHARDS, sharded
-from tests.helpers import nonempty
+from tests.helpers import ShardsBetween, nonempty
 
 LIUPANSHUI_2022 = "d158419d008893af"  # tests/data/workbench: the same body's 2022 report
 
@@ -208,25 +208,13 @@ def test_comparing_reports_of_different_shards_equals_one_index(pair: Pair) -> N
         assert three.compare(a, b) == workbench.compare(a, b)
 
 
-class Pickling:
+class Pickling(ShardsBetween):
     """A `ShardSet` whose calls and answers cross a pickle, as they cross to a Ray actor."""
 
-    def __init__(self, shards: LocalShards) -> None:
-        self.shards = shards
-
-    @property
-    def total(self) -> int:
-        return self.shards.total
-
-    def ask(self, method: str, args: tuple[Any, ...], shards: Sequence[int]) -> dict[int, Any]:
-        return self.ask_each(method, dict.fromkeys(shards, args))
-
-    def ask_each(self, method: str, args: dict[int, tuple[Any, ...]]) -> dict[int, Any]:
-        answers = self.shards.ask_each(method, pickle.loads(pickle.dumps(args)))
-        return pickle.loads(pickle.dumps(answers))
-
-    def close(self) -> None:
-        self.shards.close()
+    def relay(self, method: str, args: dict[int, tuple[Any, ...]]) -> dict[int, Any]:
+        answers = super().relay(method, pickle.loads(pickle.dumps(args)))
+        crossed: dict[int, Any] = pickle.loads(pickle.dumps(answers))
+        return crossed
 
 
 def test_every_call_and_answer_of_a_shard_is_plain_data(pair: Pair) -> None:

@@ -11,7 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -29,30 +28,15 @@ from indexer.search.engine import SearchEngine, open_index
 from indexer.search.interface import Engine
 from indexer.search.sharded import ShardedEngine
 from tests.conftest import SHARDS
-from tests.helpers import nonempty
+from tests.helpers import nonempty, write_reports
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBJECTS = ["紫菜", "海带", "裙带菜", "石花菜", "龙须菜", "鹿角菜", "江蓠", "麒麟菜", "羊栖菜"]
 QUERIES = ["专项整治", "菜", "海带 OR 紫菜", "同句(专项 整治)", "案件 -海带"]
 
 
-def report_text(subject: str, number: int) -> str:
-    return textwrap.dedent(
-        f"""\
-        某县{subject}局{2000 + number}年法治政府建设工作报告
-        一、主要工作
-        (一)推进{subject}专项整治。全年办理{subject}案件{number}件，编号{subject}{number}号。
-        二、存在问题
-        {subject}工作仍有差距。
-        """
-    )
-
-
 def write(corpus: Path, subjects: list[str], first: int = 1) -> Path:
-    corpus.mkdir(parents=True, exist_ok=True)
-    for number, subject in enumerate(subjects, first):
-        (corpus / f"{subject}.txt").write_text(report_text(subject, number), encoding="utf-8")
-    return corpus
+    return write_reports(corpus, {subject: n for n, subject in enumerate(subjects, first)})
 
 
 def shard_generations(index_dir: Path) -> list[str]:

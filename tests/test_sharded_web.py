@@ -10,7 +10,7 @@ import os
 import re
 import signal
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -26,7 +26,7 @@ from indexer.search.engine import SearchEngine, open_index
 from indexer.search.shard_set import LocalShards
 from indexer.search.sharded import ShardedEngine
 from tests.conftest import LIUPANSHUI_2023, SHARDS
-from tests.helpers import nonempty
+from tests.helpers import ShardsBetween, nonempty
 
 LIUPANSHUI_2022 = "d158419d008893af"
 _TIMING = re.compile(r"\d+(?:\.\d+)? ?(?:ms|毫秒)")  # the time a search took
@@ -130,26 +130,17 @@ def test_exports_and_feeds_stream_as_over_one_index(clients) -> None:
 # --- A shard that does not answer -----------------------------------------------------------
 
 
-class Dropping:
+class Dropping(ShardsBetween):
     """A `ShardSet` whose shards in `missing` do not answer (a test double for failure
     only: a shard actor killed for real is the Ray shard set's test)."""
 
     def __init__(self, shards: LocalShards, missing: set[int]) -> None:
-        self.shards, self.missing = shards, missing
+        super().__init__(shards)
+        self.missing = missing
 
-    @property
-    def total(self) -> int:
-        return self.shards.total
-
-    def ask(self, method: str, args: tuple[Any, ...], shards: Sequence[int]) -> dict[int, Any]:
-        return self.ask_each(method, dict.fromkeys(shards, args))
-
-    def ask_each(self, method: str, args: dict[int, tuple[Any, ...]]) -> dict[int, Any]:
+    def relay(self, method: str, args: dict[int, tuple[Any, ...]]) -> dict[int, Any]:
         answering = {k: a for k, a in args.items() if k not in self.missing}
-        return self.shards.ask_each(method, answering) if answering else {}
-
-    def close(self) -> None:
-        self.shards.close()
+        return super().relay(method, answering) if answering else {}
 
 
 DOWN = 1  # the shard that does not answer
