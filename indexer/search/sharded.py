@@ -67,6 +67,7 @@ class ShardedEngine:
         self.layout = layout
         self._laws: LawLinks | None = None
         self._facet_counter: tuple[FacetCounter, np.ndarray] | None = None
+        self._records: list[ReportRecord] | None = None
         # Let go of the generation when collected, as a `Generation` does (the callback
         # holds the lock, not the engine). The shard set may outlive it (a Ray cluster's
         # actors serve every generation): whoever made it closes it.
@@ -259,10 +260,18 @@ class ShardedEngine:
         return self._summaries(self._tracked(answered))[0]
 
     def _summaries(self, answered: Answered) -> tuple[list[ReportRecord], bool]:
-        """`report_summaries`, and whether every shard gave its reports."""
+        """`report_summaries`, and whether every shard gave its reports: asked once, kept
+        once every shard has answered (a generation never changes), for the laws, the
+        facet counter and the listings alike."""
+        if self._records is not None:
+            return list(self._records), True
         answers = self.ask(ShardService.report_summaries, (), answered)
         rows = [record for found in answers.values() for record in found]
-        return sorted(rows, key=lambda record: record.ordinal), len(answers) == self.total
+        records = sorted(rows, key=lambda record: record.ordinal)
+        complete = len(answers) == self.total
+        if complete:
+            self._records = records
+        return records, complete
 
     @functools.cached_property
     def _similar_tables(self) -> SimilarTables:
