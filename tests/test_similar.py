@@ -381,3 +381,35 @@ def test_classes_equal_a_brute_force_over_every_passage_pair(tmp_path, monkeypat
     )
     table = similar.SimilarPassages(generation).report_pairs_table
     assert np.asarray(table).tolist() == [list(r) for r in rows]
+
+
+def test_rows_with_the_same_columns_are_alike_and_no_others():
+    from scipy import sparse
+
+    from indexer.index.similar_pairs import _alike_rows
+
+    rows = [[1, 4, 9], [], [1, 4], [1, 4, 9], [], [4, 9, 1], [2, 4, 9]]
+    matrix = sparse.csr_matrix(
+        (np.ones(sum(map(len, rows))), ([r for r, cs in enumerate(rows) for _ in cs],
+         [c for cs in rows for c in cs])), shape=(len(rows), 10),
+    )  # fmt: skip
+    matrix.sum_duplicates()
+    alike, firsts = _alike_rows(matrix)
+    groups = {frozenset(rows[i]): int(alike[i]) for i in range(len(rows))}
+    assert len(set(groups.values())) == len(groups) == 4  # {1,4,9}, {}, {1,4}, {2,4,9}
+    assert all(alike[i] == groups[frozenset(rows[i])] for i in range(len(rows)))
+    # each number's first row
+    assert firsts.tolist() == [alike.tolist().index(g) for g in range(len(firsts))]
+
+
+def test_report_pairs_order_packed_or_not_is_shared_desc_then_reports():
+    from indexer.index.similar_pairs import _most_shared_first
+
+    rng = np.random.default_rng(5)
+    first = rng.integers(0, 50, 400)
+    second = first + rng.integers(1, 50, 400)
+    shared = rng.integers(1, 6, 400)
+    expected = sorted(zip(first, second, shared, strict=True), key=lambda r: (-r[2], r[0], r[1]))
+    for space in (100, 2**30):  # a key that fits one integer, and one that does not
+        table = _most_shared_first(first, second, shared, space)
+        assert table.tolist() == [list(map(int, r)) for r in expected]

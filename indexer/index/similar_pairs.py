@@ -265,12 +265,13 @@ def report_pairs(
     m) and (classes × reports, near), computed by scipy in C; shared is the smaller of a →
     b and b → a. Its memory is that of the inputs and of the report pairs found, never of
     passage pairs; the same figures as expanding each class's members took 4× the time.
+
+    Classes near the same reports share one column of the product: a report copied into k
+    others makes each of its passages' classes near the same k + 1 reports, and summing
+    m over those classes first makes the product's work one per distinct set of reports,
+    not one per class (on laws copied ten times: 245,000 classes, 3,700 sets).
     """
     classes = int(member_class.max()) + 1 if len(member_class) else 0
-    counts = member_count.astype(np.int64)
-    members = sparse.csr_matrix(
-        (counts, (member_report, member_class)), shape=(report_space, classes)
-    )
     holds = sparse.csr_matrix(
         (np.ones(len(member_class), np.int64), (member_class, member_report)),
         shape=(classes, report_space),
@@ -278,9 +279,16 @@ def report_pairs(
     adjacent = sparse.csr_matrix(
         (np.ones(len(sources), np.int64), (sources, targets)), shape=(classes, classes)
     )
-    near = holds + adjacent @ holds
-    near.data[:] = 1  # held or adjacent: counted once
-    directed = (members @ near).tocoo()
+    near = sparse.csr_matrix(holds + adjacent @ holds)
+    near.sum_duplicates()  # sorted columns, each once: equal sets are equal rows
+    alike, firsts = _alike_rows(near)
+    near_sets = near[firsts]
+    near_sets.data[:] = 1  # held or adjacent: counted once
+    members = sparse.csr_matrix(
+        (member_count.astype(np.int64), (member_report, alike[member_class])),
+        shape=(report_space, len(firsts)),
+    )
+    directed = (members @ near_sets).tocoo()
     other = directed.row != directed.col
     directed = sparse.csr_matrix(
         (directed.data[other], (directed.row[other], directed.col[other])),
@@ -290,9 +298,51 @@ def report_pairs(
     upper = (both.row < both.col) & (both.data >= 1)
     first = both.row[upper].astype(np.int64)
     second = both.col[upper].astype(np.int64)
-    shared = both.data[upper].astype(np.int64)
-    order = np.lexsort((second, first, -shared))
-    return np.stack([first[order], second[order], shared[order]], axis=1)
+    return _most_shared_first(first, second, both.data[upper].astype(np.int64), report_space)
+
+
+def _alike_rows(matrix: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+    """Number each row of a canonical CSR matrix by its set of columns, rows with the same
+    set alike; return the numbers and each number's first row. Rows are grouped by a
+    64-bit hash of their columns, then checked column by column against their group's
+    first row; a collision (never seen) leaves every row its own number, which changes
+    no result, only its speed."""
+    lengths = np.diff(matrix.indptr)
+    mixed = (matrix.indices.astype(np.uint64) + np.uint64(0x9E3779B97F4A7C15)) * np.uint64(
+        0xBF58476D1CE4E5B9
+    )  # splitmix64's finalizer: wraps, as intended
+    mixed ^= mixed >> np.uint64(31)
+    mixed *= np.uint64(0x94D049BB133111EB)
+    hashes = lengths.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    filled = lengths > 0
+    if filled.any():
+        hashes[filled] += np.add.reduceat(mixed, matrix.indptr[:-1][filled])
+    _, first, alike = np.unique(hashes, return_index=True, return_inverse=True)
+    alike = alike.reshape(-1)
+    like = first[alike]
+    same = np.array_equal(lengths, lengths[like]) and np.array_equal(
+        matrix.indices[concatenated_ranges(matrix.indptr[:-1], lengths)],
+        matrix.indices[concatenated_ranges(matrix.indptr[like], lengths[like])],
+    )
+    if not same:
+        return np.arange(len(lengths)), np.arange(len(lengths))
+    return alike, first
+
+
+def _most_shared_first(
+    first: np.ndarray, second: np.ndarray, shared: np.ndarray, report_space: int
+) -> np.ndarray:
+    """Stack (first, second, shared) rows ordered by shared desc, then first, second: by
+    sorting one packed integer key when the three fit in one, else by a lexsort."""
+    bits = max(report_space - 1, 1).bit_length()
+    most = int(shared.max()) if len(shared) else 0
+    if 2 * bits + most.bit_length() > 62:
+        order = np.lexsort((second, first, -shared))
+        return np.stack([first[order], second[order], shared[order]], axis=1)
+    key = ((most - shared) << (2 * bits)) | (first << bits) | second
+    key.sort()
+    mask = (1 << bits) - 1
+    return np.stack([(key >> bits) & mask, key & mask, most - (key >> (2 * bits))], axis=1)
 
 
 # reading -----------------------------------------------------------------------------
