@@ -63,3 +63,30 @@ def test_many_blocks_decode_like_whooshs_matcher(tmp_path: Path) -> None:
             assert len(expected_ids) > 3 * 128
             assert ids.tolist() == expected_ids
             assert weights.tolist() == expected_weights
+
+
+def test_a_segment_with_removed_documents_decodes_like_whooshs_matcher(tmp_path: Path) -> None:
+    """Whoosh wraps the matchers of a segment with deletions in a filter: its child is
+    decoded by blocks, the removed documents dropped."""
+    ix = index.create_in(str(tmp_path), Schema(text=TEXT))
+    writer = ix.writer()
+    for i in range(1_000):
+        writer.add_document(text="alpha " * (i % 3 + 1) + ("beta" if i % 2 else "gamma"))
+    writer.commit()
+    writer = ix.writer()
+    for docnum in range(0, 1_000, 7):
+        writer.delete_document(docnum)
+    writer.commit(merge=False)
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        assert reader.has_deletions()
+        for word in ("alpha", "beta", "gamma"):
+            expected_ids, expected_weights = _one_at_a_time(reader.postings("text", word))
+            assert not has_block_data(reader.postings("text", word))  # the filter
+            ids, weights = leaf_postings(reader.postings("text", word), None)
+            assert len(expected_ids) > 3 * 128 and 7 not in expected_ids
+            assert ids.tolist() == expected_ids
+            assert weights.tolist() == expected_weights
+            wanted = np.sort([*expected_ids[::5], 7]).astype(np.int64)  # 7 is removed
+            some_ids, _ = leaf_postings(reader.postings("text", word), wanted)
+            assert set(expected_ids[::5]) <= set(some_ids.tolist()) and 7 not in some_ids

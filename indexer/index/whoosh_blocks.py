@@ -11,7 +11,11 @@ public API (hence the exact pin in requirements.txt):
 - `_blocklength`: the number of postings in the block;
 - `_maxid`: the largest document number in the block (readable before decoding it);
 - `_next_block()`: move to the next block without decoding this one;
-- `_byteids`: True for byte-keyed (non-document) postings, which this does not handle.
+- `_byteids`: True for byte-keyed (non-document) postings, which this does not handle;
+- of the `FilterMatcher` a segment with removed documents wraps its matchers in,
+  `_ids` (the removed documents) and `_exclude`: its child is decoded by blocks and the
+  removed documents dropped with numpy (one posting a call took 0.9 s for 的 in a shard
+  of a million passages once a report of its big segment had been replaced; now 0.2 s).
 
 A matcher lacking any of them is read one posting at a time through the public API, so a
 Whoosh upgrade makes queries slower, never wrong. `tests/test_whoosh_blocks.py` fails
@@ -25,6 +29,7 @@ from typing import Any
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.matching.wrappers import FilterMatcher
 
 # Whoosh matchers and readers are typed Any: Whoosh ships no types, and the attributes
 # read here are private.
@@ -35,6 +40,11 @@ def leaf_postings(matcher: Any, wanted: np.ndarray | None) -> tuple[np.ndarray, 
     """Decode one segment's postings of a term, a whole block at a time where possible."""
     if has_block_data(matcher):
         return _block_postings(matcher, wanted)
+    removed = _removed_documents(matcher)
+    if removed is not None:
+        ids, weights = _block_postings(matcher.child, wanted)
+        kept = ~np.isin(ids, removed)
+        return ids[kept], weights[kept]
     ids: list[int] = []
     weights: list[float] = []
     while matcher.is_active():  # any other matcher: one posting at a time
@@ -42,6 +52,18 @@ def leaf_postings(matcher: Any, wanted: np.ndarray | None) -> tuple[np.ndarray, 
         weights.append(matcher.weight())
         matcher.next()
     return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64)
+
+
+def _removed_documents(matcher: Any) -> np.ndarray | None:
+    """The documents a segment's deletion filter drops from a block matcher, or None when
+    `matcher` is no such filter."""
+    if not isinstance(matcher, FilterMatcher) or not has_block_data(matcher.child):
+        return None
+    if not getattr(matcher, "_exclude", False) or not isinstance(
+        getattr(matcher, "_ids", None), (set, frozenset)
+    ):
+        return None
+    return np.fromiter(matcher._ids, np.int64, len(matcher._ids))
 
 
 def has_block_data(matcher: Any) -> bool:
