@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -208,3 +209,67 @@ def test_a_shard_no_report_went_to_is_an_empty_shard_that_answers(tmp_path: Path
     assert len(held) < SHARDS  # two reports: a shard holds none
     assert_same(tmp_path / "index", tmp_path / "one")
     assert engine.search("专项整治").concordance(sort="right").total == 2
+
+
+def test_a_failed_pairing_fails_the_update_and_leaves_the_previous_generation_served(
+    built, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus, index_dir, _ = built
+    build_id, expected = open_index(index_dir).build_id, answers(open_index(index_dir))
+    subject = subject_in_shard(corpus, 0)
+    monkeypatch.setenv(generations.FAULT_ENV, "pairing:exit")  # the pairing child exits 3
+    with pytest.raises(RuntimeError, match="跨分片配对相近段落的进程失败（退出码 3）"):
+        build_index([corpus], index_dir, workers=1)
+    SearchEngine._cache.clear()
+    engine = open_index(index_dir)
+    assert engine.build_id == build_id and answers(engine) == expected
+    monkeypatch.delenv(generations.FAULT_ENV)
+    build_index([corpus], index_dir, workers=1)
+    SearchEngine._cache.clear()
+    assert open_index(index_dir).search(subject).total_reports == 1
+
+
+def _pairing_children() -> list[int]:
+    """The pids of pairing processes running now (their command line names the module)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            command = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if proc.name.isdigit() and b"indexer.index.pairing" in command:
+            found.append(int(proc.name))
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the death signal is Linux's")
+def test_the_pairing_process_dies_with_a_killed_build(built) -> None:
+    corpus, index_dir, _ = built
+    subject_in_shard(corpus, 1)
+    code = (
+        "import sys; from indexer.build import build_index;"
+        "build_index([sys.argv[1]], sys.argv[2], workers=1)"
+    )
+    before = set(_pairing_children())
+    build = subprocess.Popen(
+        [sys.executable, "-c", code, str(corpus), str(index_dir)],
+        cwd=ROOT,
+        env=dict(os.environ, **{generations.FAULT_ENV: "pairing:60"}),  # the child lingers
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(600):  # until the build started its pairing child
+            started = set(_pairing_children()) - before
+            if started:
+                break
+            assert build.poll() is None, "the build ended before it paired"
+            time.sleep(0.05)
+        assert started
+    finally:
+        build.kill()
+        build.wait()
+    for _ in range(100):  # the death signal is sent at once; the exit takes a moment
+        if not started & set(_pairing_children()):
+            break
+        time.sleep(0.05)
+    assert not started & set(_pairing_children())

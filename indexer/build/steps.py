@@ -33,10 +33,11 @@ from indexer.build.generation import FINISHING
 from indexer.build.reading import FileRead, ReadSettings, default_workers
 from indexer.build.summary import BuildSummary, skipped_lines
 from indexer.errors import SourceError
-from indexer.index import global_stats
+from indexer.index import global_stats, similar_sign
 from indexer.index.analysis import Entry
 from indexer.index.cluster import (
     Manifest,
+    global_folder,
     members,
     next_shard_generation,
     shard_of,
@@ -44,6 +45,7 @@ from indexer.index.cluster import (
 )
 from indexer.index.generations import fault_point
 from indexer.index.layout import IndexLayout, ocr_cache
+from indexer.index.pairing import Pairing
 from indexer.index.store import ReportStore
 from indexer.index.store_rows import FileStat
 from indexer.ingest.corrections import Correction
@@ -111,6 +113,7 @@ class Steps:
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         self.build = (layout.root.name, now)
         self.dated: dict[str, tuple[str, str]] = {}
+        self.pairing: Pairing | None = None  # sharded: similar passages paired meanwhile
 
     def steps(self) -> list[Step]:
         found: list[Step] = [
@@ -130,6 +133,8 @@ class Steps:
 
     def close(self) -> None:
         """Let go of what a failed update holds open (the caller removes its folders)."""
+        if self.pairing is not None:
+            self.pairing.cancel()
         for writer in self.writers.values():
             writer.close()
         self.builder.shutdown(cancel_futures=True)
@@ -264,6 +269,11 @@ class Steps:
             if key == "reports":
                 self.indexed |= writer.indexed
             fault_point(f"shard-{shard}-{key}")
+        if key == "similar" and self.shards > 1:
+            # Every shard's passages are signed: pair them across shards on another core
+            # while the shards' ranking is written (`index/pairing.py`).
+            folder = global_folder(self.layout.root) / similar_sign.FOLDER
+            self.pairing = Pairing(folder, self.shard_layouts(), self.next_passage)
 
     def reduce(self) -> None:
         """Seal the shards written, then compute over all shards what ranking and similar
@@ -277,6 +287,8 @@ class Steps:
                 self.indexed |= {digest for digest, _ in store.files().values()}
                 store.close()
         global_stats.write(self.layout, layouts, self.next_passage)
+        if self.pairing is not None:
+            self.pairing.wait()
         shards = [str(layout.root.relative_to(self.index_root)) for layout in layouts]
         Manifest(shards, self.next_report, self.next_passage).write(self.layout.root)
         write_build_record(self.layout, self.build[1], self.summary.as_dict())

@@ -241,12 +241,20 @@ def _remember_parent() -> None:
 
 
 def _set_parent_death_signal() -> None:
+    die_with(_forking_parent)
+
+
+def die_with(parent: int) -> None:
+    """Have this process killed when its parent, process `parent`, dies (Linux); exit at
+    once when it is gone already."""
+    if not sys.platform.startswith("linux"):
+        return
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     except (OSError, AttributeError):
         return
-    if os.getppid() != _forking_parent:  # the parent died before the signal was armed
+    if os.getppid() != parent:  # the parent died before the signal was armed
         os._exit(1)
 
 
