@@ -35,6 +35,7 @@ from indexer.index.schema import ID_MASK, PASSAGE, REPORT, SECTION, document_key
 from indexer.index.store import ReportStore, StoreWriter
 from indexer.index.store_rows import FileStat
 from indexer.index.whoosh_segments import DirectSegmentWriter, commit_segments
+from indexer.index.word_frequencies import WordFrequencies
 from indexer.index.word_index import (
     RankingCodec,
     create_word_index,
@@ -242,9 +243,10 @@ class GenerationWriter:
         self._words_written()
         layout, ranking = self.layout, self.ranking
         write_ranking_tables(layout, ranking.live_by_kind(self._report_space))
-        write_prescored(layout, int(ranking.live.sum()))
+        frequencies = WordFrequencies(layout, self.previous)  # each segment's read once
+        write_prescored(layout, int(ranking.live.sum()), frequencies)
         if not self.whole:  # a shard: what the reduce sums over all of them
-            global_stats.summarize_shard(layout, self.previous)
+            global_stats.summarize_shard(layout, self.previous, frequencies)
 
     def write_reports(self) -> None:
         """Save the per-passage arrays; close the store, then write its report table as

@@ -18,6 +18,7 @@ word_fields             the Whoosh field type that counts a value's words, cache
 schema                  the Whoosh schema, declared once
 word_index              the word index: Whoosh writer, BM25F scorer
 prescored               the most frequent words scored whole at build time
+word_frequencies        every word's document frequency, read once per Whoosh segment
 whoosh_blocks           Whoosh's posting blocks and columns decoded whole
 whoosh_segments         Whoosh segments written directly from counted postings, byte
                         for byte what Whoosh's own writer writes; their commit
@@ -30,5 +31,7 @@ cluster                 a sharded index: shards by report id, each an ordinary
                         generation, named by one manifest behind the pointer
 global_stats            what ranking and similar passages need across all shards,
                         computed once after the shards are written
+pairing                 similar passages paired across shards in a process of its
+                        own, beside the shards' ranking step
 ======================  ==========================================================
 """

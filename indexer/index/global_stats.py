@@ -19,7 +19,8 @@ unchanged shard's summary is read, not made again. Every shard scores with the s
 - `issuers.json`: every shard's issuers (folded): `issuer:` naming one selects exactly
   it in every shard, as in one index;
 - `similar/`: similar passages paired across shards, by whole-index ordinals
-  (`similar_sign.pair_shards`): a copy in another shard is found.
+  (`similar_sign.pair_shards`): a copy in another shard is found. The build pairs them
+  in a process of its own (`pairing.py`) while the shards' ranking is written.
 
 Frequencies are Whoosh's (`doc_frequency`), which count a removed passage until its
 segment is merged; summed over shards they are what one index with the same segments
@@ -29,22 +30,20 @@ would share a frequency, which only nudges a score.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 from pathlib import Path
 
 import numpy as np
 from cachetools import LRUCache
-from whoosh import index as whoosh_index
 
-from indexer.index import similar_sign
 from indexer.index.cluster import global_folder
 from indexer.index.layout import IndexLayout
 from indexer.index.schema import WORD_FIELDS
 from indexer.index.store import ReportStore
 from indexer.index.word_fields import CountedWordsField
-from indexer.index.word_index import field_frequencies, index_entries, read_word_stats
+from indexer.index.word_frequencies import WordFrequencies, word_hashes
+from indexer.index.word_index import index_entries, read_word_stats
 from indexer.normalize import fold
 
 STATS = "stats.json"
@@ -55,26 +54,19 @@ SECTION_PATHS = "section-paths.npy"  # each section id's path hash
 SHARD_ISSUERS = "issuers.json"
 
 
-def word_hashes(words: list[str] | list[bytes]) -> np.ndarray:
-    """The 64-bit hashes by which words' frequencies are summed and looked up."""
-    encoded = (w if isinstance(w, bytes) else w.encode("utf-8") for w in words)
-    digests = b"".join(hashlib.blake2b(w, digest_size=8).digest() for w in encoded)
-    return np.frombuffer(digests, dtype="<u8").astype(np.uint64)
-
-
 # a shard's summary -------------------------------------------------------------------
 
 
-def summarize_shard(layout: IndexLayout, previous: IndexLayout | None) -> None:
+def summarize_shard(
+    layout: IndexLayout, previous: IndexLayout | None, frequencies: WordFrequencies
+) -> None:
     """Write what the reduce sums of a shard: its words' document frequencies, its
     section paths and their words (those before the previous generation's count taken
     from it), its issuers. Call once its word index and ranking tables are written."""
     folder = layout.ranking
-    ix = whoosh_index.open_dir(str(layout.whoosh))
-    with ix.reader() as reader:
-        for field in ("content", "title"):
-            words, counts = field_frequencies(reader, field)
-            _save_frequencies(folder, field, word_hashes(words), counts)
+    for field in ("content", "title"):
+        summed = frequencies.of(field)
+        _save_frequencies(folder, field, summed.hashes, summed.counts)
     paths = json.loads((folder / "sections.json").read_text(encoding="utf-8"))
     path_hashes = word_hashes(paths)
     np.save(folder / SECTION_PATHS, path_hashes)
@@ -122,12 +114,13 @@ def _load_frequencies(folder: Path, field: str) -> tuple[np.ndarray, np.ndarray]
 
 
 def write(cluster: IndexLayout, shards: list[IndexLayout], space: int) -> None:
-    """Sum the shards' summaries into `cluster`'s global folder; pair similar passages.
+    """Sum the shards' summaries into `cluster`'s global folder (similar passages are
+    paired beside it: `pairing.py`).
 
     `space` is the whole index's passage ordinal space (its next passage ordinal).
     """
     folder = global_folder(cluster.root)
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)
     documents = dict.fromkeys(WORD_FIELDS, 0)
     lengths = dict.fromkeys(WORD_FIELDS, 0.0)
     live = 0
@@ -155,7 +148,6 @@ def write(cluster: IndexLayout, shards: list[IndexLayout], space: int) -> None:
     for shard in shards:
         issuers.update(json.loads((shard.ranking / SHARD_ISSUERS).read_text(encoding="utf-8")))
     (folder / ISSUERS).write_text(json.dumps(sorted(issuers), ensure_ascii=False), "utf-8")
-    similar_sign.pair_shards(folder / similar_sign.FOLDER, shards, space)
 
 
 def _distinct_sections(folder: Path, shards: list[IndexLayout]) -> tuple[int, float]:

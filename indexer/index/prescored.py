@@ -18,13 +18,14 @@ from whoosh import index as whoosh_index
 
 from indexer.index.layout import IndexLayout
 from indexer.index.schema import WORD_FIELDS
-from indexer.index.word_index import PRESCORED_DIR, decoded_postings, field_frequencies
+from indexer.index.word_frequencies import WordFrequencies
+from indexer.index.word_index import PRESCORED_DIR, decoded_postings
 
 # Words in more than this share of live passages are decoded at build time.
 PRESCORED_SHARE = 1 / 8
 
 
-def write_prescored(layout: IndexLayout, live_passages: int) -> int:
+def write_prescored(layout: IndexLayout, live_passages: int, frequencies: WordFrequencies) -> int:
     """Decode the most frequent words' postings and save them; return how many words."""
     threshold = PRESCORED_SHARE * max(live_passages, 1)
     folder = layout.ranking / PRESCORED_DIR
@@ -32,12 +33,7 @@ def write_prescored(layout: IndexLayout, live_passages: int) -> int:
     ix = whoosh_index.open_dir(str(layout.whoosh))
     index: dict[str, int] = {}
     with ix.searcher() as searcher:
-        every, frequencies = field_frequencies(searcher.reader(), "content")
-        words = sorted(
-            word.decode("utf-8") if isinstance(word, bytes) else word
-            for word, frequency in zip(every, frequencies.tolist(), strict=True)
-            if frequency > threshold
-        )
+        words = frequencies.of("content").words_over(threshold)
         for number, word in enumerate(words):
             for field in WORD_FIELDS:
                 docnums, weights = decoded_postings(searcher, field, word)

@@ -16,7 +16,7 @@ import os
 import threading
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 from cachetools import LRUCache
@@ -379,20 +379,6 @@ class WordScorer:
         idf = np.log(stats["documents"] / (frequency + 1)) + 1
         norm = self.K1 * ((1 - self.B) + self.B * lengths / (stats["average_length"] or 1.0))
         return idf * (weights * (self.K1 + 1)) / (weights + norm)
-
-
-def field_frequencies(reader: Any, field: str) -> tuple[list[bytes], np.ndarray]:
-    """Every word of `field` and its document frequency summed over the reader's
-    segments, as Whoosh's multi-segment reader sums them; but read segment by segment,
-    each segment's terms in one scan: asking the multi-segment reader looks each word up
-    in every segment (100 µs a word in a 10× shard, 9 s of a one-file update)."""
-    counts: dict[bytes, int] = {}
-    for leaf, _ in reader.leaf_readers():
-        if field not in leaf.schema:
-            continue
-        for word, info in leaf.iter_field(field):
-            counts[word] = counts.get(word, 0) + info.doc_frequency()
-    return list(counts), np.fromiter(counts.values(), np.int64, len(counts))
 
 
 def decoded_postings(
