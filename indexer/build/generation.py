@@ -244,7 +244,7 @@ class GenerationWriter:
         layout, ranking = self.layout, self.ranking
         write_ranking_tables(layout, ranking.live_by_kind(self._report_space))
         frequencies = WordFrequencies(layout, self.previous)  # each segment's read once
-        write_prescored(layout, int(ranking.live.sum()), frequencies)
+        write_prescored(layout, int(ranking.live.sum()), frequencies, self.previous)
         if not self.whole:  # a shard: what the reduce sums over all of them
             global_stats.summarize_shard(layout, self.previous, frequencies)
 

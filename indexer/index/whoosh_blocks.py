@@ -42,9 +42,9 @@ def leaf_postings(matcher: Any, wanted: np.ndarray | None) -> tuple[np.ndarray, 
         return _block_postings(matcher, wanted)
     removed = _removed_documents(matcher)
     if removed is not None:
-        ids, weights = _block_postings(matcher.child, wanted)
-        kept = ~np.isin(ids, removed)
-        return ids[kept], weights[kept]
+        every_id, every_weight = _block_postings(matcher.child, wanted)
+        kept = ~np.isin(every_id, removed)
+        return every_id[kept], every_weight[kept]
     ids: list[int] = []
     weights: list[float] = []
     while matcher.is_active():  # any other matcher: one posting at a time

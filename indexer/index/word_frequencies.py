@@ -18,9 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import shutil
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -100,7 +98,7 @@ class WordFrequencies:
             if self.previous is None or not all((self.previous / p).is_file() for p in parts):
                 return self._scan(leaf, field, parts)
             for part in parts:
-                _link_or_copy(self.previous / part, self.folder / part)
+                os.link(self.previous / part, self.folder / part)  # one file system: one index
         with open(self.folder / parts[2], "rb") as handle:
             words = pickle.load(handle)  # our own file, written by `_scan`
         return np.load(self.folder / parts[0]), np.load(self.folder / parts[1]), words
@@ -116,10 +114,3 @@ class WordFrequencies:
         with open(self.folder / parts[2], "wb") as handle:
             pickle.dump(words, handle, protocol=pickle.HIGHEST_PROTOCOL)
         return hashes, frequencies, words
-
-
-def _link_or_copy(source: Path, target: Path) -> None:
-    try:
-        os.link(source, target)
-    except OSError:  # another file system: a copy
-        shutil.copyfile(source, target)
