@@ -113,7 +113,9 @@ class Steps:
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         self.build = (layout.root.name, now)
         self.dated: dict[str, tuple[str, str]] = {}
-        self.pairing: Pairing | None = None  # sharded: similar passages paired meanwhile
+        # Sharded: similar passages are paired beside the last steps, by a process started
+        # now so that it is ready by then.
+        self.pairing = Pairing() if shards > 1 else None
 
     def steps(self) -> list[Step]:
         found: list[Step] = [
@@ -128,8 +130,11 @@ class Steps:
         return found
 
     def release(self) -> None:
-        """Let go of the literal batches' thread once every step ran."""
+        """Let go of the literal batches' thread (and an unused pairing process) once
+        every step ran."""
         self.builder.shutdown()
+        if self.pairing is not None:
+            self.pairing.cancel()
 
     def close(self) -> None:
         """Let go of what a failed update holds open (the caller removes its folders)."""
@@ -269,11 +274,11 @@ class Steps:
             if key == "reports":
                 self.indexed |= writer.indexed
             fault_point(f"shard-{shard}-{key}")
-        if key == "similar" and self.shards > 1:
+        if key == "similar" and self.pairing is not None:
             # Every shard's passages are signed: pair them across shards on another core
             # while the shards' ranking is written (`index/pairing.py`).
             folder = global_folder(self.layout.root) / similar_sign.FOLDER
-            self.pairing = Pairing(folder, self.shard_layouts(), self.next_passage)
+            self.pairing.start(folder, self.shard_layouts(), self.next_passage)
 
     def reduce(self) -> None:
         """Seal the shards written, then compute over all shards what ranking and similar
