@@ -68,6 +68,7 @@ class Request:
     shards: int | None = None  # None: as many as the index has (1 for a new one)
     corrections: list[Correction] = field(default_factory=list)
     backend: Backend = field(default_factory=LocalBackend)  # where files are read and written
+    real_path: RealPaths = field(default_factory=RealPaths)  # as finding `files` resolved them
 
 
 class Steps:
@@ -168,9 +169,8 @@ class Steps:
                     self.writer(shard)
             return
         now = time.time_ns()
-        real_path = RealPaths()
         for path in self.request.files:
-            key = storable(real_path(path))  # a GBK name is no valid UTF-8 for SQLite
+            key = storable(self.request.real_path(path))  # a GBK name is no valid UTF-8 for SQLite
             try:
                 found = path.stat()
             except OSError:

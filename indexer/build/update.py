@@ -38,7 +38,7 @@ from indexer.index.word_index import index_entries
 from indexer.ingest.corrections import Correction
 from indexer.ingest.s1_names import storable
 from indexer.ingest.s1_ocr import prune_cache
-from indexer.ingest.s1_read import iter_source_files
+from indexer.ingest.s1_read import RealPaths, iter_source_files
 from indexer.models import Skipped
 
 __all__ = ["BATCH_CHARACTERS", "BuildSummary", "build_index", "optimize_index", "remove_sources"]
@@ -89,10 +89,12 @@ def build_index(
         raise SourceError(f"分片数必须至少为 1，而不是 {shards}", hint="--shards 1 是不分片")
     index_dir = Path(index_dir)
     _refuse_foreign_folder(index_dir)
-    found = list(iter_source_files(sources))
+    real_path = RealPaths()  # finding the files and the scan resolve each path once
+    found = list(iter_source_files(sources, real_path))
     request = Request(
         sources=sources,
         files=[item for item in found if isinstance(item, Path)],
+        real_path=real_path,
         fresh=not incremental,
         workers=workers,
         shards=shards,

@@ -50,16 +50,19 @@ SUPPORTED_LIST = " ".join(sorted(SUPPORTED_SUFFIXES))
 # --- finding files -------------------------------------------------------------------------
 
 
-def iter_source_files(paths: Iterable[str | Path]) -> Iterator[Path | Skipped]:
+def iter_source_files(
+    paths: Iterable[str | Path], real_path: RealPaths | None = None
+) -> Iterator[Path | Skipped]:
     """Yield every supported file under `paths`, and a Skipped for each one that is not.
 
     A folder is walked recursively in sorted name order (files and subfolders interleaved,
     as a file browser shows them); hidden entries (".git", ".DS_Store", Word's "~$" lock
     files) are passed over silently. A path named explicitly is never treated as hidden.
-    A file reached twice (named and inside a named folder) is yielded once.
+    A file reached twice (named and inside a named folder) is yielded once. `real_path`
+    resolves paths (given: it remembers them for the caller's next look).
     """
     seen: set[str] = set()
-    real_path = RealPaths()
+    real_path = real_path if real_path is not None else RealPaths()
     for given in paths:
         path = Path(given)
         if not path.exists():
@@ -84,14 +87,22 @@ def iter_source_files(paths: Iterable[str | Path]) -> Iterator[Path | Skipped]:
 class RealPaths:
     """`os.path.realpath` of many files in few folders, each folder resolved once: a file
     that is no symlink is an entry of its folder's real path (resolving every component
-    of 35,000 files' paths took 2.7 s of a one-file update). One scan's worth: a folder
+    of 35,000 files' paths took 2.7 s of a one-file update), and each path once: finding
+    the files and comparing them with the index both ask. One scan's worth: a folder
     replaced by a symlink later is resolved again by the next instance."""
 
     def __init__(self) -> None:
         self._folders: dict[str, str] = {}
+        self._paths: dict[str, str] = {}
 
     def __call__(self, path: str | Path) -> str:
         text = os.fspath(path)
+        real = self._paths.get(text)
+        if real is None:
+            real = self._paths[text] = self._resolve(text)
+        return real
+
+    def _resolve(self, text: str) -> str:
         folder, name = os.path.split(text)
         if name in ("", ".", "..") or os.path.islink(text):
             return os.path.realpath(text)
