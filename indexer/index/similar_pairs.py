@@ -83,12 +83,12 @@ def classify(
     alive = report_of[ordinals] >= 0
     ordinals, hashes = ordinals[alive], hashes[alive]
     report_space = max(int(report_of.max()) + 1 if len(report_of) else 1, 1)
-    class_hashes, class_of_row = np.unique(hashes, return_inverse=True)
-    class_of_row = class_of_row.reshape(-1)
+    class_hashes, class_of_row, by_class = _classes(hashes)
     del hashes, alive
     # Distinct (class, report) with how many passages of the report the class holds.
-    codes = class_of_row * report_space + report_of[ordinals].astype(np.int64)
-    codes, counts = np.unique(codes, return_counts=True)
+    codes, counts = _class_reports(
+        class_of_row[by_class], report_of[ordinals[by_class]], report_space
+    )
     spread = np.bincount(codes // report_space, minlength=len(class_hashes))
     included = spread <= max_bucket  # a text in more reports than a bucket holds: boilerplate
     # The one report of a class found in one report only (-1 otherwise).
@@ -111,10 +111,10 @@ def classify(
     useful = included & ((spread >= 2) | paired)
     renumber = np.cumsum(useful) - 1
     classes = _save_members(
-        folder, ordinals, np.where(useful, renumber, -1)[class_of_row], report_of
+        folder, ordinals, np.where(useful, renumber, -1)[class_of_row], by_class, report_of
     )
     signed = len(ordinals)
-    del ordinals, class_of_row  # the passage-sized arrays: report pairs need none
+    del ordinals, class_of_row, by_class  # the passage-sized arrays: report pairs need none
     sources = np.concatenate([renumber[left], renumber[right]])
     targets = np.concatenate([renumber[right], renumber[left]])
     both = np.concatenate([similarity, similarity])
@@ -132,15 +132,46 @@ def classify(
     return {"signed": signed, "classes": classes, "pairs": len(left), "report_pairs": len(table)}
 
 
+def _classes(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the distinct text hashes (the classes, sorted), each row's class, and the
+    rows in class order: one stable sort, so rows that come by ordinal stay so within a
+    class (np.unique, then sorting by class again for the members, took three)."""
+    by_class = np.argsort(hashes, kind="stable")
+    ordered = hashes[by_class]
+    first = np.ones(len(ordered), dtype=bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    class_of_row = np.empty(len(hashes), dtype=np.int64)
+    class_of_row[by_class] = np.cumsum(first) - 1
+    return ordered[first], class_of_row, by_class
+
+
+def _class_reports(
+    classes: np.ndarray, reports: np.ndarray, report_space: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct codes class * report_space + report of rows in class order, and how
+    many rows each has. Reports are numbered as their passages, so rows by ordinal are by
+    report within a class and the codes come sorted; else they are sorted here."""
+    codes = classes * report_space + reports.astype(np.int64)
+    if len(codes) > 1 and bool((codes[1:] < codes[:-1]).any()):
+        found: tuple[np.ndarray, np.ndarray] = np.unique(codes, return_counts=True)
+        return found
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else codes
+    return codes[starts], np.diff(np.r_[starts, len(codes)]).astype(np.int64)
+
+
 def _save_members(
-    folder: Path, ordinals: np.ndarray, member_class: np.ndarray, report_of: np.ndarray
+    folder: Path,
+    ordinals: np.ndarray,
+    member_class: np.ndarray,
+    by_class: np.ndarray,
+    report_of: np.ndarray,
 ) -> int:
-    """Save each passage's class and the members of each class; return the class count."""
+    """Save each passage's class and the members of each class; return the class count.
+    `by_class` lists the rows in class order, by ordinal within a class."""
     class_of = np.full(len(report_of), -1, dtype=np.int32)
     class_of[ordinals] = member_class
     np.save(folder / "class_of.npy", class_of)
-    order = np.argsort(member_class, kind="stable")  # ordinals come sorted: kept within
-    order = order[member_class[order] >= 0]
+    order = by_class[member_class[by_class] >= 0]
     np.save(folder / "members.npy", ordinals[order].astype(np.int64))
     classes = int(member_class.max()) + 1 if len(member_class) else 0
     starts = np.searchsorted(member_class[order], np.arange(classes + 1))
