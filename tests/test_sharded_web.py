@@ -226,6 +226,46 @@ def test_a_report_of_the_missing_shard_cannot_be_read_even_partially(
     assert found.status_code == 200 and found.get_json()["report_id"] == kept
 
 
+def test_a_partial_page_links_on_with_partial_and_its_downloads_without(
+    dropping, sharded_client
+) -> None:
+    page = sharded_client.get("/search", query_string={"q": "法", "partial": "1"})
+    assert page.status_code == 200
+    soup = BeautifulSoup(page.get_data(as_text=True), "html.parser")
+    links = [a["href"] for a in soup.select("a[href]") if a["href"][:1] in ("/", "?")]
+    pages = [h for h in links if not re.search(r"\.(csv|xlsx|atom)\b", h) and "/static/" not in h]
+    downloads = [h for h in links if re.search(r"\.(csv|xlsx|atom)\b", h)]
+    assert len(pages) > 20 and nonempty(downloads)
+    assert all("partial=1" in h for h in pages)  # facets, pages, reports: the next click too
+    assert not any("partial=" in h for h in downloads)
+    facet = soup.select("a[data-filter]")[0]["href"]
+    assert b"partial-notice" in sharded_client.get(facet).data
+    whole = sharded_client.get("/search", query_string={"q": "法"})  # asked without it
+    assert whole.status_code == 503
+    assert not any("partial=" in a["href"] for a in BeautifulSoup(whole.data, "html.parser")
+                   .select("a[href]") if "partial-link" not in (a.get("class") or []))  # fmt: skip
+
+
+def test_the_missing_shard_page_links_to_the_partial_answer(dropping, sharded_client) -> None:
+    page = sharded_client.get("/search", query_string={"q": "法", "province": "贵州省"})
+    assert page.status_code == 503
+    (link,) = BeautifulSoup(page.get_data(as_text=True), "html.parser").select("a.partial-link")
+    assert "partial=1" in link["href"] and "province=" in link["href"]
+    partial = sharded_client.get(link["href"])
+    assert partial.status_code == 200 and b"partial-notice" in partial.data
+
+
+@pytest.mark.parametrize("route", ["/export.csv", "/export.xlsx", "/kwic.csv", "/feed.atom"])
+def test_a_download_is_whole_or_a_503_never_partial(dropping, sharded_client, route) -> None:
+    refused = sharded_client.get(route, query_string={"q": "法", "partial": "1"})
+    assert refused.status_code == 400
+    assert "不接受 partial=1" in refused.get_data(as_text=True)
+    missing = sharded_client.get(route, query_string={"q": "法"})
+    assert missing.status_code == 503
+    text = missing.get_data(as_text=True)
+    assert "所有分片都应答时生成" in text and "partial-link" not in text
+
+
 @pytest.mark.parametrize("value", ["2", "yes", "true", "１"])
 def test_partial_takes_only_0_or_1(sharded_client, value: str) -> None:
     response = sharded_client.get("/api/search", query_string={"q": "法", "partial": value})

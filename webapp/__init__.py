@@ -10,6 +10,7 @@ cli                     python -m webapp: check the port and the index, then ser
 views                   what a request sees: the blueprints and their helpers
 serving                 how the app is served: workers, admission, caches, hosts
 errors                  errors as pages or JSON, with their status, one handler
+partial                 partial answers: downloads never, a partial page's links keep asking
 ======================  ==========================================================
 """
 
@@ -71,7 +72,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
-    from webapp import errors
+    from webapp import errors, partial
     from webapp.serving import cache, hosts
     from webapp.views import (
         api,
@@ -99,6 +100,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(provenance.bp)
     app.register_blueprint(similar.bp)  # similar passages, cited-law links
     errors.init_app(app)
+    partial.init_app(app)  # links of a partial page keep partial=1
     hosts.init_app(app)  # first: a request for another host gets nothing else
     cache.init_app(app)
 

@@ -7,7 +7,6 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from indexer.errors import ReportSearchError
-from indexer.search.answered import ShardsUnavailableError
 
 HTTP_MESSAGES = {
     400: ("请求有误", "检查网址中的参数"),
@@ -29,19 +28,25 @@ def wants_json() -> bool:
 
 
 def error_response(
-    status: int, message: str, hint: str | None, extra: dict[str, object] | None = None
+    status: int,
+    message: str,
+    hint: str | None,
+    extra: dict[str, object] | None = None,
+    *,
+    partial_url: str | None = None,
 ) -> ResponseReturnValue:
     """Return the error as JSON {"error", "hint", …extra} for /api/, else as a Chinese
-    HTML page."""
+    HTML page (with `partial_url`, a link to the page's partial answer)."""
     if wants_json():
         return jsonify({"error": message, "hint": hint, **(extra or {})}), status
-    return render_template("error.html", status=status, message=message, hint=hint), status
+    page = render_template(
+        "error.html", status=status, message=message, hint=hint, partial_url=partial_url
+    )
+    return page, status
 
 
 def handle_report_search_error(exc: ReportSearchError) -> ResponseReturnValue:
-    if isinstance(exc, ShardsUnavailableError):
-        # Which shards are missing, in the JSON; the page's message names them.
-        return error_response(exc.status, exc.message, exc.hint, {"shards": exc.as_json()})
+    # A missing shard has a handler of its own (`partial.py`).
     return error_response(exc.status, exc.message, exc.hint)
 
 

@@ -41,7 +41,8 @@ from flask import Flask, Response, g, request
 
 from indexer.errors import ReportSearchError
 from indexer.search.engine import open_index
-from webapp.serving.engine import CachedEngine, GenerationCache, shard_sets, wants_partial
+from webapp.partial import wants_partial
+from webapp.serving.engine import CachedEngine, GenerationCache, shard_sets
 
 FIRST_PAGES = 3  # HTML pages 1–3 are page-cached
 FIRST_PASSAGES = 100  # API windows ending within the first 100 passages are page-cached
@@ -242,7 +243,7 @@ def init_app(app: Flask) -> Caches:
     @app.before_request
     def use_caches() -> Response | None:
         # webapp.engine.get_engine returns g.engine when it is set.
-        partial = wants_partial(request.args)
+        partial = wants_partial(request.args, request.path)
         g.engine = CachedEngine(caches.index_dir, caches.results, partial=partial)
         if request.method != "GET" or caches.pages.max_bytes <= 0:
             return None

@@ -20,7 +20,6 @@ from typing import Any
 
 from cachetools import LRUCache
 from flask import current_app, g, has_app_context, request
-from werkzeug.datastructures import MultiDict
 
 from indexer.index.store import ReportRecord
 from indexer.models import Report
@@ -31,7 +30,7 @@ from indexer.search.facets import Facets
 from indexer.search.interface import Engine, Result, Similar
 from indexer.search.laws import LawLinks
 from indexer.search.shard_set import ShardSetFactory
-from webapp.errors import BadParameter
+from webapp.partial import wants_partial
 
 Filters = Mapping[str, Sequence[str]]
 
@@ -87,17 +86,6 @@ def _result_size(result: Result) -> int:
 
 def _filters_key(filters: Filters | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple(sorted((k, tuple(v)) for k, v in (filters or {}).items()))
-
-
-def wants_partial(args: MultiDict) -> bool:
-    """Read `partial`: 1 accepts an answer of the shards that answered (marked so)."""
-    raw = args.get("partial", "").strip()
-    if raw not in ("", "0", "1"):
-        raise BadParameter(
-            f"参数 partial 只能是 0 或 1，收到的是「{raw[:20]}」",
-            hint="partial=1：部分分片没有应答时也返回其余分片的结果（会标明不完整）",
-        )
-    return raw == "1"
 
 
 class CachedEngine:
@@ -216,7 +204,7 @@ def get_engine() -> CachedEngine:
         g.engine = CachedEngine(
             Path(current_app.config["INDEX_DIR"]),
             GenerationCache(0),
-            partial=wants_partial(request.args),
+            partial=wants_partial(request.args, request.path),
         )
     engine: CachedEngine = g.engine
     return engine
