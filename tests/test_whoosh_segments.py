@@ -93,11 +93,11 @@ def read_corpus(source: Path, longest: int) -> Corpus:
                 seen.add(report.report_id)
                 number = corpus.reports
                 corpus.documents.append((REPORT, number, report.metadata.title))
-                for passage in report.passages:
-                    ordinal = corpus.ranking.space
-                    section_id, new = corpus.ranking.add(ordinal, number, passage.section_path)
-                    if new:
-                        corpus.documents.append((SECTION, section_id, passage.section_path))
+                first = corpus.ranking.space
+                sections = [passage.section_path for passage in report.passages]
+                for section_id, path in corpus.ranking.add_passages(first, number, sections, first):
+                    corpus.documents.append((SECTION, section_id, path))
+                for ordinal, passage in enumerate(report.passages, first):
                     corpus.documents.append((PASSAGE, ordinal, passage.text))
                 corpus.reports += 1
     return corpus

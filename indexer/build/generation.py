@@ -145,16 +145,18 @@ class GenerationWriter:
             report_ordinal, first = store.add(report)
             title_keys.append(document_key(REPORT, report_ordinal))
             ranking.add_report(report_ordinal, global_report)
-            for offset, section in enumerate(report.section_paths):
-                ordinal = first + offset
-                section_id, new = ranking.add(ordinal, report_ordinal, section)
-                ranking.add_global(global_first + offset)
-                if new:
-                    new_paths.append(path_number[section])
-                    path_keys.append(document_key(SECTION, section_id))
-                self.batch.add(ordinal, batch.folded[number])
-                passage_keys.append(document_key(PASSAGE, ordinal))
-                number += 1
+            # A report's passages at once: this loop ran per passage, in the one process
+            # every worker's results go through.
+            sections = report.section_paths
+            for section_id, section in ranking.add_passages(
+                first, report_ordinal, sections, global_first
+            ):
+                new_paths.append(path_number[section])
+                path_keys.append(document_key(SECTION, section_id))
+            self.batch.extend(first, batch.folded[number : number + len(sections)])
+            base = document_key(PASSAGE, first)
+            passage_keys.extend(range(base, base + len(sections)))
+            number += len(sections)
         words = self._words
         words.add_block("content", passage_keys, batch.content)
         words.add_block("title", title_keys, batch.titles)

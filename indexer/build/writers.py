@@ -88,12 +88,15 @@ class LiteralBatch:
         self._builder = builder or ThreadPoolExecutor(1, thread_name_prefix="literal")
         self._building: Future[str] | None = None
 
-    def add(self, ordinal: int, folded_text: str) -> None:
-        self.ordinals.append(ordinal)
-        self.texts.append(folded_text)
-        self.characters += len(folded_text)
-        if self.characters >= BATCH_CHARACTERS:
-            self._write()
+    def extend(self, first: int, folded_texts: list[str]) -> None:
+        """Add passages of consecutive ordinals from `first` (a batch is written once it
+        holds BATCH_CHARACTERS, as it fills)."""
+        for ordinal, text in enumerate(folded_texts, first):
+            self.ordinals.append(ordinal)
+            self.texts.append(text)
+            self.characters += len(text)
+            if self.characters >= BATCH_CHARACTERS:
+                self._write()
 
     def _write(self) -> None:
         self._wait()
@@ -198,25 +201,29 @@ class RankingArrays:
     def live(self) -> np.ndarray:
         return np.frombuffer(self.passage_report, dtype=np.int32) >= 0
 
-    def add(self, ordinal: int, report_ordinal: int, section: str) -> tuple[int, bool]:
-        """Record a passage; return its section's id and whether the section is new."""
-        holes = ordinal - len(self.passage_report)  # ordinals of skipped-over holes
+    def add_passages(
+        self, first: int, report_ordinal: int, sections: list[str], global_first: int
+    ) -> list[tuple[int, str]]:
+        """Record a report's passages, ordinals from `first` (from `global_first` across
+        the whole index), by their section paths; return the new sections (id, path)."""
+        holes = first - len(self.passage_report)  # ordinals of skipped-over holes
         if holes > 0:
             self.passage_report.extend([-1] * holes)
             self.section_of.extend([0] * holes)
             self.global_passage.extend([-1] * holes)
-        section_id = self.section_ids.get(section)
-        new = section_id is None
-        if section_id is None:
-            section_id = self.section_ids[section] = len(self.sections)
-            self.sections.append(section)
-        self.passage_report.append(report_ordinal)
-        self.section_of.append(section_id)
-        return section_id, new
-
-    def add_global(self, global_ordinal: int) -> None:
-        """The whole index's ordinal of the passage just added."""
-        self.global_passage.append(global_ordinal)
+        ids, new = self.section_ids, []
+        section_of = []
+        for section in sections:
+            section_id = ids.get(section)
+            if section_id is None:
+                section_id = ids[section] = len(self.sections)
+                self.sections.append(section)
+                new.append((section_id, section))
+            section_of.append(section_id)
+        self.passage_report.extend([report_ordinal] * len(sections))
+        self.section_of.extend(section_of)
+        self.global_passage.extend(range(global_first, global_first + len(sections)))
+        return new
 
     def add_report(self, report_ordinal: int, global_ordinal: int) -> None:
         """Record the whole index's ordinal of a report."""
