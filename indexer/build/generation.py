@@ -209,12 +209,17 @@ class GenerationWriter:
             self.open_words()
         if not self.parallel:
             self._commit_words()
-            return
-        # Forked: the child has the counted postings as they are, without a copy, and
-        # nothing in it but this (the literal batch's thread is done: its step came first).
-        context = multiprocessing.get_context("fork")
-        self._committing = context.Process(target=self._commit_words, name="whoosh-commit")
-        self._committing.start()
+        else:
+            # Forked: the child has the counted postings as they are, without a copy, and
+            # nothing in it but this (the literal batch's thread is done: its step came
+            # first).
+            context = multiprocessing.get_context("fork")
+            self._committing = context.Process(target=self._commit_words, name="whoosh-commit")
+            self._committing.start()
+        # The pending postings are written (or the child has them): this process lets go
+        # of them before the steps after, which peaked on top of them (at 10×, a shard's
+        # postings are hundreds of megabytes).
+        self.words = None
 
     def _commit_words(self) -> None:
         segment = self._words.finish()
