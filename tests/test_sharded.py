@@ -18,10 +18,12 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from indexer.errors import NotFoundError, QueryError
 from indexer.index.cluster import shard_of
+from indexer.index.literal import LiteralIndex, LiteralSegment
 from indexer.search import kwic
 from indexer.search.engine import SearchEngine
 from indexer.search.interface import Engine
@@ -235,3 +237,25 @@ def test_every_call_and_answer_of_a_shard_is_plain_data(pair: Pair) -> None:
     same(same_as_one, lambda e: e.compare(LIUPANSHUI_2023, LIUPANSHUI_2022))
     same(same_as_one, lambda e: e.similar_passages().report_pairs())
     same(same_as_one, lambda e: e.report_summaries())
+
+
+def test_a_shard_keeps_the_answers_one_index_keeps(pair: Pair) -> None:
+    """A literal index keeps a long string's passages from `CACHE_FROM_CANDIDATES` found;
+    a shard holds a share of the passages, so it keeps from that share of the count, or
+    every shard would confirm 第一条 passage by passage on every query, as one index does
+    not."""
+    one, three = pair
+    services = three.shards.services  # type: ignore[attr-defined]
+    shares = [s.generation(three.name).literal.cache_from for s in services]
+    assert len(shares) == SHARDS and all(
+        0 < share < one.generation.literal.cache_from for share in shares
+    )
+    assert abs(sum(shares) - one.generation.literal.cache_from) <= SHARDS  # each rounded
+    texts = [f"第{i}段：第一条规定" for i in range(LiteralIndex.CACHE_FROM_CANDIDATES // 2)]
+    segment = LiteralSegment.build(texts, np.arange(len(texts)))
+    live = np.ones(len(texts), dtype=bool)
+    whole, third = LiteralIndex([segment], live), LiteralIndex([segment], live, share=1 / 3)
+    for index, kept in ((whole, False), (third, True)):
+        found = index.passages_containing("第一条")
+        assert len(found) == len(texts)
+        assert (index.passages_containing("第一条") is found) == kept
