@@ -259,3 +259,36 @@ def test_a_shard_keeps_the_answers_one_index_keeps(pair: Pair) -> None:
         found = index.passages_containing("第一条")
         assert len(found) == len(texts)
         assert (index.passages_containing("第一条") is found) == kept
+
+
+class SendingAhead(Pickling):
+    """Shards that send their first hits with their first answer, as Ray actors do, and
+    a record of the calls made."""
+
+    hits_ahead = 20  # type: ignore[assignment]
+
+    def __init__(self, shards: LocalShards) -> None:
+        super().__init__(shards)
+        self.calls: list[str] = []
+
+    def relay(self, method: str, args: dict[int, tuple[Any, ...]]) -> dict[int, Any]:
+        self.calls.append(method)
+        return super().relay(method, args)
+
+
+@pytest.mark.parametrize("query", ["法", "政府", "的 -法治"])
+def test_the_first_page_of_hits_comes_with_the_first_answer(pair: Pair, query: str) -> None:
+    """Where shards send hits ahead, the API's first page costs one round trip, and every
+    page (within what was sent or past it) is one index's."""
+    one, three = pair
+    shards = SendingAhead(LocalShards(three.index_dir, SHARDS, SearchEngine))
+    remote = ShardedEngine(three.index_dir, three.name, shards)
+    expected = one.search(query)
+    assert expected.total_passages > SendingAhead.hits_ahead
+    result = remote.search(query)
+    for offset, limit in ((0, 10), (0, SendingAhead.hits_ahead), (5, 10)):
+        assert result.hits(offset, limit) == nonempty(expected.hits(offset, limit))
+    assert shards.calls == ["search"]
+    past = (SendingAhead.hits_ahead - 5, 30)
+    assert result.hits(*past) == nonempty(expected.hits(*past))
+    assert shards.calls == ["search", "hits"]

@@ -28,6 +28,12 @@ class ShardSet(Protocol):
     @property
     def total(self) -> int: ...
 
+    @property
+    def hits_ahead(self) -> int:
+        """How many of its first hits a shard sends with its first answer to a search: a
+        page's worth where a round trip costs more than making them, else none."""
+        ...
+
     def ask(self, method: str, args: tuple[Any, ...], shards: Sequence[int]) -> dict[int, Any]:
         """Call `ShardService.<method>(*args)` on the given shards; return each answer by
         shard. A shard that failed or timed out is absent; an error the service raised on
@@ -51,6 +57,11 @@ class Coordinator(Protocol):
 
     @property
     def total(self) -> int: ...
+
+    @property
+    def hits_ahead(self) -> int:
+        """What the shard set's `hits_ahead` says."""
+        ...
 
     def ask(
         self,
@@ -95,6 +106,10 @@ class LocalShards:
     @property
     def total(self) -> int:
         return len(self.services)
+
+    @property
+    def hits_ahead(self) -> int:
+        return 0  # a second call costs nothing here; hits made ahead would
 
     def ask(self, method: str, args: tuple[Any, ...], shards: Sequence[int]) -> dict[int, Any]:
         return self.ask_each(method, dict.fromkeys(shards, args))
