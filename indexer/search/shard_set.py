@@ -109,7 +109,7 @@ class LocalShards:
 
     @property
     def hits_ahead(self) -> int:
-        return 0  # a second call costs nothing here; hits made ahead would
+        return 0  # here a second call costs nothing, and hits made ahead cost each shard
 
     def ask(self, method: str, args: tuple[Any, ...], shards: Sequence[int]) -> dict[int, Any]:
         return self.ask_each(method, dict.fromkeys(shards, args))
