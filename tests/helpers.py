@@ -76,6 +76,10 @@ class ShardsBetween:
     def total(self) -> int:
         return int(self.shards.total)
 
+    @property
+    def hits_ahead(self) -> int:
+        return int(self.shards.hits_ahead)
+
     def ask(self, method: str, args: tuple[Any, ...], shards: Sequence[int]) -> dict[int, Any]:
         return self.ask_each(method, dict.fromkeys(shards, args))
 

@@ -18,10 +18,12 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from indexer.errors import NotFoundError, QueryError
 from indexer.index.cluster import shard_of
+from indexer.index.literal import LiteralIndex, LiteralSegment
 from indexer.search import kwic
 from indexer.search.engine import SearchEngine
 from indexer.search.interface import Engine
@@ -235,3 +237,58 @@ def test_every_call_and_answer_of_a_shard_is_plain_data(pair: Pair) -> None:
     same(same_as_one, lambda e: e.compare(LIUPANSHUI_2023, LIUPANSHUI_2022))
     same(same_as_one, lambda e: e.similar_passages().report_pairs())
     same(same_as_one, lambda e: e.report_summaries())
+
+
+def test_a_shard_keeps_the_answers_one_index_keeps(pair: Pair) -> None:
+    """A literal index keeps a long string's passages from `CACHE_FROM_CANDIDATES` found;
+    a shard holds a share of the passages, so it keeps from that share of the count, or
+    every shard would confirm 第一条 passage by passage on every query, as one index does
+    not."""
+    one, three = pair
+    services = three.shards.services  # type: ignore[attr-defined]
+    shares = [s.generation(three.name).literal.cache_from for s in services]
+    assert len(shares) == SHARDS and all(
+        0 < share < one.generation.literal.cache_from for share in shares
+    )
+    assert abs(sum(shares) - one.generation.literal.cache_from) <= SHARDS  # each rounded
+    texts = [f"第{i}段：第一条规定" for i in range(LiteralIndex.CACHE_FROM_CANDIDATES // 2)]
+    segment = LiteralSegment.build(texts, np.arange(len(texts)))
+    live = np.ones(len(texts), dtype=bool)
+    whole, third = LiteralIndex([segment], live), LiteralIndex([segment], live, share=1 / 3)
+    for index, kept in ((whole, False), (third, True)):
+        found = index.passages_containing("第一条")
+        assert len(found) == len(texts)
+        assert (index.passages_containing("第一条") is found) == kept
+
+
+class SendingAhead(Pickling):
+    """Shards that send their first hits with their first answer, as Ray actors do, and
+    a record of the calls made."""
+
+    hits_ahead = 20  # type: ignore[assignment]
+
+    def __init__(self, shards: LocalShards) -> None:
+        super().__init__(shards)
+        self.calls: list[str] = []
+
+    def relay(self, method: str, args: dict[int, tuple[Any, ...]]) -> dict[int, Any]:
+        self.calls.append(method)
+        return super().relay(method, args)
+
+
+@pytest.mark.parametrize("query", ["法", "政府", "的 -法治"])
+def test_the_first_page_of_hits_comes_with_the_first_answer(pair: Pair, query: str) -> None:
+    """Where shards send hits ahead, the API's first page costs one round trip, and every
+    page (within what was sent or past it) is one index's."""
+    one, three = pair
+    shards = SendingAhead(LocalShards(three.index_dir, SHARDS, SearchEngine))
+    remote = ShardedEngine(three.index_dir, three.name, shards)
+    expected = one.search(query)
+    assert expected.total_passages > SendingAhead.hits_ahead
+    result = remote.search(query)
+    for offset, limit in ((0, 10), (0, SendingAhead.hits_ahead), (5, 10)):
+        assert result.hits(offset, limit) == nonempty(expected.hits(offset, limit))
+    assert shards.calls == ["search"]
+    past = (SendingAhead.hits_ahead - 5, 30)
+    assert result.hits(*past) == nonempty(expected.hits(*past))
+    assert shards.calls == ["search", "hits"]

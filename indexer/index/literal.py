@@ -295,15 +295,22 @@ class LiteralIndex:
 
     # Large answers for strings over two characters (each confirmed passage by passage)
     # are kept: a generation never changes, and 人民政府 or 第一条 recur in many queries.
+    # Counted in the whole index: a shard keeps its share of such an answer (`share`).
     CACHE_FROM_CANDIDATES = 2_000
     CACHE_TERMS = 64
     # Per-passage occurrence counts of a term (`counts_in`), by their bytes: 1.4 MB for
     # a term over the laws corpus's 362,378 passages.
     COUNTS_BYTES = 64 * 1024 * 1024
 
-    def __init__(self, segments: list[LiteralSegment], live: np.ndarray) -> None:
+    def __init__(
+        self, segments: list[LiteralSegment], live: np.ndarray, share: float = 1.0
+    ) -> None:
+        """`share`: the part of the whole index's live passages these are (a shard's)."""
         self.segments = segments
         self.live = live
+        # A shard holding a third of the passages finds a third of a string's passages:
+        # kept as one index keeps them, or every shard confirms 第一条 again each query.
+        self.cache_from = max(1, round(self.CACHE_FROM_CANDIDATES * share))
         self.all_live = bool(live.all())  # nothing removed: no deletions to mask out
         self._cache: LRUCache[str, np.ndarray] = LRUCache(maxsize=self.CACHE_TERMS)
         self._cache_lock = threading.Lock()
@@ -339,10 +346,10 @@ class LiteralIndex:
         return cls([segment], np.ones(len(texts), dtype=bool))
 
     @classmethod
-    def load(cls, folder: Path, live: np.ndarray) -> LiteralIndex:
+    def load(cls, folder: Path, live: np.ndarray, share: float = 1.0) -> LiteralIndex:
         """Open the segments listed in `folder`'s segment list."""
         names = read_segment_list(folder)
-        return cls([LiteralSegment.load(folder / name) for name in names], live)
+        return cls([LiteralSegment.load(folder / name) for name in names], live, share)
 
     def counts_in(self, number: int, needle: str) -> np.ndarray:
         """Segment `number`'s `counts_of(needle)`, kept: counting 的 scans every byte of
@@ -378,7 +385,7 @@ class LiteralIndex:
                 ordinals.sort()
         if not self.all_live:
             ordinals = ordinals[self.live[ordinals]]
-        if len(needle) > 2 and len(ordinals) >= self.CACHE_FROM_CANDIDATES:
+        if len(needle) > 2 and len(ordinals) >= self.cache_from:
             ordinals.setflags(write=False)  # shared between queries: nobody may change it
             with self._cache_lock:
                 self._cache[needle] = ordinals

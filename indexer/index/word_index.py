@@ -328,12 +328,12 @@ class WordScorer:
         """Add one word's BM25F scores of the passages `among` to `result` (aligned)."""
         reader = searcher.reader()
         for field in WORD_FIELDS:
-            if (field, word) not in reader:
-                continue
             kind = FIELD_KINDS[field]
             docnums, weights = self._postings(
                 searcher, field, word, wanted if kind == PASSAGE else None
             )
+            if not len(docnums):  # not in the field (each segment is asked, once)
+                continue
             ids = self.docnum_id[docnums]
             lengths = self.lengths[field]
             scores = self._bm25(field, reader, word, weights, lengths[ids])

@@ -84,7 +84,8 @@ class Generation:
                 self.passage_report, self.live, len(self.report_table.records)
             )
             self._sections_path = ranking / "sections.json"
-            self.literal = LiteralIndex.load(layout.literal, self.live)
+            share = np.count_nonzero(self.live) / whole.live if whole and whole.live else 1.0
+            self.literal = LiteralIndex.load(layout.literal, self.live, share)
             self.scorer = WordScorer(layout, self.passage_report, self.section_of, whole)
             opened.callback(self.scorer.close)
             self.entries: tuple[Entry, ...] = self.scorer.ix.schema["content"].entries

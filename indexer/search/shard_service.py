@@ -76,6 +76,10 @@ class ShardSummary:
     # next, so they cost no further round trip.
     report_hits: ReportHits | None = None
     occurrences: int | None = None
+    # The first hits of the shard's own order (groups by rank, best passages first), sent
+    # ahead where a second round trip costs more than making them (`ShardSet.hits_ahead`):
+    # the first page's hits are among them, every shard's order being a part of the merge.
+    hits: tuple[Hit, ...] = ()
 
 
 class ShardEngine(Protocol):
@@ -192,9 +196,10 @@ class ShardService:
         sort: str,
         upto: int,
         extras: bool = False,
+        hits_ahead: int = 0,
     ) -> ShardSummary:
         """Totals and the first `upto` groups' keys; with `extras` the facets and the
-        occurrences too."""
+        occurrences too; the first `hits_ahead` hits."""
         result = self.result(generation, query, filters, sort)
         keys, sizes = result.group_keys(upto)
         return ShardSummary(
@@ -205,6 +210,7 @@ class ShardService:
             sizes=sizes,
             report_hits=self._report_hits(result) if extras else None,
             occurrences=result.total_occurrences if extras else None,
+            hits=tuple(result.hits(0, hits_ahead)) if hits_ahead else (),
         )
 
     def report_hits(

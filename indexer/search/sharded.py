@@ -81,6 +81,10 @@ class ShardedEngine:
     def shard_count(self) -> int:
         return self.total
 
+    @property
+    def hits_ahead(self) -> int:
+        return self.shards.hits_ahead
+
     def close(self) -> None:
         """Release the generation now (the engine must not be used afterwards)."""
         self._finalizer()

@@ -7,8 +7,10 @@ gives one index's order. A page at `offset` asks each shard for its first
 `offset + limit` groups' keys (doubled until enough), then the winners' passages from the
 shards holding them, as (group rank, first, end) slices of each group's passages: best
 first for hits, in text order for the collocations' reading, by occurrence for the
-concordance. Everything summed (tallies of occurrences, the sentences' words, word
-frequencies) is summed over shards holding disjoint reports, so it is one index's count.
+concordance. Where a round trip costs (Ray), each shard's first answer also brings its
+first hits (`ShardSet.hits_ahead`): the first page of hits then needs no second one.
+Everything summed (tallies of occurrences, the sentences' words, word frequencies) is
+summed over shards holding disjoint reports, so it is one index's count.
 """
 
 from __future__ import annotations
@@ -96,6 +98,26 @@ class Merged:
         return pieces
 
 
+@dataclass(frozen=True)
+class Ahead:
+    """A shard's first hits, sent with its first answer (`ShardSummary.hits`), and where
+    each of its groups' passages start in its own order."""
+
+    starts: np.ndarray
+    first: tuple[Hit, ...]
+
+    @classmethod
+    def of(cls, summary: ShardSummary) -> Ahead:
+        return cls(np.r_[0, np.cumsum(summary.sizes)].astype(np.int64), summary.hits)
+
+    def hits(self, rank: int, first: int, stop: int) -> list[Hit] | None:
+        """The hits of passages first…stop of the shard's group `rank`, if sent."""
+        if rank + 1 >= len(self.starts) or self.starts[rank] + stop > len(self.first):
+            return None
+        base = int(self.starts[rank])
+        return list(self.first[base + first : base + stop])
+
+
 class ShardedResult:
     """Every match of a query over every shard: totals summed, facets counted, groups merged.
 
@@ -120,8 +142,9 @@ class ShardedResult:
         self.laws = tuple(cited_laws(tree))
         self._lock = threading.Lock()
         # The first call brings what a page and the API read next: one round trip.
-        summaries = self.ask(ShardService.search, FIRST_KEYS, True)
+        summaries = self.ask(ShardService.search, FIRST_KEYS, True, engine.hits_ahead)
         self._merged = Merged.of(FIRST_KEYS, summaries)
+        self._ahead = {k: Ahead.of(s) for k, s in summaries.items() if s.hits}
         self.total_passages = sum(s.total_passages for s in summaries.values())
         self.total_reports = sum(s.total_reports for s in summaries.values())
         self._report_hits = [s.report_hits for s in summaries.values() if s.report_hits]
@@ -223,9 +246,12 @@ class ShardedResult:
             return []
         merged = self._covering(end)
         pieces = merged.pieces(offset, end, merged.flat_starts)
+        ahead = [self._ahead[p[0]].hits(*p[1:]) if p[0] in self._ahead else None for p in pieces]
+        if all(found is not None for found in ahead):  # the shards sent them: no round trip
+            return [hit for found in ahead for hit in found or ()]
         call = (self.query, self.filters, self.sort)
-        found: list[Hit] = self.gathered(ShardService.hits, pieces, *call)
-        return found
+        asked: list[Hit] = self.gathered(ShardService.hits, pieces, *call)
+        return asked
 
     def iter_hits(self, batch: int = 500) -> Iterator[Hit]:
         for start in range(0, self.total_passages, batch):
@@ -252,7 +278,8 @@ class ShardedResult:
 
     @property
     def nbytes(self) -> int:
-        return int(self._merged.sizes.nbytes * 4) + 4096
+        ahead = sum(len(hit.text) * 4 for shard in self._ahead.values() for hit in shard.first)
+        return int(self._merged.sizes.nbytes * 4) + ahead + 4096
 
     # the workbench's views of a result -------------------------------------------------
 
