@@ -209,35 +209,32 @@ def _candidates(
     """Return class pairs sharing a band bucket of at most `max_bucket` classes, as codes
     low * class_count + high, sorted and distinct; one band is held at a time."""
     class_count = len(segment)
-    found = np.empty(0, dtype=np.int64)
     if len(classes) < 2:
-        return found
+        return np.empty(0, dtype=np.int64)
+    # Each segment's classes, by row: read in file order, the same for every band.
+    by_segment = []
+    for s, name in enumerate(names):
+        mine = np.flatnonzero(segment[classes] == s)
+        order = np.argsort(row[classes[mine]])
+        by_segment.append((folder / f"{name}.bands.npy", mine[order], row[classes[mine]][order]))
+    found = []
     for band in range(bands):
         keys = np.empty(len(classes), dtype=np.uint64)
-        for s, name in enumerate(names):
-            mine = np.flatnonzero(segment[classes] == s)
-            path = folder / f"{name}.bands.npy"
-            order = np.argsort(row[classes[mine]])
-            rows = row[classes[mine]][order]
-            keys[mine[order]] = np.concatenate(
-                [*read_rows(path, rows, band), np.empty(0, np.uint64)]
-            )
+        for path, mine, rows in by_segment:
+            keys[mine] = np.concatenate([*read_rows(path, rows, band), np.empty(0, np.uint64)])
         order = np.argsort(keys, kind="stable")
         ordered = keys[order]
         starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
         sizes = np.diff(np.r_[starts, len(keys)]).astype(np.int64)
         run_of = np.repeat(np.arange(len(sizes)), sizes)
         keep = (sizes >= 2) & (sizes <= max_bucket)
-        if not keep.any():
-            continue
-        members, runs = classes[order[keep[run_of]]], run_of[keep[run_of]]
-        codes = []
-        for distance in range(1, int(sizes[keep].max())):
-            same = runs[:-distance] == runs[distance:]
-            first, second = members[:-distance][same], members[distance:][same]
-            codes.append(np.minimum(first, second) * class_count + np.maximum(first, second))
-        found = np.union1d(found, np.concatenate(codes))
-    return found
+        # Every pair within a kept bucket at once: each member with those after it.
+        at = np.flatnonzero(keep[run_of])
+        after = (starts + sizes)[run_of[at]] - at - 1
+        first = classes[order[np.repeat(at, after)]]
+        second = classes[order[concatenated_ranges(at + 1, after)]]
+        found.append(np.minimum(first, second) * class_count + np.maximum(first, second))
+    return np.unique(np.concatenate(found))
 
 
 def _signatures(
