@@ -628,3 +628,15 @@ def test_issuer_never_invents_a_place() -> None:
 def test_no_issuer_without_a_self_reference_or_a_department() -> None:
     assert find_issuer("加强学习", Voice(), Region(), "") == ""
     assert find_issuer("我局加强学习", Voice("", "局"), Region(), "") == ""
+
+
+def test_metadata_comes_back_from_its_dict_whole_or_from_an_older_one(sample_reports) -> None:
+    described = [r.metadata for r in sample_reports]
+    assert any(m.laws for m in described) and any(m.year for m in described)
+    for metadata in described:
+        assert Metadata.from_dict(metadata.as_dict()) == metadata  # every field: set whole
+        older = {k: v for k, v in metadata.as_dict().items() if k != "doc_number"}
+        older["gone_field"] = "?"  # a field an older version had
+        back = Metadata.from_dict(older)
+        assert back.doc_number == "" and back.title == metadata.title
+        assert not hasattr(back, "gone_field")
