@@ -458,3 +458,24 @@ def test_grouping_needs_no_sort_when_ordinals_follow_reports(engine: SearchEngin
         assert [(h.report_id, h.passage_id) for h in fast.iter_hits()] == [
             (h.report_id, h.passage_id) for h in general.iter_hits()
         ]
+
+
+def test_opening_a_generation_pauses_the_collector_and_gives_it_back(sample_index) -> None:
+    import gc
+
+    from indexer.index.layout import IndexLayout
+    from indexer.search.generation import Generation
+
+    current = IndexLayout.current(sample_index)
+    assert current is not None and gc.isenabled()
+    Generation(sample_index, current.root.name).close()
+    assert gc.isenabled()
+    with pytest.raises(FileNotFoundError):
+        Generation(sample_index, "gen-999999")  # gone: the collector runs again all the same
+    assert gc.isenabled()
+    gc.disable()  # a caller that paused it keeps it paused
+    try:
+        Generation(sample_index, current.root.name).close()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -10,10 +10,13 @@ engine; a shard of a sharded index is one of these too.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import json
 import pickle
 import weakref
+from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -32,6 +35,21 @@ from indexer.search.facets import Facets
 from indexer.search.report_table import ReportTable
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a generation opens: reading the report
+    table makes some 10⁵ objects, and the collector walked them over and over as they came
+    (a quarter of a 10× shard's opening: 0.41–0.53 s, paused 0.31–0.39 s). Nothing opening
+    makes is a cycle to collect; reference counting frees as ever."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 class Generation:
     """An opened generation of the index in `index_dir` named `name`.
 
@@ -47,7 +65,7 @@ class Generation:
         `whole`: a shard's view of the whole index (`global_stats.py`), with which it
         ranks and filters as one index would."""
         layout = IndexLayout(index_dir / name)
-        with ExitStack() as opened:
+        with ExitStack() as opened, _collector_paused():
             opened.callback(ReaderLock(layout.root).release)
             if not layout.is_complete():
                 raise FileNotFoundError(layout.root)
