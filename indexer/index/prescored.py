@@ -19,7 +19,6 @@ arrays the engine reads.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,7 @@ from whoosh import index as whoosh_index
 from indexer.index.layout import IndexLayout
 from indexer.index.schema import WORD_FIELDS
 from indexer.index.whoosh_blocks import leaf_postings
-from indexer.index.word_frequencies import WordFrequencies, word_hashes
+from indexer.index.word_frequencies import WordFrequencies, linked_from, word_hashes
 from indexer.index.word_index import PRESCORED_DIR
 
 # Words in more than this share of live passages are decoded at build time.
@@ -93,9 +92,7 @@ class _SegmentPostings:
         removed = reader.doc_count_all() - reader.doc_count()
         stem = f"{reader.segment().segment_id()}-{removed}.{key}"
         names = (f"{stem}.docnums.npy", f"{stem}.weights.npy")
-        if self.previous is not None and all((self.previous / n).is_file() for n in names):
-            for name in names:
-                os.link(self.previous / name, self.folder / name)  # one file system: one index
+        if linked_from(self.previous, self.folder, names):
             return np.load(self.folder / names[0]), np.load(self.folder / names[1])
         ids, found = leaf_postings(reader.postings(field, word), None)
         np.save(self.folder / names[0], ids)

@@ -11,6 +11,7 @@ files that changed.
 from __future__ import annotations
 
 import json
+import pickle
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -391,6 +392,24 @@ class ReportStore:
         reports = self._db.execute("SELECT COUNT(*) FROM reports").fetchone()[0]
         passages = self._db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
         return reports, passages
+
+
+REPORT_ROWS = "reports.pickle"  # in a generation's ranking/: `report_rows`, pickled
+
+
+def save_report_rows(folder: Path, rows: list[tuple]) -> None:
+    """Save `report_rows` output as one pickle of plain values: the engine reads it in
+    milliseconds where 3,000 rows of JSON took 80 ms on the first query."""
+    with open(folder / REPORT_ROWS, "wb") as handle:
+        pickle.dump(rows, handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def load_report_rows(folder: Path) -> list[tuple]:
+    """The rows `save_report_rows` saved: (ordinal, report id, metadata as a dict, source,
+    position, passage count) of every report, in ordinal order."""
+    with open(folder / REPORT_ROWS, "rb") as handle:
+        rows: list[tuple] = pickle.load(handle)  # written by the build, never by users
+    return rows
 
 
 def records_from_rows(rows: list[tuple]) -> list[ReportRecord]:

@@ -18,7 +18,9 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -50,6 +52,17 @@ class Frequencies:
         """The words in more than `threshold` documents, sorted."""
         chosen = (self.words[i] for i in np.flatnonzero(self.counts > threshold))
         return sorted(w.decode("utf-8") if isinstance(w, bytes) else w for w in chosen)
+
+
+def linked_from(previous: Path | None, folder: Path, names: Sequence[str]) -> bool:
+    """Hard-link a segment's files `names` from the previous generation's `previous`
+    folder into `folder` when it has them all (one index: one file system); tell whether
+    it did. What a segment's files hold never changes while the segment lives."""
+    if previous is None or not all((previous / name).is_file() for name in names):
+        return False
+    for name in names:
+        os.link(previous / name, folder / name)
+    return True
 
 
 class WordFrequencies:
@@ -94,11 +107,9 @@ class WordFrequencies:
         """One segment's (hashes, counts, words) of `field`: saved, linked or scanned."""
         stem = f"{leaf.segment().segment_id()}.{field}"
         parts = [f"{stem}.{part}" for part in ("hashes.npy", "counts.npy", "words.pickle")]
-        if not all((self.folder / part).is_file() for part in parts):
-            if self.previous is None or not all((self.previous / p).is_file() for p in parts):
-                return self._scan(leaf, field, parts)
-            for part in parts:
-                os.link(self.previous / part, self.folder / part)  # one file system: one index
+        kept = all((self.folder / part).is_file() for part in parts)
+        if not kept and not linked_from(self.previous, self.folder, parts):
+            return self._scan(leaf, field, parts)
         with open(self.folder / parts[2], "rb") as handle:
             words = pickle.load(handle)  # our own file, written by `_scan`
         return np.load(self.folder / parts[0]), np.load(self.folder / parts[1]), words

@@ -14,7 +14,6 @@ import contextlib
 import functools
 import gc
 import json
-import pickle
 import weakref
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -28,7 +27,7 @@ from indexer.index.generations import ReaderLock
 from indexer.index.global_stats import GlobalStatistics
 from indexer.index.layout import GENERATION_FORMAT, GLOBAL_PASSAGE, GLOBAL_REPORT, IndexLayout
 from indexer.index.literal import LiteralIndex
-from indexer.index.store import ReportStore, records_from_rows
+from indexer.index.store import ReportStore, load_report_rows, records_from_rows
 from indexer.index.word_index import WordScorer
 from indexer.normalize import fold
 from indexer.search.facets import Facets
@@ -88,8 +87,7 @@ class Generation:
             self.section_of: np.ndarray = np.load(ranking / "section_of.npy")
             self.live: np.ndarray = self.passage_report >= 0
             self.passage_count = len(self.passage_report)  # the ordinal space, holes included
-            with open(ranking / "reports.pickle", "rb") as handle:
-                rows = pickle.load(handle)  # written by the build, never by users
+            rows = load_report_rows(ranking)
             issuers = whole.issuer_names if whole is not None else None
             self.report_table = ReportTable(records_from_rows(rows), known_issuers=issuers)
             # Each passage's and report's ordinal in the whole index (a shard's own are
