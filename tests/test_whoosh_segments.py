@@ -3,8 +3,10 @@
 Each test writes the same documents twice: with Whoosh's writer, as builds did before
 in a build, and with `DirectSegmentWriter`. Everything is then read through Whoosh's
 public reader and matcher API (never our own block decoder), searched with Whoosh's
-BM25F and ranked with `WordScorer`, and must be equal; the segment files are equal byte
-for byte.
+BM25F and ranked with `WordScorer`, and must be equal; written as Whoosh encodes posting
+blocks (`WHOOSHS_BLOCKS`: every block compressed), the segment files are equal byte for
+byte. The product's codec stores short blocks uncompressed: its files differ there, and
+read back the same.
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ from tests.corpora import LAWS
 from tests.helpers import nonempty
 
 FIELD_OF_KIND = {kind: name for name, kind in FIELD_KINDS.items()}
+# Whoosh's own writer compresses every posting block: written so, the files are its own.
+WHOOSHS_BLOCKS = {"compress_from": 1}
 QUERIES = [
     "行政复议",
     "法治政府建设",
@@ -143,16 +147,30 @@ def counted(corpus: Corpus, entries: tuple) -> list[tuple[int, dict]]:
 
 
 def write_direct(
-    folder: Path, documents: Sequence, schema: Schema, *, parts: int = 1, spill: int = 2_000_000
+    folder: Path,
+    documents: Sequence,
+    schema: Schema,
+    *,
+    parts: int = 1,
+    spill: int = 2_000_000,
+    codec: RankingCodec | None = None,
+    processes: int = 1,
+    window: int = 500_000,
 ) -> list:
-    """Write the documents as `parts` direct segments, committed together; return them."""
+    """Write the documents as `parts` direct segments, committed together; return them.
+    Encoded as Whoosh encodes (`WHOOSHS_BLOCKS`) unless `codec` says otherwise."""
     folder.mkdir(parents=True)
     whoosh_index.create_in(str(folder), schema)
     segments = []
     for part in np.array_split(np.arange(len(documents)), parts):
-        writer = DirectSegmentWriter(folder, RankingCodec(), spill_postings=spill)
+        writer = DirectSegmentWriter(
+            folder,
+            codec or RankingCodec(**WHOOSHS_BLOCKS),
+            spill_postings=spill,
+            window_postings=window,
+        )
         writer.add_documents(documents[i] for i in part.tolist())
-        segments.append(writer.finish())
+        segments.append(writer.finish(processes=processes))
     commit_segments(folder, segments)
     return segments
 
@@ -247,6 +265,25 @@ def test_the_segment_files_are_whooshs_byte_for_byte(written: tuple) -> None:
     assert segment_files(direct) == expected
 
 
+def test_short_blocks_left_uncompressed_read_back_as_whooshs_own(
+    written: tuple, entries: tuple, tmp_path: Path
+) -> None:
+    """The build's codec stores blocks of few postings uncompressed: Whoosh reads the
+    same postings and scores them the same; encoded by two processes, slice by slice,
+    the files are the very bytes one process writes."""
+    stock, whooshs, documents = written
+    schema = make_schema(entries)
+    one, two = tmp_path / "one", tmp_path / "two"
+    write_direct(one, documents, schema, codec=RankingCodec())
+    write_direct(two, documents, schema, codec=RankingCodec(), processes=2, window=5_000)
+    files = segment_files(one)
+    assert segment_files(two) == files
+    # Uncompressed short blocks take more room: the files are not Whoosh's own.
+    assert len(files["0.pst"]) > len(segment_files(whooshs)["0.pst"])
+    assert whoosh_view(one) == whoosh_view(stock)
+    assert bm25f_hits(one, QUERIES) == bm25f_hits(stock, QUERIES)
+
+
 def test_whooshs_bm25f_scores_the_direct_segment_identically(written: tuple) -> None:
     stock, direct, _ = written
     for word in QUERIES:
@@ -318,7 +355,7 @@ def test_segments_of_two_processes_commit_together_and_optimize_like_whooshs(
 
 def write_segment(folder: Path, documents: list) -> object:
     """One worker's segment (run in a child process; the segment pickles back)."""
-    writer = DirectSegmentWriter(folder, RankingCodec())
+    writer = DirectSegmentWriter(folder, RankingCodec(**WHOOSHS_BLOCKS))
     writer.add_documents(documents)
     return writer.finish()
 
@@ -340,7 +377,7 @@ def test_an_update_adds_a_segment_and_keeps_the_old_ones_and_their_deletions(
     writer.commit(merge=False)
     # Deletions alone, then more deletions with a new segment: the first ones stay.
     assert commit_segments(direct, [], deleted=gone[::2]) == 2
-    direct_writer = DirectSegmentWriter(direct, RankingCodec())
+    direct_writer = DirectSegmentWriter(direct, RankingCodec(**WHOOSHS_BLOCKS))
     direct_writer.add_documents(second)
     assert commit_segments(direct, [direct_writer.finish()], deleted=gone[1::2]) == 3
     view = whoosh_view(direct)
@@ -405,10 +442,21 @@ def random_documents(draw: st.DrawFn) -> list[tuple[int, dict]]:
     documents=random_documents(),
     block_limit=st.sampled_from([1, 2, 5, 128]),
     spill=st.integers(1, 60),
+    compress_from=st.sampled_from([1, 2, 16]),
+    processes=st.sampled_from([1, 2]),
+    window=st.integers(1, 80),
 )
 def test_random_documents_read_back_as_whooshs_own(
-    documents: list, block_limit: int, spill: int, tmp_path_factory: pytest.TempPathFactory
+    documents: list,
+    block_limit: int,
+    spill: int,
+    compress_from: int,
+    processes: int,
+    window: int,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
+    """Whatever the blocks left uncompressed and the processes encoding slices of terms,
+    Whoosh reads back its own writer's postings; compressed as it does, the same bytes."""
     base = tmp_path_factory.mktemp("random")
     stock, direct = base / "stock", base / "direct"
     stock.mkdir()
@@ -419,12 +467,16 @@ def test_random_documents_read_back_as_whooshs_own(
     direct.mkdir()
     whoosh_index.create_in(str(direct), precounted_schema())
     segment_writer = DirectSegmentWriter(
-        direct, RankingCodec(blocklimit=block_limit), spill_postings=spill
+        direct,
+        RankingCodec(blocklimit=block_limit, compress_from=compress_from),
+        spill_postings=spill,
+        window_postings=window,
     )
     segment_writer.add_documents(documents)
-    commit_segments(direct, [segment_writer.finish()])
+    commit_segments(direct, [segment_writer.finish(processes=processes)])
     assert whoosh_view(direct) == whoosh_view(stock)
-    assert segment_files(direct) == segment_files(stock)
+    if compress_from == 1:
+        assert segment_files(direct) == segment_files(stock)
     words = sorted({w for _, fields in documents for pairs in fields.values() for w, _ in pairs})
     assert bm25f_hits(direct, words) == bm25f_hits(stock, words)
 

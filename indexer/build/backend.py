@@ -88,13 +88,13 @@ class Backend(Protocol):
         *,
         whole: bool,
         optimize: bool,
-        parallel: bool,
+        writers: int,
         build: tuple[str, str],
         dated: dict[str, tuple[str, str]],
         builder: ThreadPoolExecutor | None,
     ) -> Writer:
         """The writer of the generation at `layout` (`GenerationWriter`'s arguments;
-        `parallel` and `builder` may be ignored where each writer has a process of its
+        `writers` and `builder` may be ignored where each writer has a process of its
         own)."""
         ...
 
@@ -130,7 +130,7 @@ class LocalBackend:
         *,
         whole: bool,
         optimize: bool,
-        parallel: bool,
+        writers: int,
         build: tuple[str, str],
         dated: dict[str, tuple[str, str]],
         builder: ThreadPoolExecutor | None,
@@ -141,7 +141,7 @@ class LocalBackend:
             entries,
             whole=whole,
             optimize=optimize,
-            parallel=parallel,
+            writers=writers,
             build=build,
             dated=dated,
             builder=builder,

@@ -44,8 +44,9 @@ from indexer.index.word_index import (
 )
 
 # The finishing steps, in order: (key, what the progress line says); `finish` runs one.
-# With `parallel`, the word index is written by a process of its own from "whoosh" on,
-# beside the reports and similar passages, and "ranking" waits for it.
+# With `writers` (> 0), the word index is written by a process of its own from "whoosh"
+# on (its postings encoded by `writers` processes), beside the reports and similar
+# passages, and "ranking" waits for it.
 FINISHING = (
     ("literal merge", "合并字面索引"),
     ("whoosh", "写入词索引（Whoosh）"),
@@ -71,17 +72,19 @@ class GenerationWriter:
         *,
         whole: bool = True,
         optimize: bool = False,
-        parallel: bool = False,
+        writers: int = 0,
         build: tuple[str, str] = ("", ""),
         dated: dict[str, tuple[str, str]] | None = None,
         builder: ThreadPoolExecutor | None = None,
     ) -> None:
         """`build` (the index's generation and time) dates the reports added, but those
         in `dated`, which keep when they first came (`StoreWriter`). `builder`: the thread
-        literal batches build on, shared by the writers of one process (`LiteralBatch`)."""
+        literal batches build on, shared by the writers of one process (`LiteralBatch`).
+        `writers`: processes writing the word segment besides this one (0: written here;
+        see `FINISHING`)."""
         self.layout, self.previous, self.entries = layout, previous, entries
         self.whole, self.optimize, self.built_at = whole, optimize, build[1]
-        self.parallel = parallel
+        self.writers = writers
         self._committing: multiprocessing.process.BaseProcess | None = None
         self._report_space = 0
         layout.root.mkdir(parents=True, exist_ok=True)
@@ -203,10 +206,10 @@ class GenerationWriter:
 
     def commit_words(self) -> None:
         """Write the new documents' segment and register it, the removed ones deleted:
-        here, or (`parallel`) in a forked process that `_words_written` waits for."""
+        here, or (`writers` > 0) in a forked process that `_words_written` waits for."""
         if self.words is None:
             self.open_words()
-        if not self.parallel:
+        if not self.writers:
             self._commit_words()
         else:
             # Forked: the child has the counted postings as they are, without a copy, and
@@ -221,7 +224,7 @@ class GenerationWriter:
         self.words = None
 
     def _commit_words(self) -> None:
-        segment = self._words.finish()
+        segment = self._words.finish(processes=self.writers)
         commit_segments(self.layout.whoosh, [segment], deleted=self.dead)
         merge_word_segments(self.layout.whoosh, everything=self.optimize)
 

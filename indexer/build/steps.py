@@ -314,12 +314,18 @@ class Steps:
                 self.entries,
                 whole=self.shards == 1,
                 optimize=self.request.optimize,
-                parallel=(self.request.workers or default_workers()) > 1,
+                writers=self.segment_writers(),
                 build=self.build,
                 dated=self.dated,
                 builder=self.builder,
             )
         return found
+
+    def segment_writers(self) -> int:
+        """Processes writing each shard's word segment besides this one: the workers,
+        shared by the shards (0, with one worker: the segment is written here)."""
+        workers = self.request.workers or default_workers()
+        return max(1, workers // self.shards) if workers > 1 else 0
 
     def shard_layouts(self) -> list[IndexLayout]:
         """Each shard's generation after this update: new where it changed."""

@@ -194,13 +194,13 @@ class RayBackend:
         *,
         whole: bool,
         optimize: bool,
-        parallel: bool,
+        writers: int,
         build: tuple[str, str],
         dated: dict[str, tuple[str, str]],
         builder: ThreadPoolExecutor | None,
     ) -> Writer:
         # Each shard's actor is a process of its own, with its own literal thread: the
-        # Whoosh segment is written in it, not in a further fork (`parallel`, `builder`).
+        # Whoosh segment is written in it, not in a further fork (`writers`, `builder`).
         actor = self._writer.remote(
             layout, previous, entries, whole=whole, optimize=optimize, build=build, dated=dated
         )

@@ -20,11 +20,12 @@ word_index              the word index: Whoosh writer, BM25F scorer
 prescored               the most frequent words scored whole at build time
 word_frequencies        every word's document frequency, read once per Whoosh segment
 whoosh_blocks           Whoosh's posting blocks and columns decoded whole
-whoosh_segments         Whoosh segments written directly from counted postings, byte
-                        for byte what Whoosh's own writer writes; their commit
+whoosh_segments         Whoosh segments written directly from counted postings, read
+                        back exactly as Whoosh's own writer's; their commit
 whoosh_postings         the terms table and postings file of such a segment, a block
-                        at a time (whoosh_* are the modules that read Whoosh's private
-                        parts, pinned to whoosh-reloaded 2.7.5)
+                        at a time, slices of terms encoded by several processes
+                        (whoosh_* are the modules that read Whoosh's private parts,
+                        pinned to whoosh-reloaded 2.7.5)
 similar_sign            near-duplicate passages signed (MinHash) and banded at build
 similar_pairs           classes of identical passages and the near copies between them
 cluster                 a sharded index: shards by report id, each an ordinary

@@ -11,6 +11,14 @@ compares the files): each step names the Whoosh function whose output it repeats
 Whoosh's own classes write the terms table (`OrderedHashWriter`) and each term's
 statistics (`W3TermInfo.to_bytes`).
 
+Two departures, both read by Whoosh's own reader as it reads its own:
+- blocks of fewer than the codec's `compress_from` postings (`RankingCodec`: 16) are
+  stored uncompressed, flagged so in their block info. zlib costs ~7 µs a call whatever
+  the size, and most terms have a few postings: on the laws corpus this took 1.2 s off
+  a 4.8 s segment for 0.9 MB more (a codec with `compress_from` 1 writes Whoosh's bytes);
+- slices of terms can be encoded by several forked processes (`processes`) while this
+  one writes the file and the table in order: the same bytes, sooner.
+
 The codec's private settings are read here: `_blocklimit` (postings per block),
 `_compression` (zlib level of each block) and `_inlinelimit` (must be ≤ 1: then
 Whoosh never inlines postings in the terms table).
@@ -18,8 +26,12 @@ Whoosh never inlines postings in the terms table).
 
 from __future__ import annotations
 
+import itertools
+import multiprocessing
 import pickle
 import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -78,13 +90,28 @@ def _read(values: np.ndarray | Path, start: int, end: int) -> np.ndarray:
 
 
 class PostingsWriter:
-    """A segment's terms table (`.trm`) and postings file (`.pst`), as `W3FieldWriter`."""
+    """A segment's terms table (`.trm`) and postings file (`.pst`), as `W3FieldWriter`.
 
-    def __init__(self, storage: Any, segment: Any, codec: W3Codec) -> None:
+    `processes` > 1: slices of a field's terms are encoded (pickled and compressed, the
+    bulk of the work) by that many forked processes, while this one writes the table
+    and the file in order; the files are the same bytes either way.
+    """
+
+    def __init__(
+        self,
+        storage: Any,
+        segment: Any,
+        codec: W3Codec,
+        *,
+        processes: int = 1,
+        window: int = WINDOW_POSTINGS,
+    ) -> None:
         if codec._inlinelimit > 1:
             raise ValueError("不能按内联倒排的编码写")
         self.block_limit = codec._blocklimit
         self.compression = codec._compression
+        self.compress_from = getattr(codec, "compress_from", 1)
+        self.processes, self.window = processes, window
         # The table is keyed by field number + term bytes, fields numbered in the order
         # they are started: by name, as Whoosh's pool sorts postings by field.
         self.table = OrderedHashWriter(segment.create_file(storage, W3Codec.TERMS_EXT))
@@ -98,7 +125,7 @@ class PostingsWriter:
 
         Runs hold disjoint, increasing docnum ranges (documents come in order), so a
         term's postings are its postings in each run, run after run: no heap merge. A
-        slice of terms (`WINDOW_POSTINGS`) is merged and written at a time.
+        slice of terms (`window` postings) is merged and encoded at a time.
         """
         if self.fieldmap and name <= max(self.fieldmap):
             raise ValueError(f"字段要按名字顺序写: {name}")
@@ -113,116 +140,205 @@ class PostingsWriter:
         for run, ranks in zip(runs, run_ranks, strict=True):
             per_rank[ranks] += run.sizes
         ends = np.cumsum(per_rank)
-        cuts = np.searchsorted(ends, np.arange(WINDOW_POSTINGS, ends[-1], WINDOW_POSTINGS)) + 1
-        edges = np.unique(np.concatenate(([0], cuts, [len(order)])))
-        for first, last in zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True):
-            parts = []
-            for run, ranks in zip(runs, run_ranks, strict=True):
-                low, high = np.searchsorted(ranks, [first, last])
-                slice_ranks = np.repeat(ranks[low:high], run.sizes[low:high])
-                docnums, counts = run.postings(int(run.offsets[low]), int(run.offsets[high]))
-                parts.append((slice_ranks, docnums, counts))
-            ranks = np.concatenate([p[0] for p in parts])
-            docnums = np.concatenate([p[1] for p in parts]).astype(np.int64)
-            counts = np.concatenate([p[2] for p in parts]).astype(np.int64)
-            if len(parts) > 1:
-                permutation = np.argsort(ranks, kind="stable")  # runs came in docnum order
-                ranks, docnums, counts = (
-                    ranks[permutation],
-                    docnums[permutation],
-                    counts[permutation],
-                )
-            starts = np.flatnonzero(np.concatenate(([True], ranks[1:] != ranks[:-1])))
-            keys = [prefix + encoded[i] for i in order[ranks[starts]].tolist()]
-            self._write_terms(keys, starts, docnums, counts, boost)
+        cuts = np.searchsorted(ends, np.arange(self.window, ends[-1], self.window)) + 1
+        edges = np.unique(np.concatenate(([0], cuts, [len(order)]))).tolist()
+        encoder = _WindowEncoder(
+            [prefix + word for word in encoded],
+            order,
+            list(zip(runs, run_ranks, strict=True)),
+            _BlockFormat(self.block_limit, self.compression, self.compress_from, boost),
+        )
+        for window in _each_encoded(encoder, list(itertools.pairwise(edges)), self.processes):
+            self._append(window)
 
     def close(self) -> None:
         self.table.close()
         self.file.close()
 
-    def _write_terms(
-        self,
-        keys: list[bytes],
-        starts: np.ndarray,
-        docnums: np.ndarray,
-        counts: np.ndarray,
-        boost: float,
-    ) -> None:
-        """Write consecutive terms' postings (sorted by term, then docnum) and table rows.
-
-        Term i has the postings from `starts[i]` to the next term's start. Everything
-        per posting is computed with numpy; the loop runs per term and per block.
-        """
-        limit, compression = self.block_limit, self.compression
-        ends = np.append(starts[1:], len(docnums))
-        blocks_per_term = (ends - starts + limit - 1) // limit
-        block_term = np.repeat(np.arange(len(starts)), blocks_per_term)
-        first_block = np.cumsum(blocks_per_term) - blocks_per_term
-        block_starts = (
-            starts[block_term] + (np.arange(len(block_term)) - first_block[block_term]) * limit
+    def _append(self, window: _Encoded) -> None:
+        """Write a slice's postings and its terms' rows in the table."""
+        self.file.write(window.postings)
+        lengths = window.lengths.tolist()
+        statistics = zip(
+            window.keys,
+            lengths,
+            window.weights.tolist(),
+            window.sizes.tolist(),
+            window.max_weights.tolist(),
+            window.first_ids.tolist(),
+            window.last_ids.tolist(),
+            strict=True,
         )
-        block_ends = np.minimum(block_starts + limit, ends[block_term])
-        # `W3PostingsWriter._mini_ids`: each block's docnums delta-coded from 0.
-        previous = np.concatenate(([0], docnums[:-1]))
-        previous[block_starts] = 0
-        deltas = docnums - previous
-        # The weights `WordsField.index` gives: count × the field's boost. Kept as
-        # `array("f")`: `_mini_weights` gives None when all are 1.0, the one float when
-        # all are equal, else the tuple of float32 values. Maximum weights are of the
-        # weights as given (`add_posting`).
-        weights = counts * boost
-        stored = weights.astype(np.float32)
-        low = np.minimum.reduceat(stored, block_starts)
-        high = np.maximum.reduceat(stored, block_starts)
-        uniform = (low == high).tolist()
-        ones = ((low == high) & (low == 1.0)).tolist()
-        first_weights = low.tolist()
-        block_max = np.maximum.reduceat(weights, block_starts).tolist()
-        # `_mini_values`: Frequency's fixed-size values (`pack_uint` of the count) joined.
-        values = counts.astype(">u4").tobytes()
-        # `W3TermInfo.add_block`: the sum of the float32 weights, the largest weight,
-        # the first and the last docnum.
-        term_weight = np.add.reduceat(stored.astype(np.float64), starts).tolist()
-        term_max = np.maximum.reduceat(weights, starts).tolist()
-        first_ids, last_ids = docnums[starts].tolist(), docnums[ends - 1].tolist()
-        sizes, term_blocks = (ends - starts).tolist(), blocks_per_term.tolist()
-        block_starts_list, block_ends_list = block_starts.tolist(), block_ends.tolist()
-        last_docnums = docnums[block_ends - 1].tolist()
-        block = 0
-        for term, key in enumerate(keys):
-            pieces = [WHOOSH3_HEADER_MAGIC]  # `_write_block` opens a term's postings with it
-            for number in range(term_blocks[term]):
-                start, end = block_starts_list[block], block_ends_list[block]
-                # Per block, not per window: lists of a window's postings cost ~70 MB.
-                if ones[block]:
-                    weight_data: Any = None
-                elif uniform[block]:
-                    weight_data = first_weights[block]
-                else:
-                    weight_data = tuple(stored[start:end].tolist())
-                ids = tuple(deltas[start:end].tolist())
-                data = pickle.dumps((ids, weight_data, values[4 * start : 4 * end]), 2)
-                if compression:
-                    data = zlib.compress(data, compression)
-                # `_write_block`'s block info: postings, last id, maximum weight,
-                # compression, shortest and longest length (0, 0: no length statistics).
-                info = (end - start, last_docnums[block], block_max[block], compression, 0, 0)
-                header = pickle.dumps(info, 2)
-                length = len(header) + len(data)  # negative on a term's last block
-                last = number == term_blocks[term] - 1
-                pieces += [pack_int(-length if last else length), header, data]
-                block += 1
-            blob = b"".join(pieces)
-            terminfo = W3TermInfo(
-                term_weight[term],
-                sizes[term],
-                None,
-                0,
-                term_max[term],
-                first_ids[term],
-                last_ids[term],
-            )
-            terminfo.set_extent(self.position, len(blob))
-            self.file.write(blob)
-            self.position += len(blob)
+        for key, length, weight, size, max_weight, first_id, last_id in statistics:
+            # `W3TermInfo.add_block`'s statistics; the extent as `W3FieldWriter` sets it.
+            terminfo = W3TermInfo(weight, size, None, 0, max_weight, first_id, last_id)
+            terminfo.set_extent(self.position, length)
+            self.position += length
             self.table.add(key, terminfo.to_bytes())
+
+
+@dataclass(frozen=True)
+class _BlockFormat:
+    """How a field's posting blocks are written: `compress_from`: blocks with fewer
+    postings are stored uncompressed (and flagged so: Whoosh's reader reads each block's
+    flag), as zlib's set-up costs more than it saves on a few postings."""
+
+    limit: int
+    compression: int
+    compress_from: int
+    boost: float
+
+
+@dataclass
+class _Encoded:
+    """A slice of a field's terms, encoded: the postings file's bytes, and per term its
+    table key, its bytes' length and `W3TermInfo`'s statistics."""
+
+    postings: bytes
+    keys: list[bytes]
+    lengths: np.ndarray
+    weights: np.ndarray
+    sizes: np.ndarray
+    max_weights: np.ndarray
+    first_ids: np.ndarray
+    last_ids: np.ndarray
+
+
+@dataclass
+class _WindowEncoder:
+    """Merges and encodes slices of a field's terms, given by their ranks' bounds."""
+
+    keys: list[bytes]  # by term id: field prefix + UTF-8
+    order: np.ndarray  # term ids by rank
+    runs: list[tuple[Run, np.ndarray]]  # each run and its terms' ranks
+    form: _BlockFormat
+
+    def __call__(self, window: tuple[int, int]) -> _Encoded:
+        first, last = window
+        parts = []
+        for run, ranks in self.runs:
+            low, high = np.searchsorted(ranks, [first, last])
+            slice_ranks = np.repeat(ranks[low:high], run.sizes[low:high])
+            docnums, counts = run.postings(int(run.offsets[low]), int(run.offsets[high]))
+            parts.append((slice_ranks, docnums, counts))
+        ranks = np.concatenate([p[0] for p in parts])
+        docnums = np.concatenate([p[1] for p in parts]).astype(np.int64)
+        counts = np.concatenate([p[2] for p in parts]).astype(np.int64)
+        if len(parts) > 1:
+            permutation = np.argsort(ranks, kind="stable")  # runs came in docnum order
+            ranks, docnums, counts = ranks[permutation], docnums[permutation], counts[permutation]
+        starts = np.flatnonzero(np.concatenate(([True], ranks[1:] != ranks[:-1])))
+        keys = [self.keys[i] for i in self.order[ranks[starts]].tolist()]
+        return _encode_terms(keys, starts, docnums, counts, self.form)
+
+
+_encoder: _WindowEncoder | None = None  # a forked encoding process's
+
+
+def _set_encoder(encoder: _WindowEncoder) -> None:
+    global _encoder
+    _encoder = encoder
+
+
+def _encode_in_child(window: tuple[int, int]) -> _Encoded:
+    assert _encoder is not None, "_set_encoder sets the process up"
+    return _encoder(window)
+
+
+def _each_encoded(
+    encoder: _WindowEncoder, windows: list[tuple[int, int]], processes: int
+) -> Iterator[_Encoded]:
+    """Each window encoded, in order: here, or by `processes` forked processes (which
+    have the runs and terms as they are, not a copy sent to them)."""
+    if processes <= 1 or len(windows) <= 1:
+        yield from map(encoder, windows)
+        return
+    context = multiprocessing.get_context("fork")
+    with context.Pool(min(processes, len(windows)), _set_encoder, (encoder,)) as pool:
+        yield from pool.imap(_encode_in_child, windows)
+
+
+def _encode_terms(
+    keys: list[bytes],
+    starts: np.ndarray,
+    docnums: np.ndarray,
+    counts: np.ndarray,
+    form: _BlockFormat,
+) -> _Encoded:
+    """Encode consecutive terms' postings (sorted by term, then docnum) as Whoosh does.
+
+    Term i has the postings from `starts[i]` to the next term's start. Everything
+    per posting is computed with numpy; the loop runs per term and per block.
+    """
+    limit, compression = form.limit, form.compression
+    ends = np.append(starts[1:], len(docnums))
+    blocks_per_term = (ends - starts + limit - 1) // limit
+    block_term = np.repeat(np.arange(len(starts)), blocks_per_term)
+    first_block = np.cumsum(blocks_per_term) - blocks_per_term
+    block_starts = (
+        starts[block_term] + (np.arange(len(block_term)) - first_block[block_term]) * limit
+    )
+    block_ends = np.minimum(block_starts + limit, ends[block_term])
+    # `W3PostingsWriter._mini_ids`: each block's docnums delta-coded from 0.
+    previous = np.concatenate(([0], docnums[:-1]))
+    previous[block_starts] = 0
+    deltas = docnums - previous
+    # The weights `WordsField.index` gives: count × the field's boost. Kept as
+    # `array("f")`: `_mini_weights` gives None when all are 1.0, the one float when
+    # all are equal, else the tuple of float32 values. Maximum weights are of the
+    # weights as given (`add_posting`).
+    weights = counts * form.boost
+    stored = weights.astype(np.float32)
+    low = np.minimum.reduceat(stored, block_starts)
+    high = np.maximum.reduceat(stored, block_starts)
+    uniform = (low == high).tolist()
+    ones = ((low == high) & (low == 1.0)).tolist()
+    first_weights = low.tolist()
+    block_max = np.maximum.reduceat(weights, block_starts).tolist()
+    squeezed = np.where(block_ends - block_starts >= form.compress_from, compression, 0).tolist()
+    # `_mini_values`: Frequency's fixed-size values (`pack_uint` of the count) joined.
+    values = counts.astype(">u4").tobytes()
+    term_blocks = blocks_per_term.tolist()
+    block_starts_list, block_ends_list = block_starts.tolist(), block_ends.tolist()
+    last_docnums = docnums[block_ends - 1].tolist()
+    pieces: list[bytes] = []
+    lengths = np.zeros(len(keys), dtype=np.int64)
+    block = 0
+    for term in range(len(keys)):
+        term_pieces = [WHOOSH3_HEADER_MAGIC]  # `_write_block` opens a term's postings with it
+        for number in range(term_blocks[term]):
+            start, end = block_starts_list[block], block_ends_list[block]
+            # Per block, not per window: lists of a window's postings cost ~70 MB.
+            if ones[block]:
+                weight_data: Any = None
+            elif uniform[block]:
+                weight_data = first_weights[block]
+            else:
+                weight_data = tuple(stored[start:end].tolist())
+            ids = tuple(deltas[start:end].tolist())
+            data = pickle.dumps((ids, weight_data, values[4 * start : 4 * end]), 2)
+            if squeezed[block]:
+                data = zlib.compress(data, compression)
+            # `_write_block`'s block info: postings, last id, maximum weight,
+            # compression, shortest and longest length (0, 0: no length statistics).
+            info = (end - start, last_docnums[block], block_max[block], squeezed[block], 0, 0)
+            header = pickle.dumps(info, 2)
+            length = len(header) + len(data)  # negative on a term's last block
+            last = number == term_blocks[term] - 1
+            term_pieces += [pack_int(-length if last else length), header, data]
+            block += 1
+        blob = b"".join(term_pieces)
+        pieces.append(blob)
+        lengths[term] = len(blob)
+    # `W3TermInfo.add_block`: the sum of the float32 weights, the largest weight,
+    # the first and the last docnum.
+    return _Encoded(
+        postings=b"".join(pieces),
+        keys=keys,
+        lengths=lengths,
+        weights=np.add.reduceat(stored.astype(np.float64), starts),
+        sizes=ends - starts,
+        max_weights=np.maximum.reduceat(weights, starts),
+        first_ids=docnums[starts],
+        last_ids=docnums[ends - 1],
+    )

@@ -38,7 +38,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Frequency
 from whoosh.index import TOC, LockError, clean_files
 
-from indexer.index.whoosh_postings import PostingsWriter, Run, length_bytes
+from indexer.index.whoosh_postings import WINDOW_POSTINGS, PostingsWriter, Run, length_bytes
 from indexer.spans import concatenated_ranges
 
 # Whoosh's default index name (`whoosh.index._DEF_INDEX_NAME`), as `create_in` names it.
@@ -226,6 +226,7 @@ class DirectSegmentWriter:
         *,
         indexname: str = INDEX_NAME,
         spill_postings: int = SPILL_POSTINGS,
+        window_postings: int = WINDOW_POSTINGS,
     ) -> None:
         if codec.length_stats:
             raise ValueError("只能按不记录块长度统计的编码写（如 RankingCodec）")
@@ -237,7 +238,7 @@ class DirectSegmentWriter:
         self.key_field, self.key_column = _key_column(schema)
         self.fields = {name: _FieldPostings(boost) for name, boost in _word_fields(schema)}
         self.keys = array(self.key_column._typecode)
-        self.spill_postings = spill_postings
+        self.spill_postings, self.window_postings = spill_postings, window_postings
         self._runs_dir: Path | None = None
         self._pending = 0  # postings not yet in a run, over all fields
         self._finished = False
@@ -300,8 +301,10 @@ class DirectSegmentWriter:
             shutil.rmtree(self._runs_dir, ignore_errors=True)
             self._runs_dir = None
 
-    def finish(self) -> Any:
+    def finish(self, *, processes: int = 1) -> Any:
         """Write the segment's files; return the segment (a `W3Segment`), None if empty.
+
+        `processes` > 1 encode its postings (`PostingsWriter`): the same files, sooner.
 
         Files of a segment that fails half-way are no segment's: the next commit to the
         folder removes them.
@@ -312,7 +315,9 @@ class DirectSegmentWriter:
             if not self.keys:
                 return None
             segment = self.codec.new_segment(self.storage, self.indexname)
-            postings = PostingsWriter(self.storage, segment, self.codec)
+            postings = PostingsWriter(
+                self.storage, segment, self.codec, processes=processes, window=self.window_postings
+            )
             for name in sorted(self.fields):  # Whoosh's pool sorts postings by field name
                 field = self.fields[name]
                 if field.pending:

@@ -62,6 +62,15 @@ class RankingCodec(W3Codec):
 
     length_stats = False
 
+    def __init__(
+        self, blocklimit: int = 128, compression: int = 3, *, compress_from: int = 16
+    ) -> None:
+        """`compress_from`: posting blocks of fewer postings are stored uncompressed
+        (`whoosh_postings`), as Whoosh's reader reads them; 1 compresses every block, as
+        Whoosh's own writer does."""
+        super().__init__(blocklimit=blocklimit, compression=compression)
+        self.compress_from = compress_from
+
 
 # An update adds one segment; past this many, Whoosh's own policy merges the small ones
 # (as its writer does at every commit), so updates do not pile segments up.
