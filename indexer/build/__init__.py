@@ -12,7 +12,7 @@ backend                 where the heavy parts run: files read and generations wr
                         on this machine, or (given by the shell) on a Ray cluster
 generation              one generation written from its previous one (the index's,
                         or a shard's): add, remove, then words, literal merge,
-                        ranking tables, reports, similar passages
+                        reports, similar passages, ranking tables
 reading                 files read, parsed and their words counted by worker processes,
                         taken back in the files' order
 writers                 what a build writes besides the store: literal batches and

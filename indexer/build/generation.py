@@ -45,11 +45,11 @@ from indexer.index.word_index import (
 
 # The finishing steps, in order: (key, what the progress line says); `finish` runs one.
 # With `writers` (> 0), the word index is written by a process of its own from "whoosh"
-# on (its postings encoded by `writers` processes), beside the reports and similar
-# passages, and "ranking" waits for it.
+# on (its postings encoded by `writers` processes), beside the literal merge, the reports
+# and similar passages, and "ranking" waits for it.
 FINISHING = (
-    ("literal merge", "合并字面索引"),
     ("whoosh", "写入词索引（Whoosh）"),
+    ("literal merge", "合并字面索引"),
     ("reports", "写入报告表"),
     ("similar", "查找相近段落"),
     ("ranking", "写入排序表与高频词得分"),
@@ -98,6 +98,7 @@ class GenerationWriter:
         self.signer = similar_sign.Signer(layout, previous, self.store.next_passage)
         self.batch = LiteralBatch(layout, self.signer, builder)
         self.words: DirectSegmentWriter | None = None
+        self.opened = False  # the previous segments linked (or the word index created)
         self.dead: list[int] = []  # the word index's documents of removed reports
         self.indexed: set[str] = set()  # content hashes of the files recorded, once written
         self.summary: dict[str, object] = {}
@@ -128,6 +129,7 @@ class GenerationWriter:
         else:
             create_word_index(layout.whoosh, self.entries)
         self.words = DirectSegmentWriter(layout.whoosh, RankingCodec())
+        self.opened = True
 
     def add(self, batch: ReportBatch) -> None:
         """Store a batch of reports; add their passages, titles and new section paths to
@@ -207,14 +209,14 @@ class GenerationWriter:
     def commit_words(self) -> None:
         """Write the new documents' segment and register it, the removed ones deleted:
         here, or (`writers` > 0) in a forked process that `_words_written` waits for."""
-        if self.words is None:
+        if not self.opened:
             self.open_words()
         if not self.writers:
             self._commit_words()
         else:
-            # Forked: the child has the counted postings as they are, without a copy, and
-            # nothing in it but this (the literal batch's thread is done: its step came
-            # first).
+            # Forked: the child has the counted postings as they are, without a copy. It
+            # does nothing but this: the literal batches' thread, which may still build
+            # the last batch here, and what it holds are never touched there.
             context = multiprocessing.get_context("fork")
             self._committing = context.Process(target=self._commit_words, name="whoosh-commit")
             self._committing.start()
@@ -237,7 +239,7 @@ class GenerationWriter:
             raise RuntimeError(f"写入词索引的进程失败（退出码 {process.exitcode}），见上面的错误")
 
     def merge_literal(self) -> None:
-        if self.words is None:
+        if not self.opened:
             self.open_words()  # links the previous segments, where nothing was added
         self.batch.flush(self.literal_names)
         layout = self.layout
