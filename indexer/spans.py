@@ -49,3 +49,13 @@ def concatenated_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     lengths = np.asarray(lengths, dtype=np.int64)
     offsets = np.cumsum(lengths) - lengths  # where each range begins in the output
     return np.repeat(starts - offsets, lengths) + np.arange(int(lengths.sum()))
+
+
+def stable_order(keys: np.ndarray) -> np.ndarray:
+    """The permutation that sorts 32-bit `keys` stably: numpy's stable sort of 16-bit
+    integers is a radix sort, so one pass per 16-bit digit, the low one first."""
+    low = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
+    if not len(keys) or int(keys.max()) < 2**16:
+        return low
+    high = (keys[low] >> 16).astype(np.uint16)
+    return low[np.argsort(high, kind="stable")]

@@ -36,6 +36,7 @@ import numpy as np
 from cachetools import LRUCache
 
 from indexer.normalize import fold
+from indexer.spans import stable_order
 
 _EMPTY = np.empty(0, dtype=np.uint32)
 _SEGMENTS_FILE = "segments.json"
@@ -109,29 +110,31 @@ class LiteralSegment:
         alphabet = np.flatnonzero(present).astype(np.uint32)
         char_ids = (np.cumsum(present) - 1)[codes]
         del present, widths, char_bytes
-        owners = np.repeat(ordinals.astype(np.int64), lengths)
+        owners = np.repeat(ordinals, lengths)
         size = len(alphabet)
-        # A pair never spans two passages: drop pairs whose characters have different owners.
-        same_owner = owners[:-1] == owners[1:]
-        pair_keys = (char_ids[:-1][same_owner] + 1) * size + char_ids[1:][same_owner]
-        keys = np.concatenate([char_ids, pair_keys])
-        key_owners = np.concatenate([owners, owners[:-1][same_owner]])
-        del pair_keys, same_owner, owners, char_ids
-        # One sort of (gram, passage) gives every posting list, sorted and deduplicated.
         if (size + 1) * size >= 2**32:
             raise ValueError(f"{size} distinct characters: too many for 32-bit gram keys")
-        combined = (keys.astype(np.uint64) << np.uint64(32)) | key_owners.astype(np.uint64)
-        del keys, key_owners
-        # An explicit sort: numpy's hash-based unique is many times slower on this input.
-        combined.sort()
-        if len(combined):
-            combined = combined[np.concatenate([[True], combined[1:] != combined[:-1]])]
-        gram_of = (combined >> np.uint64(32)).astype(np.int64)
-        postings = (combined & 0xFFFFFFFF).astype(np.uint32)
-        del combined
+        # A pair never spans two passages: drop pairs whose characters have different owners.
+        same_owner = owners[:-1] == owners[1:]
+        ids = char_ids.astype(np.uint32)
+        pair_keys = (ids[:-1][same_owner] + 1) * np.uint32(size) + ids[1:][same_owner]
+        keys = np.concatenate([ids, pair_keys])
+        key_owners = np.concatenate([owners, owners[:-1][same_owner]])
+        del pair_keys, same_owner, owners, char_ids, ids
+        # Grams in passage order, characters then pairs (whose keys are all larger), so a
+        # stable sort by gram leaves each gram's passages sorted: radix passes over 16-bit
+        # digits, several times faster than sorting (gram, passage) pairs.
+        order = stable_order(keys)
+        gram_of, postings = keys[order], key_owners[order]
+        del keys, key_owners, order
+        if len(gram_of):  # a passage once per gram
+            repeated = (gram_of[1:] == gram_of[:-1]) & (postings[1:] == postings[:-1])
+            kept = np.concatenate([[True], ~repeated])
+            gram_of, postings = gram_of[kept], postings[kept]
         boundaries = np.flatnonzero(np.diff(gram_of)) + 1
         gram_starts = np.concatenate([[0], boundaries, [len(gram_of)]]).astype(np.int64)
-        gram_keys = gram_of[gram_starts[:-1]] if len(gram_of) else np.empty(0, np.int64)
+        gram_keys = gram_of[gram_starts[:-1]] if len(gram_of) else gram_of
+        gram_keys = gram_keys.astype(np.int64)
         return cls(
             f"seg-{uuid.uuid4().hex[:12]}",
             alphabet,
