@@ -21,7 +21,7 @@ from pathlib import Path
 
 from indexer.index.analysis import Entry
 from indexer.index.store_rows import StoredReport
-from indexer.index.whoosh_segments import CountedBlock
+from indexer.index.word_counts import CountedBlock, Lexicon
 from indexer.index.word_fields import CountedWordsField
 from indexer.ingest import ingest_path
 from indexer.ingest.corrections import Correction, apply_corrections
@@ -54,6 +54,10 @@ class FileRead:
     section_paths: list[str] = field(default_factory=list)
     sections: CountedBlock | None = None  # a document per section path above
     folded: list[str] = field(default_factory=list)  # each passage's `fold`
+    # The blocks' words: numbered in the lexicon of the worker that read the file (its
+    # token), of which `new_words` are new since its previous file; or ("") each block's.
+    words_of: str = ""
+    new_words: list[str] = field(default_factory=list)
 
     def batch(
         self, places: Sequence[int], global_reports: list[int], global_firsts: list[int]
@@ -110,14 +114,17 @@ class ReadSettings:
 
 _settings: ReadSettings | None = None
 _counter: CountedWordsField | None = None
+_lexicon: Lexicon | None = None  # None: each block lists its own words
 _log: Callable[[str], None] = print
 
 
-def _start(settings: ReadSettings, log: Callable[[str], None]) -> None:
-    """Set a worker up (or the build's process, reading alone)."""
-    global _settings, _counter, _log
+def _start(settings: ReadSettings, log: Callable[[str], None], numbered: bool = False) -> None:
+    """Set a worker up (or the build's process, reading alone); `numbered`: its results
+    are taken in the order it makes them, so words are numbered once (`word_counts`)."""
+    global _settings, _counter, _lexicon, _log
     _settings, _log = settings, log
     _counter = CountedWordsField(settings.entries)
+    _lexicon = Lexicon() if numbered else None
 
 
 def read_file(job: tuple[Path, str, str]) -> FileRead:
@@ -138,7 +145,7 @@ def read_file(job: tuple[Path, str, str]) -> FileRead:
             result.read += 1
             reports.extend(item)
     result.ocr_pages, result.ocr_cached = ocr.pages_recognised, ocr.files_from_cache
-    _count(result, reports, _counter)
+    _count(result, reports, _counter, _lexicon)
     result.reports = [StoredReport.of(report) for report in reports]
     return result
 
@@ -155,14 +162,28 @@ def _quiet(message: str) -> None:
     """A worker elsewhere says nothing: its output is no terminal's."""
 
 
-def _count(result: FileRead, reports: list[Report], counter: CountedWordsField) -> None:
+def _count(
+    result: FileRead, reports: list[Report], counter: CountedWordsField, lexicon: Lexicon | None
+) -> None:
     """Count the words of the file's passages, titles and section paths; fold passages."""
     passages = [passage for report in reports for passage in report.passages]
-    result.content = CountedBlock.of(counter.word_counts(p.text) for p in passages)
-    result.titles = CountedBlock.of(counter.word_counts(r.metadata.title) for r in reports)
+    words = counter.word_counts
+    result.content = CountedBlock.of((words(p.text) for p in passages), lexicon)
+    result.titles = CountedBlock.of((words(r.metadata.title) for r in reports), lexicon)
     result.section_paths = list(dict.fromkeys(p.section_path for p in passages))
-    result.sections = CountedBlock.of(counter.word_counts(s) for s in result.section_paths)
+    result.sections = CountedBlock.of((words(s) for s in result.section_paths), lexicon)
     result.folded = [fold(p.text) for p in passages]
+    if lexicon is not None:
+        result.words_of, result.new_words = lexicon.token, lexicon.take_new()
+
+
+def _adopted(result: FileRead, lexicon: Lexicon) -> FileRead:
+    """The result with its blocks renumbered in the build's lexicon (`Lexicon.adopt`)."""
+    if result.words_of:
+        blocks = [b for b in (result.content, result.titles, result.sections) if b is not None]
+        lexicon.adopt(result.words_of, result.new_words, blocks)
+        result.new_words = []
+    return result
 
 
 def default_workers() -> int:
@@ -185,14 +206,16 @@ def read_files(
     One worker, or one file, reads in this process (no pool to start). Workers are forked
     (they share the dictionary and the code already loaded) and die with the build.
     """
+    lexicon = Lexicon()  # every word once, whichever worker met it first
     if workers <= 1 or len(jobs) <= 1:
-        _start(settings, log)
-        yield from map(read_file, jobs)
+        _start(settings, log, numbered=True)
+        for job in jobs:
+            yield _adopted(read_file(job), lexicon)
         return
     context = multiprocessing.get_context("fork")
     with (
         tempfile.TemporaryDirectory(prefix="report-search-read-") as spool,
-        context.Pool(workers, initializer=_start, initargs=(settings, log)) as pool,
+        context.Pool(workers, initializer=_start, initargs=(settings, log, True)) as pool,
     ):
         spooled = [(job, Path(spool) / f"{n}.pickle") for n, job in enumerate(jobs)]
         # Small chunks keep the order cheap to restore and the workers evenly busy.
@@ -200,7 +223,7 @@ def read_files(
             with open(path, "rb") as handle:
                 result = pickle.load(handle)
             path.unlink()
-            yield result
+            yield _adopted(result, lexicon)  # in each worker's order: the files' order
 
 
 def _read_to_spool(job_and_path: tuple[tuple[Path, str, str], Path]) -> Path:

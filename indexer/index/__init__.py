@@ -15,6 +15,8 @@ literal                 segmented postings of every character and character pair
 analysis                jieba segmentation (rjieba, HMM off) as a Whoosh tokenizer;
                         the only module that imports the segmenter
 word_fields             the Whoosh field type that counts a value's words, cached
+word_counts             documents' word counts as arrays; words numbered once per
+                        worker, and sent to the build's process once
 schema                  the Whoosh schema, declared once
 word_index              the word index: Whoosh writer, BM25F scorer
 prescored               the most frequent words scored whole at build time

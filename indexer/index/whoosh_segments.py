@@ -39,7 +39,7 @@ from whoosh.formats import Frequency
 from whoosh.index import TOC, LockError, clean_files
 
 from indexer.index.whoosh_postings import WINDOW_POSTINGS, PostingsWriter, Run, length_bytes
-from indexer.spans import concatenated_ranges
+from indexer.index.word_counts import CountedBlock, LexiconMap
 
 # Whoosh's default index name (`whoosh.index._DEF_INDEX_NAME`), as `create_in` names it.
 INDEX_NAME = "MAIN"
@@ -47,56 +47,6 @@ INDEX_NAME = "MAIN"
 # disk: bounds a writer's memory whatever the segment's size. At 1 M the laws corpus
 # (8 M postings) peaks 85 MB above reading its input, in the same time as at 2 M.
 SPILL_POSTINGS = 1_000_000
-
-
-class CountedBlock:
-    """Documents of one field, counted: their words numbered within the block.
-
-    Document i has `sizes[i]` postings, in order: words `vocabulary[term_ids[k]]` with
-    `counts[k]` occurrences. Made where the words are counted (a build's workers), taken
-    by `DirectSegmentWriter.add_block` without a Python call per posting.
-    """
-
-    def __init__(
-        self,
-        vocabulary: list[str],
-        term_ids: np.ndarray,
-        counts: np.ndarray,
-        sizes: np.ndarray,
-    ) -> None:
-        self.vocabulary, self.term_ids, self.counts, self.sizes = (
-            vocabulary,
-            term_ids,
-            counts,
-            sizes,
-        )
-
-    @classmethod
-    def of(cls, documents: Iterable[Mapping[str, int]]) -> CountedBlock:
-        """A block of documents given as {word: occurrences} each."""
-        number: dict[str, int] = {}
-        ids: list[int] = []
-        counts: list[int] = []
-        sizes: list[int] = []
-        for counted in documents:
-            ids.extend(number.setdefault(word, len(number)) for word in counted)
-            counts.extend(counted.values())
-            sizes.append(len(counted))
-        return cls(
-            list(number),
-            np.asarray(ids, dtype=np.uint32),
-            np.asarray(counts, dtype=np.uint32),
-            np.asarray(sizes, dtype=np.int64),
-        )
-
-    def select(self, documents: Sequence[int]) -> CountedBlock:
-        """The block of the given documents only (in the order given)."""
-        chosen = np.asarray(documents, dtype=np.int64)
-        starts = np.cumsum(self.sizes) - self.sizes
-        rows = concatenated_ranges(starts[chosen], self.sizes[chosen])
-        return CountedBlock(
-            self.vocabulary, self.term_ids[rows], self.counts[rows], self.sizes[chosen]
-        )
 
 
 # A document: its key column value and, per word field, its (word, count) pairs.
@@ -122,6 +72,7 @@ class _FieldPostings:
         # others get no length byte, as `W3PerDocWriter.add_field` skips length 0.
         self.length_docnums, self.lengths = array("I"), array("I")
         self.total_length = 0
+        self.lexicon_map = LexiconMap()  # blocks numbered in a lexicon (`word_counts`)
 
     def check(self, pairs: Sequence[tuple[str, int]]) -> _Value:
         """Return a field value's counts by word, their term ids (None: new) and counts.
@@ -162,19 +113,16 @@ class _FieldPostings:
     def add_block(self, first_docnum: int, block: CountedBlock) -> int:
         """Add a block's documents, numbered from `first_docnum`; return their postings.
 
-        The block's words are numbered in it; each is looked up (or added) here once, and
-        its postings are mapped through that with numpy, not a call per posting.
+        Each of the block's words is looked up (or added) here once (a lexicon's: once
+        for every block), and its postings are mapped with numpy, not a call per posting.
         """
-        found = list(map(self.terms.get, block.vocabulary))  # one C loop, mostly known
-        if None in found:
-            for i, word in enumerate(block.vocabulary):
-                if found[i] is None:
-                    found[i] = self.terms[word] = len(self.words)
-                    self.words.append(word)
-        local = np.array(found, dtype=np.uint32)
+        if block.lexicon is None:
+            local = np.array(self._ids(block.vocabulary), dtype=np.uint32)[block.term_ids]
+        else:
+            local = self.lexicon_map.term_ids(block, self._ids)
         sizes = block.sizes
         docnums = np.repeat(np.arange(first_docnum, first_docnum + len(sizes)), sizes)
-        self.term_ids.frombytes(local[block.term_ids].tobytes())
+        self.term_ids.frombytes(local.tobytes())
         self.docnums.frombytes(docnums.astype(np.uint32).tobytes())
         self.counts.frombytes(block.counts.astype(np.uint32).tobytes())
         # Documents without words in this field get no length, as `add` gives them none.
@@ -186,6 +134,16 @@ class _FieldPostings:
             self.lengths.frombytes(lengths.astype(np.uint32).tobytes())
             self.total_length += int(lengths.sum())
         return len(block.term_ids)
+
+    def _ids(self, words: list[str]) -> list[int]:
+        """The words' term ids, numbering the new ones (one C loop: mostly known)."""
+        found = list(map(self.terms.get, words))
+        if None in found:
+            for i, word in enumerate(words):
+                if found[i] is None:
+                    found[i] = self.terms[word] = len(self.words)
+                    self.words.append(word)
+        return found  # type: ignore[return-value]
 
     @property
     def pending(self) -> int:
