@@ -10,6 +10,7 @@ median and 95th-percentile time of an exact count plus the top 10 hits with high
     .venv/bin/python scripts/benchmark.py --scale 1,3,10 --skip-stock   # growth
     .venv/bin/python scripts/benchmark.py --index DIR --runs 50   # queries on a built index
     .venv/bin/python scripts/benchmark.py --workers 2 # builds with 2 workers and with 1
+    .venv/bin/python scripts/benchmark.py --workers 2 --pairs 3 --skip-stock   # + 3 pairs
     .venv/bin/python scripts/benchmark.py --shards 3 --ray local   # one index, 3 shards, Ray
     .venv/bin/python scripts/benchmark.py --workers 2 --shards 3 --ray local   # both
 
@@ -123,6 +124,21 @@ def run_build(
     summary["peak_rss"] = peak_rss
     summary["peak_pss"] = peak_pss
     return summary
+
+
+def build_pairs(
+    sources: list[Path], workdir: Path, workers: int, count: int
+) -> list[tuple[float, float]]:
+    """`count` builds with `workers` workers, each followed by one with 1: wall times."""
+    pairs = []
+    for number in range(count):
+        print(f"Pair {number + 1} of {count}: {workers} workers, then 1 …", file=sys.stderr)
+        many = run_build(sources, workdir / "pair-many", workers=workers)["wall_s"]
+        one = run_build(sources, workdir / "pair-one", workers=1)["wall_s"]
+        for name in ("pair-many", "pair-one"):
+            shutil.rmtree(workdir / name)
+        pairs.append((many, one))
+    return pairs
 
 
 def tree_memory(pid: int) -> tuple[int, int]:
@@ -415,6 +431,13 @@ def main() -> None:
         help="Build with N worker processes (default: one per core), and with 1 to compare.",
     )
     parser.add_argument(
+        "--pairs",
+        type=int,
+        default=0,
+        help="With --workers: K more builds with N workers and with 1, back to back, and "
+        "the ratio of each pair (a shared machine's speed drifts between builds).",
+    )
+    parser.add_argument(
         "--shards", type=int, default=None, help="Query latency of one index against N shards."
     )
     parser.add_argument(
@@ -464,6 +487,7 @@ def main() -> None:
         if workers > 1:
             print("Building it again with one worker …", file=sys.stderr)
             alone = run_build(sources, workdir / "ours-1", workers=1)["wall_s"]
+        pairs = build_pairs(sources, workdir, workers, args.pairs) if workers > 1 else []
         stock = None
         if not args.skip_stock:
             print("Building the stock jieba ChineseAnalyzer index …", file=sys.stderr)
@@ -489,6 +513,13 @@ def main() -> None:
     if alone is not None:
         ratio = ours["build_s"] / alone
         print(f"| build, 1 worker | {alone:.1f} s ({workers} workers: {ratio:.2f} of it) | |")
+    if pairs:
+        ratios = [round(many / one, 2) for many, one in pairs]
+        walls = ", ".join(f"{many:.1f} / {one:.1f} s" for many, one in pairs)
+        print(
+            f"| {len(pairs)} more pairs back to back, {workers} workers / 1 | {walls}: "
+            f"{', '.join(map(str, ratios))} (median {statistics.median(ratios)}) | |"
+        )
     if stock:
         speedup = stock["build_s"] / ours["build_s"]
         print(f"| stock build ÷ ours ({workers} workers) | {speedup:.2f}× | |")
@@ -526,6 +557,7 @@ def main() -> None:
                 {
                     "ours": ours,
                     "one_worker_build_s": alone,
+                    "build_pairs_s": pairs,
                     "workers": workers,
                     "stock": stock,
                     "shards": sharded,
