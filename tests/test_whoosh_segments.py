@@ -275,7 +275,7 @@ def test_short_blocks_left_uncompressed_read_back_as_whooshs_own(
     schema = make_schema(entries)
     one, two = tmp_path / "one", tmp_path / "two"
     write_direct(one, documents, schema, codec=RankingCodec())
-    write_direct(two, documents, schema, codec=RankingCodec(), processes=2, window=5_000)
+    write_direct(two, documents, schema, codec=RankingCodec(), processes=2, window=1_000)
     files = segment_files(one)
     assert segment_files(two) == files
     # Uncompressed short blocks take more room: the files are not Whoosh's own.

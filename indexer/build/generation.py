@@ -134,7 +134,7 @@ class GenerationWriter:
     def add(self, batch: ReportBatch) -> None:
         """Store a batch of reports; add their passages, titles and new section paths to
         the literal and word indexes, a block of documents per field."""
-        if self.words is None:
+        if not self.opened:
             self.open_words()
         store, ranking = self._store, self.ranking
         path_number = {path: n for n, path in enumerate(batch.section_paths)}

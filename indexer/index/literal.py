@@ -133,8 +133,7 @@ class LiteralSegment:
             gram_of, postings = gram_of[kept], postings[kept]
         boundaries = np.flatnonzero(np.diff(gram_of)) + 1
         gram_starts = np.concatenate([[0], boundaries, [len(gram_of)]]).astype(np.int64)
-        gram_keys = gram_of[gram_starts[:-1]] if len(gram_of) else gram_of
-        gram_keys = gram_keys.astype(np.int64)
+        gram_keys = (gram_of[gram_starts[:-1]] if len(gram_of) else gram_of).astype(np.int64)
         return cls(
             f"seg-{uuid.uuid4().hex[:12]}",
             alphabet,

@@ -97,10 +97,7 @@ class _FieldPostings:
         """Add a checked field value to the pending postings; return how many."""
         counted, ids, counts = value
         if None in ids:
-            for i, word in enumerate(counted):
-                if ids[i] is None:
-                    ids[i] = self.terms[word] = len(self.words)
-                    self.words.append(word)
+            ids = self._ids(list(counted))  # type: ignore[assignment]
         self.term_ids.extend(ids)  # type: ignore[arg-type]
         self.docnums.extend([docnum] * len(ids))
         self.counts.extend(counts)
