@@ -59,3 +59,15 @@ def stable_order(keys: np.ndarray) -> np.ndarray:
         return low
     high = (keys[low] >> 16).astype(np.uint16)
     return low[np.argsort(high, kind="stable")]
+
+
+def in_sorted(values: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
+    """Which `values` occur in `sorted_values` (np.isin without sorting them again).
+
+    >>> in_sorted(np.array([3, 5, 9]), np.array([1, 3, 9])).tolist()
+    [True, False, True]
+    """
+    if not len(sorted_values):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
+    return np.asarray(sorted_values[at] == values)

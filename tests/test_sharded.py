@@ -20,10 +20,15 @@ from typing import Any
 
 import numpy as np
 import pytest
+from whoosh import index as whoosh_index
 
 from indexer.errors import NotFoundError, QueryError
 from indexer.index.cluster import shard_of
+from indexer.index.global_stats import GlobalStatistics
+from indexer.index.layout import IndexLayout
 from indexer.index.literal import LiteralIndex, LiteralSegment
+from indexer.index.schema import WORD_FIELDS
+from indexer.index.word_index import read_word_stats
 from indexer.search import kwic
 from indexer.search.engine import SearchEngine
 from indexer.search.interface import Engine
@@ -259,6 +264,28 @@ def test_a_shard_keeps_the_answers_one_index_keeps(pair: Pair) -> None:
         found = index.passages_containing("第一条")
         assert len(found) == len(texts)
         assert (index.passages_containing("第一条") is found) == kept
+
+
+def test_corpus_wide_statistics_equal_one_index(pair: Pair) -> None:
+    """What the reduce sums over the shards is what one index counts: every word's
+    document frequency in every word field (a section heading path held by several
+    shards counts once, as one index holds it once) and each field's documents and total
+    length."""
+    one, three = pair
+    layout = IndexLayout(one.generation.root)
+    whole = GlobalStatistics(IndexLayout.current(three.index_dir).root, 0)
+    one_stats = read_word_stats(layout)
+    with whoosh_index.open_dir(str(layout.whoosh)).reader() as reader:
+        for field in WORD_FIELDS:
+            words = [w.decode("utf-8") for w in reader.lexicon(field)]
+            assert nonempty(words)
+            expected = [reader.doc_frequency(field, w) for w in words]
+            assert [whole.doc_frequency(field, w) for w in words] == expected
+            for figure in ("documents", "total_length"):
+                assert whole.stats[field][figure] == pytest.approx(one_stats[field][figure])
+    services = three.shards.services  # type: ignore[attr-defined]
+    held = sum(len(s.generation(three.name).sections) for s in services)
+    assert held > whole.stats["section"]["documents"]  # some paths are in several shards
 
 
 class SendingAhead(Pickling):

@@ -45,6 +45,7 @@ from indexer.index.word_fields import CountedWordsField
 from indexer.index.word_frequencies import WordFrequencies, word_hashes
 from indexer.index.word_index import index_entries, read_word_stats
 from indexer.normalize import fold
+from indexer.spans import in_sorted
 
 STATS = "stats.json"
 ISSUERS = "issuers.json"
@@ -156,23 +157,34 @@ def _distinct_sections(folder: Path, shards: list[IndexLayout]) -> tuple[int, fl
     every = np.concatenate(hashes) if hashes else np.empty(0, np.uint64)
     length = np.concatenate([ln[: len(h)] for h, ln in zip(hashes, lengths, strict=True)] or [[]])
     distinct, first = np.unique(every, return_index=True)
-    pairs = np.concatenate([np.load(shard.ranking / SECTION_WORDS) for shard in shards])
-    words, counts = _paths_per_word(pairs)
+    owned = np.zeros(len(every), dtype=bool)
+    owned[first] = True
+    per_shard = np.split(owned, np.cumsum([len(h) for h in hashes])[:-1])
+    owned_paths = [np.sort(paths[mine]) for paths, mine in zip(hashes, per_shard, strict=True)]
+    words, counts = _paths_per_word(shards, owned_paths)
     _save_frequencies(folder, "section", words, counts)
     return len(distinct), float(np.sum(length[first], dtype=np.float64))
 
 
-def _paths_per_word(pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each word hash of the (path hash, word hash) rows, and the distinct paths holding
-    it: one sort by word then path (`np.unique` of rows took 3× as long at 10×)."""
-    if not len(pairs):
+def _paths_per_word(
+    shards: list[IndexLayout], owned_paths: list[np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each word hash of the shards' sections and the number of distinct paths holding it.
+
+    A path's words depend on its text alone (every shard of an index has one dictionary:
+    a new one rebuilds them all), so each distinct path is counted in the first shard that
+    holds it (`owned_paths`: per shard, those hashes, sorted), and a word's count is the
+    number of owned (path, word) rows naming it: one sort of the words, where sorting
+    every shard's rows by word and path to drop the repeated ones took 0.6 s at 10×.
+    """
+    words = []
+    for shard, paths in zip(shards, owned_paths, strict=True):
+        rows = np.load(shard.ranking / SECTION_WORDS)
+        words.append(rows[in_sorted(rows[:, 0], paths), 1] if len(rows) else rows[:0, 1])
+    if not words:
         return np.empty(0, np.uint64), np.empty(0, np.int64)
-    rows = pairs[np.lexsort((pairs[:, 0], pairs[:, 1]))]
-    distinct = np.ones(len(rows), dtype=bool)
-    distinct[1:] = (rows[1:, 0] != rows[:-1, 0]) | (rows[1:, 1] != rows[:-1, 1])
-    words = rows[distinct, 1]
-    starts = np.flatnonzero(np.r_[True, words[1:] != words[:-1]])
-    return words[starts], np.diff(np.r_[starts, len(words)]).astype(np.int64)
+    found, counts = np.unique(np.concatenate(words), return_counts=True)
+    return found, counts.astype(np.int64)
 
 
 class GlobalStatistics:

@@ -51,7 +51,7 @@ from indexer.index import similar_pairs
 from indexer.index.layout import GLOBAL_PASSAGE, GLOBAL_REPORT
 from indexer.index.store import ReportStore
 from indexer.normalize import fold
-from indexer.spans import concatenated_ranges
+from indexer.spans import concatenated_ranges, in_sorted
 
 if TYPE_CHECKING:
     from indexer.index.layout import IndexLayout
@@ -219,7 +219,7 @@ class Signer:
         hashes = text_hashes(kept_texts)
         # Sign each text once: not again within the batch, nor when an earlier one did.
         fresh, first = np.unique(hashes, return_index=True)
-        new = ~_within(fresh, self.signed)
+        new = ~in_sorted(fresh, self.signed)
         fresh, first = fresh[new], first[new]
         signatures = _sign_folded([kept_texts[i] for i in first])
         at = np.asarray(ordinals, dtype=np.int64)[kept]
@@ -296,14 +296,6 @@ def _classify(
         bands=BANDS,
         global_of=global_of,
     )
-
-
-def _within(values: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
-    """Return which values occur in a sorted array (np.isin without sorting it again)."""
-    if not len(sorted_values):
-        return np.zeros(len(values), dtype=bool)
-    at = np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
-    return sorted_values[at] == values
 
 
 def read_meta(folder: Path) -> dict:
@@ -383,7 +375,7 @@ def _rewrite_if_dead(folder: Path, names: list[str], live: np.ndarray) -> list[s
         return names
     ordinals, hashes = ordinals[alive], hashes[alive]
     wanted = np.unique(hashes)  # a text no live passage has any more is dropped
-    keep = [np.flatnonzero(_within(_part(folder, n, "signed_hashes"), wanted)) for n in names]
+    keep = [np.flatnonzero(in_sorted(_part(folder, n, "signed_hashes"), wanted)) for n in names]
     total = sum(len(k) for k in keep)
     name = uuid.uuid4().hex[:12]
     if len(ordinals):
