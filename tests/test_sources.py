@@ -530,3 +530,16 @@ def test_real_paths_are_os_realpaths_through_symlinked_files_and_folders(tmp_pat
     for path in paths:
         assert resolve(path) == os.path.realpath(path), path
     assert len({resolve(path) for path in paths[:5]}) == 1
+
+
+def test_a_symlink_met_in_a_walked_folder_leads_to_its_target_once(tmp_path):
+    """A folder's listing says which entries are symlinks (the walk asks nothing more of
+    a plain file): a link in one folder to a report in another is that report, read once."""
+    first, second = tmp_path / "甲", tmp_path / "乙"
+    first.mkdir()
+    second.mkdir()
+    (first / "报告.txt").write_text(REPORT, encoding="utf-8")
+    (second / "链接.txt").symlink_to(first / "报告.txt")
+    (second / "另一份.txt").write_text(REPORT + "另一份。", encoding="utf-8")
+    found = list(iter_source_files([first, second]))
+    assert found == [first / "报告.txt", second / "另一份.txt"]

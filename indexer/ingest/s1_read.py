@@ -71,17 +71,18 @@ def iter_source_files(
             else:
                 yield Skipped(path, f"不存在: {path}（找不到这个文件或文件夹，请检查路径）")
             continue
-        found = _walk(path, set()) if path.is_dir() else iter([path])
+        found = _walk(path, set()) if path.is_dir() else iter([(path, None)])
         for item in found:
             if isinstance(item, Skipped):
                 yield item
                 continue
+            file, entry = item
             # realpath, not resolve(): resolve raises on a symlink loop, realpath stops.
-            real = real_path(item)
+            real = real_path(file, link=entry.is_symlink() if entry is not None else None)
             if real in seen:
                 continue
             seen.add(real)
-            yield _check_file(item)
+            yield _check_file(file, entry)
 
 
 class RealPaths:
@@ -95,16 +96,20 @@ class RealPaths:
         self._folders: dict[str, str] = {}
         self._paths: dict[str, str] = {}
 
-    def __call__(self, path: str | Path) -> str:
+    def __call__(self, path: str | Path, *, link: bool | None = None) -> str:
+        """The real path of `path`; `link` says whether it is a symlink, when its folder's
+        listing said so already (None: asked here)."""
         text = os.fspath(path)
         real = self._paths.get(text)
         if real is None:
-            real = self._paths[text] = self._resolve(text)
+            real = self._paths[text] = self._resolve(text, link)
         return real
 
-    def _resolve(self, text: str) -> str:
+    def _resolve(self, text: str, link: bool | None) -> str:
         folder, name = os.path.split(text)
-        if name in ("", ".", "..") or os.path.islink(text):
+        if link is None:
+            link = os.path.islink(text)
+        if name in ("", ".", "..") or link:
             return os.path.realpath(text)
         real = self._folders.get(folder)
         if real is None:
@@ -112,8 +117,14 @@ class RealPaths:
         return os.path.join(real, name)
 
 
-def _walk(folder: Path, visited: set[Path]) -> Iterator[Path | Skipped]:
-    """Yield the files under `folder` in sorted order, not following a symlink loop."""
+Found = tuple[Path, "os.DirEntry[str] | None"]  # a file, and its folder's entry for it
+
+
+def _walk(folder: Path, visited: set[Path]) -> Iterator[Found | Skipped]:
+    """Yield the files under `folder` in sorted order, not following a symlink loop, each
+    with its folder's entry: what the listing says of a file (is it a symlink, a regular
+    file) is known without asking the file system again, two system calls a file fewer
+    (0.3 s of a one-file update over 35,000 files)."""
     real = folder.resolve()
     if real in visited:
         return
@@ -135,22 +146,34 @@ def _walk(folder: Path, visited: set[Path]) -> Iterator[Path | Skipped]:
         if is_dir:
             yield from _walk(path, visited)
         else:
-            yield path
+            yield path, entry
 
 
 def _is_hidden(name: str) -> bool:
     return name.startswith((".", "~$"))
 
 
-def _check_file(path: Path) -> Path | Skipped:
-    """Return `path` if it is a regular file with a supported suffix, else say why not."""
+def _check_file(path: Path, entry: os.DirEntry[str] | None = None) -> Path | Skipped:
+    """Return `path` if it is a regular file with a supported suffix, else say why not
+    (`entry`, its folder's entry for it, answers without a system call)."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         return Skipped(path, unsupported(suffix))
     # A fifo or device would block or never end when read.
-    if not path.is_file():
+    if not _is_regular(path, entry):
         return Skipped(path, "不是普通文件（设备、管道或套接字无法作为报告读取）")
     return path
+
+
+def _is_regular(path: Path, entry: os.DirEntry[str] | None) -> bool:
+    """Whether `path` is (or links to) a regular file, as `Path.is_file` says: False for a
+    symlink loop or a dangling link too."""
+    if entry is None:
+        return path.is_file()
+    try:
+        return entry.is_file()
+    except OSError:  # a symlink loop (ELOOP)
+        return False
 
 
 # --- reading files -------------------------------------------------------------------------
