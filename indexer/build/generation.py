@@ -249,8 +249,11 @@ class GenerationWriter:
         write_segment_list(layout.literal, names)
 
     def write_ranking(self) -> None:
-        """Once the word index is written: field lengths and statistics, the most frequent
-        words' postings decoded."""
+        """The report table the engine reads, as one pickle; once the word index is
+        written: field lengths and statistics, the most frequent words' postings decoded."""
+        rows = ReportStore(self.layout.store)
+        save_report_rows(self.layout.ranking, rows.report_rows())
+        rows.close()
         self._words_written()
         layout, ranking = self.layout, self.ranking
         write_ranking_tables(layout, ranking.live_by_kind(self._report_space))
@@ -260,8 +263,9 @@ class GenerationWriter:
             global_stats.summarize_shard(layout, self.previous, frequencies)
 
     def write_reports(self) -> None:
-        """Save the per-passage arrays; close the store, then write its report table as
-        one pickle the engine reads."""
+        """Save the per-passage arrays; close the store. Its report table is pickled by
+        "ranking", after "similar": a sharded update pairs similar passages from there on
+        (0.25 s sooner at 10×), and nothing before "ranking" reads the table."""
         self.ranking.save(self.layout)
         store = self._store
         self._report_space = store.next_report
@@ -270,9 +274,6 @@ class GenerationWriter:
         self.indexed = {digest for digest, _ in store.files().values()}
         store.close()
         self.store = None
-        rows = ReportStore(self.layout.store)
-        save_report_rows(self.layout.ranking, rows.report_rows())
-        rows.close()
 
     def seal(self, corrections: str) -> None:
         """Mark a shard's generation complete: its format, corrections and build id, every
