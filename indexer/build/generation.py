@@ -249,16 +249,17 @@ class GenerationWriter:
         write_segment_list(layout.literal, names)
 
     def write_ranking(self) -> None:
-        """The report table the engine reads, as one pickle; once the word index is
-        written: field lengths and statistics, the most frequent words' postings decoded."""
-        rows = ReportStore(self.layout.store)
-        save_report_rows(self.layout.ranking, rows.report_rows())
-        rows.close()
+        """Once the word index is written: field lengths and statistics, the most frequent
+        words' postings decoded; the report table the engine reads, as one pickle (after
+        the decoding, whose peak it would otherwise raise by its rows)."""
         self._words_written()
         layout, ranking = self.layout, self.ranking
         write_ranking_tables(layout, ranking.live_by_kind(self._report_space))
         frequencies = WordFrequencies(layout, self.previous)  # each segment's read once
         write_prescored(layout, int(ranking.live.sum()), frequencies, self.previous)
+        rows = ReportStore(layout.store)
+        save_report_rows(layout.ranking, rows.report_rows())
+        rows.close()
         if not self.whole:  # a shard: what the reduce sums over all of them
             global_stats.summarize_shard(layout, self.previous, frequencies)
 
