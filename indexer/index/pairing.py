@@ -29,9 +29,9 @@ _STDERR_TAIL = 2_000  # characters of a failed child's error output worth repeat
 # numpy asks the kernel for huge pages for every array of 4 MB or more. Where memory is
 # touched for the first time, as in this short-lived process, a huge page can cost a
 # compaction or the hypervisor's fault: on this project's VMs a 40 MB array took 0.3-0.4 s
-# to fill the first time, 25-35 ms with small pages, and a one-file update at 10× waited
-# 1.9-3.1 s for the pairing, 0.4-0.9 s with small pages. numpy's documented switch, read
-# when numpy is imported.
+# to fill the first time, 25-35 ms with small pages; pairing the 10× index's shards took
+# 2.7 s (5.3 s cold) with huge pages, 2.1 s without. numpy's documented switch, read when
+# numpy is imported.
 _SMALL_PAGES = {"NUMPY_MADVISE_HUGEPAGE": "0"}
 
 

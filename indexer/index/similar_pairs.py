@@ -326,7 +326,7 @@ def report_pairs(
 
 def _without_diagonal(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
     """The matrix with its diagonal dropped (a report shares everything with itself),
-    filtered in place of CSR: through COO and back took 0.13 s of 0.05 at 10×."""
+    filtered as CSR: 0.05 s at 10×, where going through COO and back took 0.13 s."""
     rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
     keep = matrix.indices != rows
     indptr = np.r_[0, np.cumsum(np.bincount(rows[keep], minlength=matrix.shape[0]))]

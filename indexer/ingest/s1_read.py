@@ -123,8 +123,8 @@ Found = tuple[Path, "os.DirEntry[str] | None"]  # a file, and its folder's entry
 def _walk(folder: Path, visited: set[Path]) -> Iterator[Found | Skipped]:
     """Yield the files under `folder` in sorted order, not following a symlink loop, each
     with its folder's entry: what the listing says of a file (is it a symlink, a regular
-    file) is known without asking the file system again, two system calls a file fewer
-    (0.3 s of a one-file update over 35,000 files)."""
+    file) is known without asking the file system again: two system calls a file fewer
+    (0.55-0.70 s → 0.46-0.52 s over 35,000 files here; more on shared storage)."""
     real = folder.resolve()
     if real in visited:
         return
