@@ -257,11 +257,12 @@ class GenerationWriter:
         write_ranking_tables(layout, ranking.live_by_kind(self._report_space))
         frequencies = WordFrequencies(layout, self.previous)  # each segment's read once
         write_prescored(layout, int(ranking.live.sum()), frequencies, self.previous)
-        rows = ReportStore(layout.store)
-        save_report_rows(layout.ranking, rows.report_rows())
-        rows.close()
+        store = ReportStore(layout.store)
+        rows = store.report_rows()
+        store.close()
+        save_report_rows(layout.ranking, rows)
         if not self.whole:  # a shard: what the reduce sums over all of them
-            global_stats.summarize_shard(layout, self.previous, frequencies)
+            global_stats.summarize_shard(layout, self.previous, frequencies, self.entries, rows)
 
     def write_reports(self) -> None:
         """Save the per-passage arrays; close the store. Its report table is pickled by

@@ -37,13 +37,13 @@ from pathlib import Path
 import numpy as np
 from cachetools import LRUCache
 
+from indexer.index.analysis import Entry
 from indexer.index.cluster import global_folder
 from indexer.index.layout import IndexLayout
 from indexer.index.schema import WORD_FIELDS
-from indexer.index.store import load_report_rows
 from indexer.index.word_fields import CountedWordsField
 from indexer.index.word_frequencies import WordFrequencies, word_hashes
-from indexer.index.word_index import index_entries, read_word_stats
+from indexer.index.word_index import read_word_stats
 from indexer.normalize import fold
 from indexer.spans import in_sorted
 
@@ -59,11 +59,17 @@ SHARD_ISSUERS = "issuers.json"
 
 
 def summarize_shard(
-    layout: IndexLayout, previous: IndexLayout | None, frequencies: WordFrequencies
+    layout: IndexLayout,
+    previous: IndexLayout | None,
+    frequencies: WordFrequencies,
+    entries: tuple[Entry, ...],
+    report_rows: list[tuple],
 ) -> None:
     """Write what the reduce sums of a shard: its words' document frequencies, its
     section paths and their words (those before the previous generation's count taken
-    from it), its issuers. Call once its word index and ranking tables are written."""
+    from it; `entries`: the dictionary its words were cut with), its issuers (of its
+    `report_rows`, `store.save_report_rows`' plain rows: records took 0.5 s at 10×).
+    Call once its word index and ranking tables are written."""
     folder = layout.ranking
     for field in ("content", "title"):
         summed = frequencies.of(field)
@@ -72,7 +78,7 @@ def summarize_shard(
     path_hashes = word_hashes(paths)
     np.save(folder / SECTION_PATHS, path_hashes)
     pairs, done = _previous_section_words(previous)
-    counter = CountedWordsField(index_entries(layout))
+    counter = CountedWordsField(entries)
     new = [
         (path_hashes[number], word)
         for number in range(done, len(paths))
@@ -82,9 +88,8 @@ def summarize_shard(
         found = np.column_stack([[h for h, _ in new], word_hashes([w for _, w in new])])
         pairs = np.concatenate([pairs, found.astype(np.uint64)])
     np.save(folder / SECTION_WORDS, pairs)
-    # The reports step's plain rows, metadata as dicts: records took 0.5 s at 10×.
-    rows = load_report_rows(folder)
-    names = {fold(metadata["issuer"]) for _, _, metadata, *_ in rows if metadata.get("issuer")}
+    issuers = (metadata.get("issuer") for _, _, metadata, *_ in report_rows)
+    names = {fold(issuer) for issuer in issuers if issuer}
     (folder / SHARD_ISSUERS).write_text(json.dumps(sorted(names), ensure_ascii=False), "utf-8")
 
 

@@ -39,7 +39,7 @@ from whoosh.formats import Frequency
 from whoosh.index import TOC, LockError, clean_files
 
 from indexer.index.whoosh_postings import WINDOW_POSTINGS, PostingsWriter, Run, length_bytes
-from indexer.index.word_counts import CountedBlock, LexiconMap
+from indexer.index.word_counts import CountedBlock, Lexicon, LexiconMap
 
 # Whoosh's default index name (`whoosh.index._DEF_INDEX_NAME`), as `create_in` names it.
 INDEX_NAME = "MAIN"
@@ -64,8 +64,7 @@ class _FieldPostings:
 
     def __init__(self, boost: float) -> None:
         self.boost = boost
-        self.terms: dict[str, int] = {}
-        self.words: list[str] = []  # by term id
+        self.terms = Lexicon()  # words by term id, numbered as first added
         self.term_ids, self.docnums, self.counts = array("I"), array("I"), array("I")
         self.runs: list[Run] = []
         # Documents whose field has words, and their lengths (the sum of counts): the
@@ -84,7 +83,7 @@ class _FieldPostings:
             counts = array("I", counted.values())
         except (TypeError, ValueError, OverflowError) as error:
             raise ValueError(f"字段值要是（词, 词频）对，词频是正整数: {pairs!r}") from error
-        ids = list(map(self.terms.get, counted))
+        ids = list(map(self.terms.number.get, counted))
         if (
             len(counted) < len(pairs)
             or min(counts) < 1
@@ -97,7 +96,7 @@ class _FieldPostings:
         """Add a checked field value to the pending postings; return how many."""
         counted, ids, counts = value
         if None in ids:
-            ids = self._ids(list(counted))  # type: ignore[assignment]
+            ids = self.terms.numbers(counted)  # type: ignore[assignment]
         self.term_ids.extend(ids)  # type: ignore[arg-type]
         self.docnums.extend([docnum] * len(ids))
         self.counts.extend(counts)
@@ -114,9 +113,9 @@ class _FieldPostings:
         for every block), and its postings are mapped with numpy, not a call per posting.
         """
         if block.lexicon is None:
-            local = np.array(self._ids(block.vocabulary), dtype=np.uint32)[block.term_ids]
+            local = np.array(self.terms.numbers(block.vocabulary), np.uint32)[block.term_ids]
         else:
-            local = self.lexicon_map.term_ids(block, self._ids)
+            local = self.lexicon_map.term_ids(block, self.terms.numbers)
         sizes = block.sizes
         docnums = np.repeat(np.arange(first_docnum, first_docnum + len(sizes)), sizes)
         self.term_ids.frombytes(local.tobytes())
@@ -132,16 +131,6 @@ class _FieldPostings:
             self.total_length += int(lengths.sum())
         return len(block.term_ids)
 
-    def _ids(self, words: list[str]) -> list[int]:
-        """The words' term ids, numbering the new ones (one C loop: mostly known)."""
-        found = list(map(self.terms.get, words))
-        if None in found:
-            for i, word in enumerate(words):
-                if found[i] is None:
-                    found[i] = self.terms[word] = len(self.words)
-                    self.words.append(word)
-        return found  # type: ignore[return-value]
-
     @property
     def pending(self) -> int:
         return len(self.term_ids)
@@ -151,9 +140,9 @@ class _FieldPostings:
         ids = np.frombuffer(self.term_ids, dtype=np.uint32)
         present = np.unique(ids)
         # By UTF-8 bytes, the order Whoosh's pool sorts terms in.
-        encoded = [self.words[i].encode("utf-8") for i in present.tolist()]
+        encoded = [self.terms.words[i].encode("utf-8") for i in present.tolist()]
         terms = present[sorted(range(len(present)), key=encoded.__getitem__)]
-        place = np.empty(len(self.words), dtype=np.int64)
+        place = np.empty(len(self.terms.words), dtype=np.int64)
         place[terms] = np.arange(len(terms))
         keys = place[ids]
         # Postings come in docnum order: a stable sort keeps each term's docnums sorted.
@@ -278,7 +267,7 @@ class DirectSegmentWriter:
                 if field.pending:
                     field.runs.append(field.sort_pending())
                 if field.runs:
-                    postings.add_field(name, field.words, field.runs, field.boost)
+                    postings.add_field(name, field.terms.words, field.runs, field.boost)
             postings.close()
             self._write_columns(segment)
             segment.set_doc_count(len(self.keys))

@@ -38,15 +38,18 @@ class Lexicon:
         self._adopted: dict[str, np.ndarray] = {}  # a worker's token → its numbers here
 
     def numbers(self, words: Iterable[str]) -> list[int]:
-        """Each word's number, numbering the new ones."""
-        number, found = self.number, []
-        for word in words:
-            at = number.get(word)
-            if at is None:
-                at = number[word] = len(self.words)
-                self.words.append(word)
-            found.append(at)
-        return found
+        """Each word's number, numbering the new ones (one C loop: mostly known)."""
+        words = list(words)
+        found = list(map(self.number.get, words))
+        if None in found:
+            for i, word in enumerate(words):
+                if found[i] is None:
+                    at = self.number.get(word)  # a word twice among the new ones
+                    if at is None:
+                        at = self.number[word] = len(self.words)
+                        self.words.append(word)
+                    found[i] = at
+        return found  # type: ignore[return-value]
 
     def take_new(self) -> list[str]:
         """The words numbered since the last call: what the build's process lacks."""
