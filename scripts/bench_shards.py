@@ -27,8 +27,10 @@ from indexer.search.results import result_to_json
 
 
 def _api_answer(engine: Any) -> Callable[[str], dict[str, object]]:
+    """The JSON API's answer to `/api/search?q=…&limit=10`, made as its route makes it."""
+
     def run(query: str) -> dict[str, object]:
-        return result_to_json(engine.search(query), lambda r, p: "", 0, 10)
+        return result_to_json(engine.search(query, first_hits=10), lambda r, p: "", 0, 10)
 
     return run
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import textwrap
 from collections.abc import Sequence, Sized
 from pathlib import Path
@@ -92,3 +93,31 @@ class ShardsBetween:
 
     def close(self) -> None:
         self.shards.close()
+
+
+class Pickling(ShardsBetween):
+    """A `ShardSet` whose calls and answers cross a pickle, as they cross to a Ray actor."""
+
+    def relay(self, method: str, args: dict[int, tuple[Any, ...]]) -> dict[int, Any]:
+        answers = super().relay(method, pickle.loads(pickle.dumps(args)))
+        crossed: dict[int, Any] = pickle.loads(pickle.dumps(answers))
+        return crossed
+
+
+class SendingAhead(Pickling):
+    """Shards that send up to 20 first hits with their first answer, as Ray actors do,
+    and a record of the calls made and of how many hits each first answer brought."""
+
+    hits_ahead = 20
+
+    def __init__(self, shards: Any) -> None:
+        super().__init__(shards)
+        self.calls: list[str] = []
+        self.sent: list[int] = []  # hits each shard's answers to "search" brought
+
+    def relay(self, method: str, args: dict[int, tuple[Any, ...]]) -> dict[int, Any]:
+        self.calls.append(method)
+        answers = super().relay(method, args)
+        if method == "search":
+            self.sent.extend(len(answer.hits) for answer in answers.values())
+        return answers

@@ -12,7 +12,6 @@ one index has something to compare (a feature answering nothing would agree).
 from __future__ import annotations
 
 import itertools
-import pickle
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -35,7 +34,7 @@ from indexer.search.interface import Engine
 from indexer.search.shard_set import LocalShards
 from indexer.search.sharded import ShardedEngine
 from tests.conftest import LIUPANSHUI_2023, SHARDS, sharded
-from tests.helpers import ShardsBetween, nonempty
+from tests.helpers import Pickling, SendingAhead, nonempty
 
 LIUPANSHUI_2022 = "d158419d008893af"  # tests/data/workbench: the same body's 2022 report
 
@@ -215,15 +214,6 @@ def test_comparing_reports_of_different_shards_equals_one_index(pair: Pair) -> N
         assert three.compare(a, b) == workbench.compare(a, b)
 
 
-class Pickling(ShardsBetween):
-    """A `ShardSet` whose calls and answers cross a pickle, as they cross to a Ray actor."""
-
-    def relay(self, method: str, args: dict[int, tuple[Any, ...]]) -> dict[int, Any]:
-        answers = super().relay(method, pickle.loads(pickle.dumps(args)))
-        crossed: dict[int, Any] = pickle.loads(pickle.dumps(answers))
-        return crossed
-
-
 def test_every_call_and_answer_of_a_shard_is_plain_data(pair: Pair) -> None:
     """What a shard is asked and answers crosses a pickle unchanged (to a Ray actor)."""
     one, three = pair
@@ -288,21 +278,6 @@ def test_corpus_wide_statistics_equal_one_index(pair: Pair) -> None:
     assert held > whole.stats["section"]["documents"]  # some paths are in several shards
 
 
-class SendingAhead(Pickling):
-    """Shards that send their first hits with their first answer, as Ray actors do, and
-    a record of the calls made."""
-
-    hits_ahead = 20  # type: ignore[assignment]
-
-    def __init__(self, shards: LocalShards) -> None:
-        super().__init__(shards)
-        self.calls: list[str] = []
-
-    def relay(self, method: str, args: dict[int, tuple[Any, ...]]) -> dict[int, Any]:
-        self.calls.append(method)
-        return super().relay(method, args)
-
-
 @pytest.mark.parametrize("query", ["法", "政府", "的 -法治"])
 def test_the_first_page_of_hits_comes_with_the_first_answer(pair: Pair, query: str) -> None:
     """Where shards send hits ahead, the API's first page costs one round trip, and every
@@ -318,4 +293,24 @@ def test_the_first_page_of_hits_comes_with_the_first_answer(pair: Pair, query: s
     assert shards.calls == ["search"]
     past = (SendingAhead.hits_ahead - 5, 30)
     assert result.hits(*past) == nonempty(expected.hits(*past))
+    assert shards.calls == ["search", "hits"]
+
+
+@pytest.mark.parametrize(("first_hits", "sent"), [(10, 10), (None, 20), (0, 0), (21, 0)])
+def test_shards_send_as_many_first_hits_as_the_caller_reads(
+    pair: Pair, first_hits: int | None, sent: int
+) -> None:
+    """A caller saying how many first hits it reads has that many sent ahead, a page's
+    worth when it does not say, none when it reads none or more than a page's worth (a
+    second call would follow anyway); every page is one index's all the same."""
+    one, three = pair
+    shards = SendingAhead(LocalShards(three.index_dir, SHARDS, SearchEngine))
+    remote = ShardedEngine(three.index_dir, three.name, shards)
+    expected = one.search("法")
+    result = remote.search("法", first_hits=first_hits)
+    assert shards.sent == [sent] * SHARDS  # every shard holds more than 20 matches
+    if sent:
+        assert result.hits(0, sent) == nonempty(expected.hits(0, sent))
+        assert shards.calls == ["search"]
+    assert result.hits(0, sent + 1) == nonempty(expected.hits(0, sent + 1))
     assert shards.calls == ["search", "hits"]

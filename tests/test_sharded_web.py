@@ -26,7 +26,7 @@ from indexer.search.engine import SearchEngine, open_index
 from indexer.search.shard_set import LocalShards
 from indexer.search.sharded import ShardedEngine
 from tests.conftest import LIUPANSHUI_2023, SHARDS
-from tests.helpers import ShardsBetween, nonempty
+from tests.helpers import SendingAhead, ShardsBetween, nonempty
 
 LIUPANSHUI_2022 = "d158419d008893af"
 _TIMING = re.compile(r"\d+(?:\.\d+)? ?(?:ms|毫秒)")  # the time a search took
@@ -125,6 +125,44 @@ def test_exports_and_feeds_stream_as_over_one_index(clients) -> None:
     assert len(book_one["段落"]) > 10 and book_three == book_one
     feed_one, feed_three = (feed_entries(data) for data in both("/feed.atom", q="行政复议"))
     assert feed_three == feed_one
+
+
+# --- Hits sent ahead ------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def sending_ahead(sharded_sample_index: Path, monkeypatch: pytest.MonkeyPatch) -> SendingAhead:
+    """The sharded sample's shards sending first hits ahead, as Ray actors do, as
+    `open_index` opens it."""
+    opened = open_index(sharded_sample_index)
+    assert isinstance(opened, ShardedEngine)
+    shards = SendingAhead(LocalShards(opened.index_dir, SHARDS, SearchEngine))
+    engine = ShardedEngine(opened.index_dir, opened.name, shards)
+    monkeypatch.setitem(SearchEngine._cache, (opened.index_dir, None), engine)
+    return shards
+
+
+@pytest.mark.parametrize(
+    ("route", "args", "sent"),
+    [
+        ("/api/search", {"q": "法", "limit": "5"}, 5),
+        ("/api/search", {"q": "法", "offset": "3", "limit": "10"}, 13),
+        ("/api/search", {"q": "法", "offset": "20", "limit": "10"}, 0),
+        ("/api/trends", {"q": "法"}, 0),
+        ("/search", {"q": "法"}, 0),
+        ("/kwic", {"q": "法"}, 0),
+    ],
+)
+def test_a_route_has_the_shards_send_the_first_hits_it_reads(
+    sending_ahead: SendingAhead, sharded_client, route: str, args: dict, sent: int
+) -> None:
+    """An API page from the start has its hits sent with the shards' first answers and
+    asks no more; a page past a page's worth, and routes that read no hits (report
+    groups, counts, lines), have none made."""
+    assert sharded_client.get(route, query_string=args).status_code == 200
+    assert set(nonempty(sending_ahead.sent)) == {sent}
+    reads_more = route.startswith("/api/search") and not sent
+    assert ("hits" in sending_ahead.calls) == reads_more
 
 
 # --- A shard that does not answer -----------------------------------------------------------

@@ -44,9 +44,10 @@ TIMEOUT_SECONDS = 10.0  # a shard not answering a call in this time counts as no
 STARTUP_SECONDS = 120.0
 DOWN_SECONDS = 2.0  # a replica that failed is passed over this long (Ray restarts it)
 CALLS_AT_ONCE = 4  # calls a replica runs at once (numpy and the literal scans release the GIL)
-# Hits each shard sends with its first answer to a search: the JSON API's first page (its
-# default limit, 20) then costs no second round trip (1-2 ms), for ~1 ms of each actor's
-# time, spent in parallel.
+# The most hits each shard sends with its first answer to a search, as many as the caller
+# reads at once: the JSON API's first page (its default limit, 20) then costs no second
+# round trip (1-2 ms). Making them costs each actor ~1 ms, and with more actors than cores
+# that time adds up: a caller reading fewer, or none, asks for those only.
 HITS_AHEAD = 20
 
 

@@ -164,11 +164,14 @@ class SearchEngine:
         sort: str = "relevance",
         partial: bool = False,
         answered: Answered | None = None,
+        first_hits: int | None = None,
     ) -> SearchResult:
         """Find every passage matching `query` and `filters`; rank and group them.
 
         `filters` maps a field name (region, dept, year, issuer, law, docno, section) to
-        values: values of one field are alternatives, fields must all hold.
+        values: values of one field are alternatives, fields must all hold. `first_hits`
+        (how many first hits the caller reads at once) matters to shards far away
+        (`ShardedEngine.search`); here a hit is made when it is read.
         """
         started = time.perf_counter()
         if sort not in SORTS:

@@ -124,6 +124,7 @@ class Engine(Protocol):
         sort: str = "relevance",
         partial: bool = False,
         answered: Answered | None = None,
+        first_hits: int | None = None,
     ) -> Result: ...
 
     def count(

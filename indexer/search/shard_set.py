@@ -30,8 +30,9 @@ class ShardSet(Protocol):
 
     @property
     def hits_ahead(self) -> int:
-        """How many of its first hits a shard sends with its first answer to a search: a
-        page's worth where a round trip costs more than making them, else none."""
+        """The most of its first hits a shard sends with its first answer to a search
+        (as many as the caller reads at once): a page's worth where a round trip costs
+        more than making them, else none."""
         ...
 
     def ask(self, method: str, args: tuple[Any, ...], shards: Sequence[int]) -> dict[int, Any]:
@@ -57,11 +58,6 @@ class Coordinator(Protocol):
 
     @property
     def total(self) -> int: ...
-
-    @property
-    def hits_ahead(self) -> int:
-        """What the shard set's `hits_ahead` says."""
-        ...
 
     def ask(
         self,

@@ -137,12 +137,23 @@ class ShardedEngine:
         sort: str = "relevance",
         partial: bool = False,
         answered: Answered | None = None,
+        first_hits: int | None = None,
     ) -> ShardedResult:
-        """What `SearchEngine.search` answers, over every shard (see the module)."""
+        """What `SearchEngine.search` answers, over every shard (see the module).
+
+        Where a round trip costs (`ShardSet.hits_ahead` > 0), each shard sends its first
+        `first_hits` hits with its first answer, so that a caller reading that many (a
+        page from the start) makes no second call; None sends `hits_ahead`. More than
+        `hits_ahead`, or 0, sends none: hits made ahead cost every shard, and a page read
+        past them, or a caller reading report groups or counts only, would waste them.
+        """
         if sort not in SORTS:
             known = "、".join(f"{name}（{label}）" for name, label in SORTS.items())
             raise QueryError(f"未知排序方式 {sort}", hint=f"可用：{known}")
-        return ShardedResult(self, query, filters, sort, self._tracked(answered, partial))
+        most = self.hits_ahead
+        ahead = most if first_hits is None else (first_hits if first_hits <= most else 0)
+        tracked = self._tracked(answered, partial)
+        return ShardedResult(self, query, filters, sort, tracked, max(ahead, 0))
 
     def count(
         self,

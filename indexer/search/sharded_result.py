@@ -7,8 +7,9 @@ gives one index's order. A page at `offset` asks each shard for its first
 `offset + limit` groups' keys (doubled until enough), then the winners' passages from the
 shards holding them, as (group rank, first, end) slices of each group's passages: best
 first for hits, in text order for the collocations' reading, by occurrence for the
-concordance. Where a round trip costs (Ray), each shard's first answer also brings its
-first hits (`ShardSet.hits_ahead`): the first page of hits then needs no second one.
+concordance. Where a round trip costs (Ray), each shard's first answer also brings as
+many of its first hits as the caller said it reads (`ShardedEngine.search`'s
+`first_hits`): the first page of hits then needs no second call.
 Everything summed (tallies of occurrences, the sentences' words, word frequencies) is
 summed over shards holding disjoint reports, so it is one index's count.
 """
@@ -121,8 +122,9 @@ class Ahead:
 class ShardedResult:
     """Every match of a query over every shard: totals summed, facets counted, groups merged.
 
-    Made with the shards' totals and first groups' keys; the rest is asked when used.
-    `shards` says which shards answered every call it made.
+    Made with the shards' totals and first groups' keys, and each shard's first
+    `hits_ahead` hits; the rest is asked when used. `shards` says which shards answered
+    every call it made.
     """
 
     def __init__(
@@ -132,6 +134,7 @@ class ShardedResult:
         filters: Filters | None,
         sort: str,
         answered: Answered,
+        hits_ahead: int,
     ) -> None:
         started = time.perf_counter()
         self.engine, self.query, self.filters, self.sort = engine, query, filters, sort
@@ -142,7 +145,7 @@ class ShardedResult:
         self.laws = tuple(cited_laws(tree))
         self._lock = threading.Lock()
         # The first call brings what a page and the API read next: one round trip.
-        summaries = self.ask(ShardService.search, FIRST_KEYS, True, engine.hits_ahead)
+        summaries = self.ask(ShardService.search, FIRST_KEYS, True, hits_ahead)
         self._merged = Merged.of(FIRST_KEYS, summaries)
         self._ahead = {k: Ahead.of(s) for k, s in summaries.items() if s.hits}
         self.total_passages = sum(s.total_passages for s in summaries.values())

@@ -175,15 +175,29 @@ class CachedEngine:
         return self._open().built_at
 
     def search(
-        self, query: str, *, filters: Filters | None = None, sort: str = "relevance"
+        self,
+        query: str,
+        *,
+        filters: Filters | None = None,
+        sort: str = "relevance",
+        first_hits: int | None = None,
     ) -> Result:
+        """The engine's search, kept in the results cache. `first_hits`: how many first
+        hits the caller reads at once (0 when it reads none), made ahead by shards
+        served far away (`ShardedEngine.search`)."""
         engine = self._open()
+
+        def searched() -> Result:
+            return engine.search(
+                query, filters=filters, sort=sort, answered=self.answered, first_hits=first_hits
+            )
+
         if self._results.max_bytes <= 0 or self._partial:
-            return engine.search(query, filters=filters, sort=sort, answered=self.answered)
+            return searched()
         key = (query, _filters_key(filters), sort)
         result: Result | None = self._results.get(engine.build_id, key)
         if result is None:
-            result = engine.search(query, filters=filters, sort=sort, answered=self.answered)
+            result = searched()
             self._results.put(engine.build_id, key, result, _result_size(result))
         return result
 

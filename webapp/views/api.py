@@ -23,11 +23,14 @@ from webapp.views.query_assist import parse_refined
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 
-def _searched(route: str) -> tuple[SearchParams, Result]:
+def _searched(route: str, first_hits: int = 0) -> tuple[SearchParams, Result]:
+    """The route's search; `first_hits`: how many of its first hits the route reads."""
     params = parse_refined(request.args, parse_search)
     if not params.q and not params.filters:
         raise BadParameter("缺少查询参数 q", hint=f"例如 /api/{route}?q=行政复议")
-    return params, get_engine().search(params.q, filters=params.engine_filters(), sort=params.sort)
+    filters = params.engine_filters()
+    result = get_engine().search(params.q, filters=filters, sort=params.sort, first_hits=first_hits)
+    return params, result
 
 
 @bp.get("/search")
@@ -37,7 +40,7 @@ def search() -> Response:
     Each hit carries a `citation` quoting its absolute permalink.
     """
     offset, limit = parse_window(request.args)
-    _, result = _searched("search")
+    _, result = _searched("search", first_hits=offset + limit)
     data = result_to_json(result, link, offset, limit, permalink=permalink)
     return jsonify({**data, "shards": get_engine().shards_json()})
 

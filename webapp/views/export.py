@@ -43,7 +43,8 @@ def searched(route: str) -> tuple[SearchParams, Result]:
     params = parse_refined(request.args, parse_search)
     if not params.q and not params.filters:
         raise BadParameter("缺少查询参数 q", hint=f"例如 /{route}?q=行政复议")
-    return params, get_engine().search(params.q, filters=params.engine_filters(), sort=params.sort)
+    filters = params.engine_filters()
+    return params, get_engine().search(params.q, filters=filters, sort=params.sort, first_hits=0)
 
 
 def csv_response(

@@ -102,7 +102,7 @@ def feed() -> Response:
         raise BadParameter("缺少查询参数 q", hint="例如 /feed.atom?q=行政复议")
     limit = parse_int(request.args, "limit", DEFAULT_ENTRIES, 1, MAX_ENTRIES)
     engine = get_engine()
-    result = engine.search(params.q, filters=params.engine_filters())
+    result = engine.search(params.q, filters=params.engine_filters(), first_hits=0)
     built_at = engine.built_at or "1970-01-01T00:00:00+00:00"
     body = atom_feed(params, result.newest(limit), built_at)
     return Response(body, mimetype=ATOM_MIMETYPE)

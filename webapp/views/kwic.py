@@ -68,7 +68,7 @@ def parse_kwic(args: MultiDict) -> tuple[SearchParams, str, int]:
 
 
 def concordance(params: SearchParams, sort: str, width: int) -> Concordant:
-    result = get_engine().search(params.q, filters=params.engine_filters())
+    result = get_engine().search(params.q, filters=params.engine_filters(), first_hits=0)
     return result.concordance(width=width, sort=sort)
 
 

@@ -89,7 +89,7 @@ def explain_empty(engine: CachedEngine, params: SearchParams) -> list[dict[str, 
     for label, filters in checks:
         if not params.q and not filters:
             continue
-        other = engine.search(params.q, filters=filters or None, sort=params.sort)
+        other = engine.search(params.q, filters=filters or None, sort=params.sort, first_hits=0)
         out.append(
             {
                 "label": label,
@@ -177,7 +177,7 @@ def search() -> ResponseReturnValue:
     filters = params.engine_filters()
     try:
         params = context["params"] = refined(params, within)  # "search within results"
-        result = engine.search(params.q, filters=filters, sort=params.sort)
+        result = engine.search(params.q, filters=filters, sort=params.sort, first_hits=0)
     except QueryError as exc:
         context.update(error_context(params, exc))
         return render_template("search.html", error=exc, **context), exc.status
