@@ -12,6 +12,7 @@ time, so the memory a stage needs does not grow with how often a text is copied.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -110,25 +111,31 @@ def classify(
     paired = np.bincount(np.r_[left, right], minlength=len(spread)) > 0
     useful = included & ((spread >= 2) | paired)
     renumber = np.cumsum(useful) - 1
-    classes = _save_members(
-        folder, ordinals, np.where(useful, renumber, -1)[class_of_row], by_class, report_of
-    )
-    signed = len(ordinals)
-    del ordinals, class_of_row, by_class  # the passage-sized arrays: report pairs need none
-    sources = np.concatenate([renumber[left], renumber[right]])
-    targets = np.concatenate([renumber[right], renumber[left]])
-    both = np.concatenate([similarity, similarity])
-    order = np.lexsort((targets, -both, sources))
-    sources, targets = sources[order], targets[order]
-    np.save(folder / "adjacent_from.npy", sources.astype(np.int64))
-    np.save(folder / "adjacent_to.npy", targets.astype(np.int64))
-    np.save(folder / "adjacent_similarity.npy", both[order].astype(np.float32))
-    kept = useful[codes // report_space]
-    codes, counts = codes[kept], counts[kept].astype(np.int32)
-    member_class = renumber[codes // report_space].astype(np.int32)
-    codes %= report_space
-    table = report_pairs(member_class, codes, counts, sources, targets, report_space)
-    np.save(folder / "report_pairs.npy", table)
+    # The members are saved in a thread while the report pairs are counted: numpy's and
+    # scipy's work lets go of the interpreter lock, and a sharded build waits for this
+    # pairing by then, its second core idle (at 10×: 0.15-0.19 s of 2.1 s overlapped).
+    with ThreadPoolExecutor(max_workers=1) as saver:
+        saved = saver.submit(
+            _save_members,
+            folder, ordinals, np.where(useful, renumber, -1)[class_of_row], by_class, report_of,
+        )  # fmt: skip
+        signed = len(ordinals)
+        del ordinals, class_of_row, by_class  # passage-sized: the saving thread frees them
+        sources = np.concatenate([renumber[left], renumber[right]])
+        targets = np.concatenate([renumber[right], renumber[left]])
+        both = np.concatenate([similarity, similarity])
+        order = np.lexsort((targets, -both, sources))
+        sources, targets = sources[order], targets[order]
+        np.save(folder / "adjacent_from.npy", sources.astype(np.int64))
+        np.save(folder / "adjacent_to.npy", targets.astype(np.int64))
+        np.save(folder / "adjacent_similarity.npy", both[order].astype(np.float32))
+        kept = useful[codes // report_space]
+        codes, counts = codes[kept], counts[kept].astype(np.int32)
+        member_class = renumber[codes // report_space].astype(np.int32)
+        codes %= report_space
+        table = report_pairs(member_class, codes, counts, sources, targets, report_space)
+        np.save(folder / "report_pairs.npy", table)
+        classes = saved.result()
     return {"signed": signed, "classes": classes, "pairs": len(left), "report_pairs": len(table)}
 
 
@@ -217,8 +224,8 @@ def _candidates(
         mine = np.flatnonzero(segment[classes] == s)
         order = np.argsort(row[classes[mine]])
         by_segment.append((folder / f"{name}.bands.npy", mine[order], row[classes[mine]][order]))
-    found = []
-    for band in range(bands):
+
+    def pairs_of(band: int) -> np.ndarray:
         keys = np.empty(len(classes), dtype=np.uint64)
         for path, mine, rows in by_segment:
             keys[mine] = np.concatenate([*read_rows(path, rows, band), np.empty(0, np.uint64)])
@@ -233,7 +240,11 @@ def _candidates(
         after = (starts + sizes)[run_of[at]] - at - 1
         first = classes[order[np.repeat(at, after)]]
         second = classes[order[concatenated_ranges(at + 1, after)]]
-        found.append(np.minimum(first, second) * class_count + np.maximum(first, second))
+        return np.minimum(first, second) * class_count + np.maximum(first, second)
+
+    # Two bands at a time: numpy's sorts let go of the interpreter lock.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        found = list(pool.map(pairs_of, range(bands)))
     return np.unique(np.concatenate(found))
 
 
