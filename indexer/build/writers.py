@@ -157,6 +157,13 @@ def merge_literal(
     return result
 
 
+def _typed(code: str, values: np.ndarray) -> array:
+    """A typed array of `values`, copied once (not converted, then to bytes, then in)."""
+    typed = array(code)
+    typed.frombytes(np.ascontiguousarray(values, dtype=np.dtype(code)).data.cast("B"))
+    return typed
+
+
 class RankingArrays:
     """Per-ordinal arrays the engine reads at open: report and section of each passage,
     and the ordinal across the whole index of each passage and report (`generation.py`)."""
@@ -171,12 +178,12 @@ class RankingArrays:
     ) -> None:
         # Typed arrays, not lists: 4 bytes per passage instead of ~36 (a list of ints)
         # is what keeps the build's own memory flat at millions of passages.
-        self.passage_report = array("i", passage_report.astype(np.int32).tobytes())
-        self.section_of = array("i", section_of.astype(np.int32).tobytes())
+        self.passage_report = _typed("i", passage_report)
+        self.section_of = _typed("i", section_of)
         self.sections = sections
         self.section_ids = {s: i for i, s in enumerate(sections)}
-        self.global_passage = array("q", global_passage.astype(np.int64).tobytes())
-        self.global_report = array("q", global_report.astype(np.int64).tobytes())
+        self.global_passage = _typed("q", global_passage)
+        self.global_report = _typed("q", global_report)
 
     @classmethod
     def load(cls, previous: IndexLayout | None) -> RankingArrays:

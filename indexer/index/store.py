@@ -122,11 +122,12 @@ def _file_stats(connection: sqlite3.Connection) -> dict[str, FileStat]:
 
 
 def _files(connection: sqlite3.Connection) -> dict[str, tuple[str, list[str]]]:
-    """Return path → (hash, report ids) for every source file the store holds."""
-    return {
-        path: (digest, json.loads(ids))
-        for path, digest, ids in connection.execute("SELECT path, hash, report_ids FROM files")
-    }
+    """Return path → (hash, report ids) for every source file the store holds. The id
+    lists are parsed as one JSON array: an update reads every file's, and one parse of
+    35,000 took half the time of 35,000 parses."""
+    rows = connection.execute("SELECT path, hash, report_ids FROM files").fetchall()
+    ids = json.loads("[" + ",".join(row[2] for row in rows) + "]")
+    return {path: (digest, found) for (path, digest, _), found in zip(rows, ids, strict=True)}
 
 
 class StoreWriter:
