@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 from datasketch import MinHash
 
-from indexer.build import build_index
+from indexer.build import build_index, optimize_index
 from indexer.index import similar_sign
+from indexer.index.cluster import Manifest, global_folder
+from indexer.index.layout import IndexLayout
 from indexer.search import similar
 from indexer.search.engine import SearchEngine
 
@@ -170,6 +172,80 @@ def test_segments_are_hard_linked_and_rewritten_once_many_rows_are_dead(tmp_path
     segments = list(folder.glob("*.ordinals.npy"))
     assert len(segments) == 1
     assert len(np.load(segments[0])) == np.count_nonzero(third.generation.live & _signed(third))
+
+
+CLASS_FILES = [
+    "class_of.npy", "members.npy", "member_start.npy", "adjacent_from.npy", "adjacent_to.npy",
+    "adjacent_similarity.npy", "report_pairs.npy", "rows_hash.npy", "rows_ordinal.npy",
+]  # fmt: skip
+
+
+def write_year(corpus: Path, subject: str, year: int, *, planted: bool) -> Path:
+    path = corpus / f"{subject}{year}.txt"
+    path.write_text(report_text(subject, planted=planted, year=year), encoding="utf-8")
+    return path
+
+
+def paired_as_from_scratch(index_dir: Path, scratch: Path) -> int:
+    """Check that the current generation's classes equal a pairing of its signed passages
+    from nothing, file for file; return how many rows the build took from the one before."""
+    layout = IndexLayout.current(index_dir)
+    assert layout is not None
+    folder = pairing_folder(index_dir)
+    if layout.is_cluster:
+        manifest = Manifest.read(layout.root)
+        similar_sign.pair_shards(scratch, manifest.layouts(index_dir), manifest.next_passage)
+    else:
+        names = [str(folder / n) for n in similar_sign.read_meta(folder)["segments"]]
+        scratch.mkdir()
+        report_of = np.load(layout.ranking / "passage_report.npy")
+        similar_sign._classify(scratch, names, report_of)
+    assert len(np.load(scratch / "members.npy")) and len(np.load(scratch / "report_pairs.npy"))
+    for name in CLASS_FILES:
+        assert (folder / name).read_bytes() == (scratch / name).read_bytes(), name
+    return int(similar_sign.read_meta(folder)["rows_reused"])
+
+
+def pairing_folder(index_dir: Path) -> Path:
+    layout = IndexLayout.current(index_dir)
+    assert layout is not None
+    if layout.is_cluster:
+        return global_folder(layout.root) / similar_sign.FOLDER
+    return layout.root / similar_sign.FOLDER
+
+
+@pytest.mark.parametrize("shards", [1, 3])
+def test_an_update_pairs_from_the_rows_before_as_from_nothing(tmp_path: Path, shards: int):
+    """An update starts from the rows the pairing before left (those still live, the
+    others merged in) and finds what pairing every row from nothing finds, after removals,
+    additions and segments rewritten; rows it cannot merge in order are all sorted."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_year(corpus, "林业", 2023, planted=True)
+    education = write_year(corpus, "教育", 2023, planted=True)
+    write_year(corpus, "水利", 2023, planted=False)
+    index_dir = tmp_path / "index"
+    build_index([corpus], index_dir, shards=shards, workers=1)
+    assert paired_as_from_scratch(index_dir, tmp_path / "first") == 0  # nothing before
+    education.unlink()  # one copy gone, others come: rows dropped and merged in
+    write_year(corpus, "水利", 2022, planted=True)
+    write_year(corpus, "林业", 2022, planted=True)
+    build_index([corpus], index_dir, workers=1)
+    assert paired_as_from_scratch(index_dir, tmp_path / "update") > 0
+    optimize_index(index_dir)  # every segment rewritten: the same rows
+    assert paired_as_from_scratch(index_dir, tmp_path / "optimized") > 0
+    # Rows left without a copy's first passage: merged in, it would come after its
+    # text's later copies, so every row is sorted again.
+    folder = pairing_folder(index_dir)
+    hashes, ordinals = np.load(folder / "rows_hash.npy"), np.load(folder / "rows_ordinal.npy")
+    values, counts = np.unique(hashes, return_counts=True)
+    assert counts.max() >= 2
+    first = int(np.flatnonzero(hashes == values[counts.argmax()])[0])
+    np.save(folder / "rows_hash.npy", np.delete(hashes, first))
+    np.save(folder / "rows_ordinal.npy", np.delete(ordinals, first))
+    write_year(corpus, "教育", 2021, planted=True)
+    build_index([corpus], index_dir, workers=1)
+    assert paired_as_from_scratch(index_dir, tmp_path / "unmergeable") == 0
 
 
 def _signed(engine: SearchEngine) -> np.ndarray:

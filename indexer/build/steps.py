@@ -278,7 +278,9 @@ class Steps:
             # Every shard's passages are signed: pair them across shards on another core
             # while the shards' ranking is written (`index/pairing.py`).
             folder = global_folder(self.layout.root) / similar_sign.FOLDER
-            self.pairing.start(folder, self.shard_layouts(), self.next_passage)
+            before = self.previous
+            previous = global_folder(before.root) / similar_sign.FOLDER if before else None
+            self.pairing.start(folder, self.shard_layouts(), self.next_passage, previous)
 
     def reduce(self) -> None:
         """Seal the shards written, then compute over all shards what ranking and similar

@@ -30,6 +30,8 @@ whoosh_postings         the terms table and postings file of such a segment, a b
                         pinned to whoosh-reloaded 2.7.5)
 similar_sign            near-duplicate passages signed (MinHash) and banded at build
 similar_pairs           classes of identical passages and the near copies between them
+similar_rows            the signed passages a pairing classifies, kept in class order
+                        for the next one
 cluster                 a sharded index: shards by report id, each an ordinary
                         generation, named by one manifest behind the pointer
 global_stats            what ranking and similar passages need across all shards,

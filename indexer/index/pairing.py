@@ -52,10 +52,18 @@ class Pairing:
             env=env,
         )
 
-    def start(self, folder: Path, shards: list[IndexLayout], space: int) -> None:
+    def start(
+        self, folder: Path, shards: list[IndexLayout], space: int, previous: Path | None
+    ) -> None:
         """Pair `shards`' signed passages into `folder`; `space` is the whole index's
-        passage ordinal space (its next passage ordinal)."""
-        task = {"folder": str(folder), "shards": [str(s.root) for s in shards], "space": space}
+        passage ordinal space (its next passage ordinal); `previous` the folder of the
+        pairing before (`similar_sign.pair_shards`)."""
+        task = {
+            "folder": str(folder),
+            "shards": [str(s.root) for s in shards],
+            "space": space,
+            "previous": str(previous) if previous is not None else None,
+        }
         assert self._child.stdin is not None
         try:
             self._child.stdin.write(json.dumps(task).encode())
@@ -90,7 +98,8 @@ def _main(parent: int) -> None:
     task = json.loads(given)
     generations.fault_point("pairing")  # tests make the child fail or linger here
     shards = [IndexLayout(Path(root)) for root in task["shards"]]
-    similar_sign.pair_shards(Path(task["folder"]), shards, int(task["space"]))
+    previous = Path(task["previous"]) if task["previous"] else None
+    similar_sign.pair_shards(Path(task["folder"]), shards, int(task["space"]), previous)
 
 
 if __name__ == "__main__":

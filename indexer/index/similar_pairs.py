@@ -4,65 +4,25 @@ Given the live signed passages (ordinal, hash of the folded text) and the signat
 segments, this finds which classes of identical texts are near-copies of which, a band at a
 time, and writes the results a generation reads: `class_of.npy`, `members.npy` with
 `member_start.npy`, `adjacent_from.npy`, `adjacent_to.npy`, `adjacent_similarity.npy` and
-`report_pairs.npy`. Every step holds arrays of passages, classes or distinct class pairs,
-never passage pairs, and reads signatures and band keys from memory maps a slice at a
-time, so the memory a stage needs does not grow with how often a text is copied.
+`report_pairs.npy` (and its rows, `similar_rows.py`). Every step holds arrays of
+passages, classes or distinct class pairs, never passage pairs, and reads signatures and
+band keys from memory maps a slice at a time, so the memory a stage needs does not grow
+with how often a text is copied.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 from scipy import sparse
 
+from indexer.index.similar_rows import read_rows, rows_by_class, save_rows
 from indexer.spans import concatenated_ranges
 
 # Class pairs verified at once: bounds the transient arrays to tens of megabytes.
 PAIRS_PER_CHUNK = 100_000
-ROWS_PER_READ = 65_536
-
-
-def read_rows(path: Path, rows: np.ndarray, band: int | None = None) -> Iterator[np.ndarray]:
-    """Yield the given rows (sorted indices or a mask) of a saved array, a slice at a time.
-
-    The memory map is opened again for each slice: pages read stay in the page cache, not in
-    this process's resident set.
-    """
-    if rows.dtype == bool:
-        rows = np.flatnonzero(rows)
-    for start in range(0, len(rows), ROWS_PER_READ):
-        chunk = rows[start : start + ROWS_PER_READ]
-        array = np.load(path, mmap_mode="r")
-        yield np.array(array[band, chunk] if band is not None else array[chunk])
-        del array
-
-
-def passage_rows(
-    folder: Path, names: list[str], global_of: dict[str, np.ndarray] | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return the signed passages' ordinals and text hashes of all segments, in order.
-
-    With `global_of` (a segment's name → its shard's whole-index ordinal of each of its
-    ordinals), the ordinals are the whole index's.
-    """
-    if not names:
-        return np.empty(0, np.int64), np.empty(0, np.uint64)
-    ordinals = np.concatenate(
-        [
-            global_of[n][np.load(folder / f"{n}.ordinals.npy")]
-            if global_of is not None
-            else np.load(folder / f"{n}.ordinals.npy")
-            for n in names
-        ]
-    )
-    hashes = np.concatenate([np.load(folder / f"{n}.hashes.npy") for n in names])
-    if (ordinals[1:] < ordinals[:-1]).any():  # segments follow ordinals; members rely on it
-        order = np.argsort(ordinals, kind="stable")
-        ordinals, hashes = ordinals[order], hashes[order]
-    return ordinals, hashes
 
 
 def classify(
@@ -74,22 +34,22 @@ def classify(
     threshold: float,
     bands: int,
     global_of: dict[str, np.ndarray] | None = None,
+    previous: Path | None = None,
 ) -> dict[str, int]:
     """Write the class files of the live signed passages into `folder`; return counts.
 
     `names` are segments in `folder`, or paths of segments elsewhere (a sharded index's
-    shards', their ordinals mapped by `global_of`, as `passage_rows` says).
+    shards', their ordinals mapped by `global_of`, as `similar_rows.passage_rows` says).
+    `previous`: the folder of the pairing before, whose rows this one starts from
+    (`similar_rows`); the rows of this one are left in `folder` for the next.
     """
-    ordinals, hashes = passage_rows(folder, names, global_of)
-    alive = report_of[ordinals] >= 0
-    ordinals, hashes = ordinals[alive], hashes[alive]
+    hashes, ordinals, reused = rows_by_class(folder, names, report_of, global_of, previous)
     report_space = max(int(report_of.max()) + 1 if len(report_of) else 1, 1)
-    class_hashes, class_of_row, by_class = _classes(hashes)
-    del hashes, alive
+    first = np.r_[True, hashes[1:] != hashes[:-1]] if len(hashes) else np.zeros(0, bool)
+    class_of_row = np.cumsum(first) - 1  # rows come by class: the row's class
+    class_hashes = hashes[first]
     # Distinct (class, report) with how many passages of the report the class holds.
-    codes, counts = _class_reports(
-        class_of_row[by_class], report_of[ordinals[by_class]], report_space
-    )
+    codes, counts = _class_reports(class_of_row, report_of[ordinals], report_space)
     spread = np.bincount(codes // report_space, minlength=len(class_hashes))
     included = spread <= max_bucket  # a text in more reports than a bucket holds: boilerplate
     # The one report of a class found in one report only (-1 otherwise).
@@ -117,10 +77,11 @@ def classify(
     with ThreadPoolExecutor(max_workers=1) as saver:
         saved = saver.submit(
             _save_members,
-            folder, ordinals, np.where(useful, renumber, -1)[class_of_row], by_class, report_of,
+            folder, hashes, ordinals, np.where(useful, renumber, -1)[class_of_row],
+            len(report_of),
         )  # fmt: skip
         signed = len(ordinals)
-        del ordinals, class_of_row, by_class  # passage-sized: the saving thread frees them
+        del hashes, ordinals, class_of_row  # passage-sized: the saving thread frees them
         sources = np.concatenate([renumber[left], renumber[right]])
         targets = np.concatenate([renumber[right], renumber[left]])
         both = np.concatenate([similarity, similarity])
@@ -136,20 +97,8 @@ def classify(
         table = report_pairs(member_class, codes, counts, sources, targets, report_space)
         np.save(folder / "report_pairs.npy", table)
         classes = saved.result()
-    return {"signed": signed, "classes": classes, "pairs": len(left), "report_pairs": len(table)}
-
-
-def _classes(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return the distinct text hashes (the classes, sorted), each row's class, and the
-    rows in class order: one stable sort, so rows that come by ordinal stay so within a
-    class (np.unique, then sorting by class again for the members, took three)."""
-    by_class = np.argsort(hashes, kind="stable")
-    ordered = hashes[by_class]
-    first = np.ones(len(ordered), dtype=bool)
-    first[1:] = ordered[1:] != ordered[:-1]
-    class_of_row = np.empty(len(hashes), dtype=np.int64)
-    class_of_row[by_class] = np.cumsum(first) - 1
-    return ordered[first], class_of_row, by_class
+    counted = {"signed": signed, "classes": classes, "pairs": len(left)}
+    return {**counted, "report_pairs": len(table), "rows_reused": reused}
 
 
 def _class_reports(
@@ -168,20 +117,22 @@ def _class_reports(
 
 def _save_members(
     folder: Path,
+    hashes: np.ndarray,
     ordinals: np.ndarray,
     member_class: np.ndarray,
-    by_class: np.ndarray,
-    report_of: np.ndarray,
+    space: int,
 ) -> int:
-    """Save each passage's class and the members of each class; return the class count.
-    `by_class` lists the rows in class order, by ordinal within a class."""
-    class_of = np.full(len(report_of), -1, dtype=np.int32)
+    """Save each passage's class and the members of each class, and the rows for the next
+    pairing (`similar_rows`); return the class count. Rows come by class, then ordinal;
+    `member_class` is each row's class (-1: none)."""
+    save_rows(folder, hashes, ordinals)
+    class_of = np.full(space, -1, dtype=np.int32)
     class_of[ordinals] = member_class
     np.save(folder / "class_of.npy", class_of)
-    order = by_class[member_class[by_class] >= 0]
-    np.save(folder / "members.npy", ordinals[order].astype(np.int64))
+    member = member_class >= 0
+    np.save(folder / "members.npy", ordinals[member].astype(np.int64))
     classes = int(member_class.max()) + 1 if len(member_class) else 0
-    starts = np.searchsorted(member_class[order], np.arange(classes + 1))
+    starts = np.searchsorted(member_class[member], np.arange(classes + 1))
     np.save(folder / "member_start.npy", starts.astype(np.int64))
     return classes
 

@@ -30,7 +30,8 @@ one contiguous read). A build signs only passages whose ordinal is new and whose
 not signed yet, drops removed ones by the live mask (rewriting the segments once many rows
 are dead), then recomputes the classes (`similar_pairs.py`): `class_of.npy`,
 `members.npy` with `member_start.npy`, `adjacent_*.npy` (class pairs, both directions) and
-`report_pairs.npy`.
+`report_pairs.npy`, and the rows it classified, in class order, for the next pairing to
+start from (`similar_rows.py`).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from indexer.index import similar_pairs
+from indexer.index import similar_pairs, similar_rows
 from indexer.index.layout import GLOBAL_PASSAGE, GLOBAL_REPORT
 from indexer.index.store import ReportStore
 from indexer.normalize import fold
@@ -208,6 +209,7 @@ class Signer:
         self.folder = layout.root / FOLDER
         self.folder.mkdir(parents=True)
         self.names, self.covered = _link_previous(previous, self.folder)
+        self.previous = _paired_before(previous.root / FOLDER) if previous else None
         parts = [_part(self.folder, n, "signed_hashes") for n in self.names]
         self.signed = _distinct_of_sorted_runs(np.concatenate([*parts, _NONE]))
 
@@ -240,7 +242,7 @@ class Signer:
             self.sign_stored(self.first_new)
         report_of = np.load(self.layout.ranking / "passage_report.npy")
         names = _rewrite_if_dead(self.folder, self.names, report_of >= 0)
-        found = _classify(self.folder, names, report_of) if pair else {}
+        found = _classify(self.folder, names, report_of, previous=self.previous) if pair else {}
         meta = {"parameters": PARAMETERS, "space": len(report_of), "segments": names, **found}
         (self.folder / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
 
@@ -255,8 +257,11 @@ def update(layout: IndexLayout, previous: IndexLayout | None, *, pair: bool = Tr
     return time.perf_counter() - started
 
 
-def pair_shards(folder: Path, shards: list[IndexLayout], space: int) -> None:
-    """Pair the signed passages of every shard into `folder`, by whole-index ordinals.
+def pair_shards(
+    folder: Path, shards: list[IndexLayout], space: int, previous: Path | None = None
+) -> None:
+    """Pair the signed passages of every shard into `folder`, by whole-index ordinals;
+    `previous`: the folder of the pairing before (`similar_rows` starts from its rows).
 
     One index would pair them the same: classes and pairs do not depend on where a
     passage is stored, only on its text, its report and its ordinal, here the whole
@@ -276,7 +281,8 @@ def pair_shards(folder: Path, shards: list[IndexLayout], space: int) -> None:
             path = str(shard.root / FOLDER / name)  # absolute: read where it lies
             names.append(path)
             global_of[path] = global_passage
-    found = _classify(folder, names, report_of, global_of)
+    before = _paired_before(previous) if previous is not None else None
+    found = _classify(folder, names, report_of, global_of, previous=before)
     meta = {"parameters": PARAMETERS, "space": space, "segments": [], **found}
     (folder / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
 
@@ -286,6 +292,8 @@ def _classify(
     names: list[str],
     report_of: np.ndarray,
     global_of: dict[str, np.ndarray] | None = None,
+    *,
+    previous: Path | None = None,
 ) -> dict[str, int]:
     return similar_pairs.classify(
         folder,
@@ -295,7 +303,13 @@ def _classify(
         threshold=THRESHOLD,
         bands=BANDS,
         global_of=global_of,
+        previous=previous,
     )
+
+
+def _paired_before(folder: Path) -> Path | None:
+    """`folder`, where a pairing with these parameters left its rows; else None."""
+    return folder if read_meta(folder).get("parameters") == PARAMETERS else None
 
 
 def read_meta(folder: Path) -> dict:
@@ -376,7 +390,7 @@ def _rewrite_if_dead(folder: Path, names: list[str], live: np.ndarray) -> list[s
 
     Signatures and band keys are copied a slice at a time, never all held.
     """
-    ordinals, hashes = similar_pairs.passage_rows(folder, names)
+    ordinals, hashes = similar_rows.passage_rows(folder, names)
     alive = live[ordinals] if len(ordinals) else np.zeros(0, bool)
     dead = len(ordinals) - int(alive.sum())
     if len(names) <= SEGMENTS_TO_MERGE and dead <= DEAD_SHARE_TO_MERGE * len(ordinals):
@@ -394,14 +408,14 @@ def _rewrite_if_dead(folder: Path, names: list[str], live: np.ndarray) -> list[s
         pieces = (
             piece
             for n, k in zip(names, keep, strict=True)
-            for piece in similar_pairs.read_rows(folder / f"{n}.signatures.npy", k)
+            for piece in similar_rows.read_rows(folder / f"{n}.signatures.npy", k)
         )
         _write(folder / f"{name}.signatures.npy", np.uint32, (total, NUM_PERM), pieces)
         pieces = (
             piece
             for band in range(BANDS)
             for n, k in zip(names, keep, strict=True)
-            for piece in similar_pairs.read_rows(folder / f"{n}.bands.npy", k, band)
+            for piece in similar_rows.read_rows(folder / f"{n}.bands.npy", k, band)
         )
         _write(folder / f"{name}.bands.npy", np.uint64, (BANDS, total), pieces)
     for old in names:
