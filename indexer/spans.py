@@ -71,3 +71,12 @@ def in_sorted(values: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
         return np.zeros(len(values), dtype=bool)
     at = np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
     return np.asarray(sorted_values[at] == values)
+
+
+def compact_ints(values: np.ndarray) -> np.ndarray:
+    """Integer `values` as int32 where they fit, else int64: arrays a build saves and a
+    reader takes as integers of any width. Half the bytes matter: on the VMs measured, a
+    new file's every megabyte cost 3-8 ms to write (fresh page-cache memory)."""
+    bounds = np.iinfo(np.int32)
+    fits = not len(values) or (values.min() >= bounds.min and values.max() <= bounds.max)
+    return values.astype(np.int32 if fits else np.int64, copy=False)

@@ -19,7 +19,7 @@ import numpy as np
 from scipy import sparse
 
 from indexer.index.similar_rows import read_rows, rows_by_class, save_rows
-from indexer.spans import concatenated_ranges
+from indexer.spans import compact_ints, concatenated_ranges
 
 # Class pairs verified at once: bounds the transient arrays to tens of megabytes.
 PAIRS_PER_CHUNK = 100_000
@@ -95,7 +95,7 @@ def classify(
         member_class = renumber[codes // report_space].astype(np.int32)
         codes %= report_space
         table = report_pairs(member_class, codes, counts, sources, targets, report_space)
-        np.save(folder / "report_pairs.npy", table)
+        np.save(folder / "report_pairs.npy", compact_ints(table))
         classes = saved.result()
     counted = {"signed": signed, "classes": classes, "pairs": len(left)}
     return {**counted, "report_pairs": len(table), "rows_reused": reused}
@@ -130,7 +130,7 @@ def _save_members(
     class_of[ordinals] = member_class
     np.save(folder / "class_of.npy", class_of)
     member = member_class >= 0
-    np.save(folder / "members.npy", ordinals[member].astype(np.int64))
+    np.save(folder / "members.npy", compact_ints(ordinals[member]))
     classes = int(member_class.max()) + 1 if len(member_class) else 0
     starts = np.searchsorted(member_class[member], np.arange(classes + 1))
     np.save(folder / "member_start.npy", starts.astype(np.int64))

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.spans import compact_ints
+
 ROWS_PER_READ = 65_536
 ROWS_HASH, ROWS_ORDINAL = "rows_hash.npy", "rows_ordinal.npy"
 
@@ -92,7 +94,7 @@ def rows_by_class(
 def save_rows(folder: Path, hashes: np.ndarray, ordinals: np.ndarray) -> None:
     """Leave the rows a pairing classified (`rows_by_class`) for the next one."""
     np.save(folder / ROWS_HASH, hashes.astype(np.uint64))
-    np.save(folder / ROWS_ORDINAL, ordinals.astype(np.int64))
+    np.save(folder / ROWS_ORDINAL, compact_ints(ordinals))
 
 
 def _merged(
