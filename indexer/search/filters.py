@@ -81,7 +81,8 @@ class FilterMasks:
             if days is None:
                 raise QueryError(f"成文日期写法不对：{value}", hint=DATE_HINT)
             low, high = days
-            reports = (table.date_first > 0) & (table.date_first <= high) & (table.date_last >= low)
+            first, last = table.dates
+            reports = (first > 0) & (first <= high) & (last >= low)
         elif name == "docno":
             number = fold(doc_number_key(value))
             reports = table.mask(lambda i: number in table.doc_number[i])

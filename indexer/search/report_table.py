@@ -43,10 +43,14 @@ class ReportTable:
         self.live_records = live_records
         self.records = records
         self.years = np.array([r.metadata.year or 0 for r in records], dtype=np.int64)
-        # Each report's 成文日期 as the days it covers, YYYYMMDD (0: none stated).
-        days = [date_days(r.metadata.date) or (0, 0) for r in records]
-        self.date_first = np.array([d[0] for d in days], dtype=np.int64)
-        self.date_last = np.array([d[1] for d in days], dtype=np.int64)
+
+    @functools.cached_property
+    def dates(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each report's 成文日期 as the first and last day it covers, YYYYMMDD (0: none
+        stated); made on the first date: filter (at open, 30 ms of a 10× shard's 0.4 s)."""
+        days = [date_days(r.metadata.date) or (0, 0) for r in self.records]
+        first = np.array([d[0] for d in days], dtype=np.int64)
+        return first, np.array([d[1] for d in days], dtype=np.int64)
 
     # Folded strings for filters, made on the first filter that needs them.
 
