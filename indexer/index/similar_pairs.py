@@ -193,7 +193,7 @@ def _candidates(
         second = classes[order[concatenated_ranges(at + 1, after)]]
         return np.minimum(first, second) * class_count + np.maximum(first, second)
 
-    # Two bands at a time: numpy's sorts let go of the interpreter lock.
+    # Two bands at a time: numpy's sorts let go of the interpreter lock (at 10×: 0.33 → 0.20 s).
     with ThreadPoolExecutor(max_workers=2) as pool:
         found = list(pool.map(pairs_of, range(bands)))
     return np.unique(np.concatenate(found))
