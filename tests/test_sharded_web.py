@@ -10,9 +10,9 @@ import os
 import re
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from xml.etree import ElementTree as ET
 
 import openpyxl
@@ -130,16 +130,26 @@ def test_exports_and_feeds_stream_as_over_one_index(clients) -> None:
 # --- Hits sent ahead ------------------------------------------------------------------------
 
 
-@pytest.fixture()
-def sending_ahead(sharded_sample_index: Path, monkeypatch: pytest.MonkeyPatch) -> SendingAhead:
-    """The sharded sample's shards sending first hits ahead, as Ray actors do, as
-    `open_index` opens it."""
-    opened = open_index(sharded_sample_index)
+Between = TypeVar("Between", bound=ShardsBetween)
+
+
+def served_through(
+    index_dir: Path, monkeypatch: pytest.MonkeyPatch, between: Callable[[LocalShards], Between]
+) -> Between:
+    """Have `open_index` (the web app) open the sharded index at `index_dir` with its
+    shards reached through `between` (a test double of a transport); return that."""
+    opened = open_index(index_dir)
     assert isinstance(opened, ShardedEngine)
-    shards = SendingAhead(LocalShards(opened.index_dir, SHARDS, SearchEngine))
+    shards = between(LocalShards(opened.index_dir, SHARDS, SearchEngine))
     engine = ShardedEngine(opened.index_dir, opened.name, shards)
     monkeypatch.setitem(SearchEngine._cache, (opened.index_dir, None), engine)
     return shards
+
+
+@pytest.fixture()
+def sending_ahead(sharded_sample_index: Path, monkeypatch: pytest.MonkeyPatch) -> SendingAhead:
+    """The sharded sample's shards sending first hits ahead, as Ray actors do."""
+    return served_through(sharded_sample_index, monkeypatch, SendingAhead)
 
 
 @pytest.mark.parametrize(
@@ -187,12 +197,7 @@ DOWN = 1  # the shard that does not answer
 @pytest.fixture()
 def dropping(sharded_sample_index: Path, monkeypatch: pytest.MonkeyPatch) -> Dropping:
     """The sharded sample, its shard DOWN not answering, as `open_index` opens it."""
-    healthy = open_index(sharded_sample_index)
-    assert isinstance(healthy, ShardedEngine)
-    shards = Dropping(LocalShards(healthy.index_dir, SHARDS, SearchEngine), {DOWN})
-    engine = ShardedEngine(healthy.index_dir, healthy.name, shards)
-    monkeypatch.setitem(SearchEngine._cache, (healthy.index_dir, None), engine)
-    return shards
+    return served_through(sharded_sample_index, monkeypatch, lambda s: Dropping(s, {DOWN}))
 
 
 @pytest.fixture()

@@ -71,14 +71,14 @@ def classify(
     paired = np.bincount(np.r_[left, right], minlength=len(spread)) > 0
     useful = included & ((spread >= 2) | paired)
     renumber = np.cumsum(useful) - 1
-    # The members are saved in a thread while the report pairs are counted: numpy's and
-    # scipy's work lets go of the interpreter lock, and a sharded build waits for this
-    # pairing by then, its second core idle (at 10×: 0.15-0.19 s of 2.1 s overlapped).
+    # The rows and members are saved in a thread while the report pairs are counted:
+    # numpy's and scipy's work lets go of the interpreter lock, and a sharded build waits
+    # for this pairing by then, its second core idle (at 10×: 0.15-0.19 s of 2.1 s).
     with ThreadPoolExecutor(max_workers=1) as saver:
+        rows_saved = saver.submit(save_rows, folder, hashes, ordinals)
         saved = saver.submit(
             _save_members,
-            folder, hashes, ordinals, np.where(useful, renumber, -1)[class_of_row],
-            len(report_of),
+            folder, ordinals, np.where(useful, renumber, -1)[class_of_row], len(report_of),
         )  # fmt: skip
         signed = len(ordinals)
         del hashes, ordinals, class_of_row  # passage-sized: the saving thread frees them
@@ -96,6 +96,7 @@ def classify(
         codes %= report_space
         table = report_pairs(member_class, codes, counts, sources, targets, report_space)
         np.save(folder / "report_pairs.npy", compact_ints(table))
+        rows_saved.result()  # raises what the thread raised
         classes = saved.result()
     counted = {"signed": signed, "classes": classes, "pairs": len(left)}
     return {**counted, "report_pairs": len(table), "rows_reused": reused}
@@ -115,17 +116,9 @@ def _class_reports(
     return codes[starts], np.diff(np.r_[starts, len(codes)]).astype(np.int64)
 
 
-def _save_members(
-    folder: Path,
-    hashes: np.ndarray,
-    ordinals: np.ndarray,
-    member_class: np.ndarray,
-    space: int,
-) -> int:
-    """Save each passage's class and the members of each class, and the rows for the next
-    pairing (`similar_rows`); return the class count. Rows come by class, then ordinal;
-    `member_class` is each row's class (-1: none)."""
-    save_rows(folder, hashes, ordinals)
+def _save_members(folder: Path, ordinals: np.ndarray, member_class: np.ndarray, space: int) -> int:
+    """Save each passage's class and the members of each class; return the class count.
+    Rows come by class, then ordinal; `member_class` is each row's class (-1: none)."""
     class_of = np.full(space, -1, dtype=np.int32)
     class_of[ordinals] = member_class
     np.save(folder / "class_of.npy", class_of)

@@ -151,9 +151,9 @@ class ShardedEngine:
             known = "、".join(f"{name}（{label}）" for name, label in SORTS.items())
             raise QueryError(f"未知排序方式 {sort}", hint=f"可用：{known}")
         most = self.hits_ahead
-        ahead = most if first_hits is None else (first_hits if first_hits <= most else 0)
+        ahead = most if first_hits is None else (first_hits if 0 < first_hits <= most else 0)
         tracked = self._tracked(answered, partial)
-        return ShardedResult(self, query, filters, sort, tracked, max(ahead, 0))
+        return ShardedResult(self, query, filters, sort, tracked, ahead)
 
     def count(
         self,
