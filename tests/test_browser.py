@@ -37,10 +37,31 @@ def require(ok: bool, reason: str) -> None:
 
 try:
     from selenium import webdriver
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
+
+    class PageWait(WebDriverWait):
+        """A wait whose polls may land while a click's page load replaces the page.
+
+        chromedriver then answers a poll with "aborted by navigation": the page it looked at
+        went away, which is the navigation the test is waiting for, so the poll is retried.
+        Any other error still fails the test at once.
+        """
+
+        def until(self, method, message=""):
+            def across_navigation(driver):
+                try:
+                    return method(driver)
+                except WebDriverException as error:
+                    if "aborted by navigation" in (error.msg or ""):
+                        return False
+                    raise
+
+            return super().until(across_navigation, message)
+
 except ImportError:  # pragma: no cover - reported by the `browser` fixture
     webdriver = None
 
@@ -91,7 +112,7 @@ def group_ids(driver) -> list[str]:
 def test_search_filter_by_facet_and_open_a_passage(browser, live_url, sample_index, width, height):
     engine = SearchEngine.open(sample_index)
     everything = engine.search(QUERY)
-    wait = WebDriverWait(browser, WAIT)
+    wait = PageWait(browser, WAIT)
     browser.set_window_size(width, height)
 
     browser.get(live_url + "/")
@@ -153,7 +174,7 @@ def scroll_click(driver, element) -> None:
 def test_read_compare_and_cite_journey(browser, live_url, sample_index, width, height):
     """Search, add two provinces, open the trends, read a report's matches, cite, go back."""
     engine = SearchEngine.open(sample_index)
-    wait = WebDriverWait(browser, WAIT)
+    wait = PageWait(browser, WAIT)
     browser.set_window_size(width, height)
     shot = f"{width}-journey"
 
@@ -273,7 +294,7 @@ def test_a_report_without_headings_uses_the_whole_reading_width(
     (summary,) = SearchEngine.open(gbk_named_index).report_summaries()
     browser.set_window_size(1280, 900)
     browser.get(f"{plain_url}/reports/{summary.report_id}")
-    article = WebDriverWait(browser, WAIT).until(
+    article = PageWait(browser, WAIT).until(
         ec.visibility_of_element_located((By.CSS_SELECTOR, "article.fulltext"))
     )
     assert not browser.find_elements(By.CSS_SELECTOR, "nav.toc")
@@ -298,7 +319,7 @@ def test_only_the_chosen_place_looks_chosen_not_its_nested_cities(browser, live_
     assert result.total_reports > 0, "the sample has 行政复议 in 浙江省"
     browser.set_window_size(1280, 900)
     browser.get(f"{live_url}/search?q={QUERY}&region={province}")
-    chosen = WebDriverWait(browser, WAIT).until(
+    chosen = PageWait(browser, WAIT).until(
         ec.presence_of_element_located(
             (By.CSS_SELECTOR, f'aside.facets li.active > a[data-value="{province}"]')
         )
@@ -327,7 +348,7 @@ def workbench_url(workbench_index):
 def test_concordance_and_comparison_journey(browser, workbench_url, workbench, width, height):
     """Search, list every occurrence aligned, sort by the right context, open one; then
     compare the body's 2023 report with its 2022 report, the changes marked."""
-    wait = WebDriverWait(browser, WAIT)
+    wait = PageWait(browser, WAIT)
     browser.set_window_size(width, height)
     shot = f"{width}-workbench"
 
