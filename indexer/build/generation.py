@@ -30,8 +30,9 @@ from indexer.index.analysis import Entry
 from indexer.index.layout import IndexLayout
 from indexer.index.literal import link_segments, read_segment_list, write_segment_list
 from indexer.index.prescored import write_prescored
+from indexer.index.report_columns import ReportColumns, save_report_columns
 from indexer.index.schema import ID_MASK, PASSAGE, REPORT, SECTION, document_key
-from indexer.index.store import ReportStore, StoreWriter, save_report_rows
+from indexer.index.store import ReportStore, StoreWriter
 from indexer.index.store_rows import FileStat
 from indexer.index.whoosh_segments import DirectSegmentWriter, commit_segments
 from indexer.index.word_frequencies import WordFrequencies
@@ -250,7 +251,7 @@ class GenerationWriter:
 
     def write_ranking(self) -> None:
         """Once the word index is written: field lengths and statistics, the most frequent
-        words' postings decoded; the report table the engine reads, as one pickle (after
+        words' postings decoded; the report table the engine reads, as one pickle of columns (after
         the decoding, whose peak it would otherwise raise by its rows)."""
         self._words_written()
         layout, ranking = self.layout, self.ranking
@@ -258,11 +259,12 @@ class GenerationWriter:
         frequencies = WordFrequencies(layout, self.previous)  # each segment's read once
         write_prescored(layout, int(ranking.live.sum()), frequencies, self.previous)
         store = ReportStore(layout.store)
-        rows = store.report_rows()
+        reports = ReportColumns.of_rows(store.report_rows())
         store.close()
-        save_report_rows(layout.ranking, rows)
+        save_report_columns(layout.ranking, reports)
         if not self.whole:  # a shard: what the reduce sums over all of them
-            global_stats.summarize_shard(layout, self.previous, frequencies, self.entries, rows)
+            issuers = reports.fields["issuer"]
+            global_stats.summarize_shard(layout, self.previous, frequencies, self.entries, issuers)
 
     def write_reports(self) -> None:
         """Save the per-passage arrays; close the store. Its report table is pickled by

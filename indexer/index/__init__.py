@@ -10,6 +10,8 @@ store                   SQLite: reports, passages with offsets and section paths
                         metadata, files and their hashes
 store_rows              what the store writes, made before: a report's rows (in the
                         worker that read it), a source file's size and time
+report_columns          every live report's metadata field by field: the report table
+                        a generation opens with
 literal                 segmented postings of every character and character pair,
                         plus folded text: exact recall
 analysis                jieba segmentation (rjieba, HMM off) as a Whoosh tokenizer;

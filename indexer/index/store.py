@@ -11,7 +11,6 @@ files that changed.
 from __future__ import annotations
 
 import json
-import pickle
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -317,7 +316,8 @@ class ReportStore:
         return [_report_record(row) for row in rows]
 
     def report_rows(self) -> list[tuple]:
-        """Every report as plain values (metadata as a dict), in ordinal order: to pickle."""
+        """Every report as plain values (metadata as a dict), in ordinal order: what
+        `report_columns.ReportColumns.of_rows` takes."""
         rows = self._db.execute(f"SELECT {_REPORT_COLUMNS} FROM reports ORDER BY ordinal")
         return [
             (
@@ -393,29 +393,3 @@ class ReportStore:
         reports = self._db.execute("SELECT COUNT(*) FROM reports").fetchone()[0]
         passages = self._db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
         return reports, passages
-
-
-REPORT_ROWS = "reports.pickle"  # in a generation's ranking/: `report_rows`, pickled
-
-
-def save_report_rows(folder: Path, rows: list[tuple]) -> None:
-    """Save `report_rows` output as one pickle of plain values: the engine reads it in
-    milliseconds where 3,000 rows of JSON took 80 ms on the first query."""
-    with open(folder / REPORT_ROWS, "wb") as handle:
-        pickle.dump(rows, handle, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def load_report_rows(folder: Path) -> list[tuple]:
-    """The rows `save_report_rows` saved: (ordinal, report id, metadata as a dict, source,
-    position, passage count) of every report, in ordinal order."""
-    with open(folder / REPORT_ROWS, "rb") as handle:
-        rows: list[tuple] = pickle.load(handle)  # written by the build, never by users
-    return rows
-
-
-def records_from_rows(rows: list[tuple]) -> list[ReportRecord]:
-    """Rebuild `report_rows` output as records (Metadata.from_dict ignores gone fields)."""
-    return [
-        ReportRecord(ordinal, report_id, Metadata.from_dict(meta), source, position, count)
-        for ordinal, report_id, meta, source, position, count in rows
-    ]

@@ -11,7 +11,7 @@ reports of that bucket: a facet value, clicked, selects exactly the reports it c
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -38,6 +38,9 @@ FACET_FILTERS = {
 
 Facets = dict[str, list[dict[str, Any]]]
 
+# The metadata fields facets count, in the order `FacetCounter` reads them.
+_FACET_FIELDS = ("province", "city", "county", "department", "year", "laws", "issuer")
+
 
 def region_path(*parts: str) -> str:
     """Return the region filter value naming exactly this province (city, county).
@@ -57,21 +60,22 @@ class FacetCounter:
     its value (−1 for none); laws, several per report, are (report, code) pairs.
     """
 
-    def __init__(self, records: Sequence[ReportRecord]) -> None:
+    def __init__(self, column: Callable[[str], Sequence[Any]]) -> None:
+        """`column(field)`: metadata field `field` of every report, by report ordinal
+        (`ReportTable.column`; `of_records` for records at hand)."""
         found: dict[str, list[tuple[int, tuple[str, ...]]]] = {n: [] for n in FACET_FILTERS}
-        for ordinal, record in enumerate(records):
-            meta = record.metadata
-            found["province"].append((ordinal, (meta.province or UNKNOWN,)))
-            found["department"].append((ordinal, (meta.department or UNKNOWN,)))
-            found["year"].append((ordinal, (str(meta.year) if meta.year else UNKNOWN,)))
-            found["law"].extend((ordinal, (law,)) for law in dict.fromkeys(meta.laws) if law)
-            found["issuer"].append((ordinal, (meta.issuer or UNKNOWN,)))
+        values = zip(*(column(field) for field in _FACET_FIELDS), strict=True)
+        for ordinal, (province, city, county, department, year, laws, issuer) in enumerate(values):
+            found["province"].append((ordinal, (province or UNKNOWN,)))
+            found["department"].append((ordinal, (department or UNKNOWN,)))
+            found["year"].append((ordinal, (str(year) if year else UNKNOWN,)))
+            found["law"].extend((ordinal, (law,)) for law in dict.fromkeys(laws) if law)
+            found["issuer"].append((ordinal, (issuer or UNKNOWN,)))
             # A place's lower levels add up to it: what names no lower level is 未识别 there.
-            if meta.province:
-                found["city"].append((ordinal, (meta.province, meta.city or UNKNOWN)))
-            if meta.city:
-                place = (meta.province, meta.city, meta.county or UNKNOWN)
-                found["county"].append((ordinal, place))
+            if province:
+                found["city"].append((ordinal, (province, city or UNKNOWN)))
+            if city:
+                found["county"].append((ordinal, (province, city, county or UNKNOWN)))
         # name → (reports, codes, keys, ranks, unknown flags): report[i] has value codes[i].
         self._facets: dict[str, tuple[np.ndarray, ...]] = {}
         self._keys: dict[str, list[tuple[str, ...]]] = {}
@@ -83,6 +87,11 @@ class FacetCounter:
             unknown = np.array([key[-1] == UNKNOWN for key in keys], dtype=bool)
             self._facets[name] = (reports, codes, unknown)
             self._keys[name] = keys
+
+    @classmethod
+    def of_records(cls, records: Sequence[ReportRecord]) -> FacetCounter:
+        """A counter over `records`, the i-th counted as report i."""
+        return cls(lambda field: [getattr(r.metadata, field) for r in records])
 
     def count(self, report_counts: np.ndarray) -> Facets:
         """Count reports and passages per facet value; `report_counts[i]`: report i's."""

@@ -11,15 +11,17 @@ fields (`with_filters`), so both mean one thing.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from indexer.errors import QueryError
 from indexer.ingest.s5_citations import canonical_law_name, doc_number_key
 from indexer.ingest.s5_organs import STEM_LABEL
-from indexer.models import UNKNOWN, Metadata
+from indexer.models import UNKNOWN
 from indexer.normalize import fold
 from indexer.query import FIELDS, And, Field, Node, Or, parse_query
 from indexer.query.dates import DATE_HINT, date_days, date_range
@@ -30,14 +32,15 @@ FILTER_KEYS = tuple(FIELDS)  # the query language's fields, usable as filters to
 _DEPARTMENT_SUFFIX = re.compile(r"(委员会|办公室|局|厅|委|办|部门)$")
 # How organ names spell a department type (教体, 教育和体育) → the type, folded as filters are.
 _DEPARTMENT_OF_STEM = {fold(stem): fold(label) for stem, label in STEM_LABEL.items()}
-_STATES_NOTHING: dict[str, Callable[[Metadata], bool]] = {
-    "region": lambda m: not m.province,
-    "dept": lambda m: not m.department,
-    "issuer": lambda m: not m.issuer,
-    "law": lambda m: not m.laws,
-    "docno": lambda m: not m.doc_number,
-    "year": lambda m: not m.year,
-    "date": lambda m: date_days(m.date) is None,
+# filter → (the metadata field it reads, whether a value of it states nothing)
+_STATES_NOTHING: dict[str, tuple[str, Callable[[Any], bool]]] = {
+    "region": ("province", operator.not_),
+    "dept": ("department", operator.not_),
+    "issuer": ("issuer", operator.not_),
+    "law": ("laws", operator.not_),
+    "docno": ("doc_number", operator.not_),
+    "year": ("year", operator.not_),
+    "date": ("date", lambda date: date_days(date) is None),
 }
 
 
@@ -103,8 +106,9 @@ class FilterMasks:
             return unstated[self._generation.section_of]
         if name not in _STATES_NOTHING:
             raise QueryError(f"未知字段 {name}")
-        states_nothing, records = _STATES_NOTHING[name], self._table.records
-        reports = self._table.mask(lambda i: states_nothing(records[i].metadata))
+        field, states_nothing = _STATES_NOTHING[name]
+        values = self._table.column(field)
+        reports = np.fromiter(map(states_nothing, values), bool, len(values))
         return reports[self._passage_report]
 
     def years(self, low: int | None, high: int | None) -> np.ndarray:

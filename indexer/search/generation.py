@@ -27,7 +27,8 @@ from indexer.index.generations import ReaderLock
 from indexer.index.global_stats import GlobalStatistics
 from indexer.index.layout import GENERATION_FORMAT, GLOBAL_PASSAGE, GLOBAL_REPORT, IndexLayout
 from indexer.index.literal import LiteralIndex
-from indexer.index.store import ReportStore, load_report_rows, records_from_rows
+from indexer.index.report_columns import load_report_columns
+from indexer.index.store import ReportStore
 from indexer.index.word_index import WordScorer
 from indexer.normalize import fold
 from indexer.search.facets import Facets
@@ -87,9 +88,8 @@ class Generation:
             self.section_of: np.ndarray = np.load(ranking / "section_of.npy")
             self.live: np.ndarray = self.passage_report >= 0
             self.passage_count = len(self.passage_report)  # the ordinal space, holes included
-            rows = load_report_rows(ranking)
             issuers = whole.issuer_names if whole is not None else None
-            self.report_table = ReportTable(records_from_rows(rows), known_issuers=issuers)
+            self.report_table = ReportTable(load_report_columns(ranking), issuers)
             # Each passage's and report's ordinal in the whole index (a shard's own are
             # dense): what breaks ties when shards' answers are merged.
             self.global_passage: np.ndarray = np.load(ranking / GLOBAL_PASSAGE)

@@ -189,7 +189,7 @@ class ShardedEngine:
             return self._facet_counter
         records, complete = self._summaries(answered)
         ordinals = np.fromiter((r.ordinal for r in records), np.int64, len(records))
-        found = FacetCounter(records), ordinals
+        found = FacetCounter.of_records(records), ordinals
         if complete:
             self._facet_counter = found
         return found
