@@ -30,7 +30,7 @@ import itertools
 import multiprocessing
 import pickle
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,6 +89,10 @@ def _read(values: np.ndarray | Path, start: int, end: int) -> np.ndarray:
     return values[start:end]
 
 
+# A field to write: (name, words by term id, its runs, its boost): `add_fields` takes them.
+FieldPostings = tuple[str, list[str], list[Run], float]
+
+
 class PostingsWriter:
     """A segment's terms table (`.trm`) and postings file (`.pst`), as `W3FieldWriter`.
 
@@ -120,8 +124,31 @@ class PostingsWriter:
         self.file = segment.create_file(storage, W3Codec.POSTS_EXT)
         self.position = 0
 
-    def add_field(self, name: str, words: list[str], runs: list[Run], boost: float) -> None:
-        """Write a field's terms: `words` by term id; runs in the order of their docnums.
+    def add_fields(
+        self, fields: Sequence[FieldPostings], meanwhile: Callable[[], None] | None = None
+    ) -> None:
+        """Write fields' terms (`words` by term id; runs in the order of their docnums),
+        in the order given, which must be by name: the table numbers fields so.
+
+        The encoding processes are forked once for every field: one field's last slices
+        and the next one's first are encoded side by side, and no pool starts per field.
+        `meanwhile`: work for this process while they encode (`DirectSegmentWriter`'s
+        columns), where it would otherwise wait for their first slice.
+        """
+        encoders: list[_WindowEncoder] = []
+        windows: list[tuple[int, int, int]] = []
+        for name, words, runs, boost in fields:
+            encoder, edges = self._field_encoder(name, words, runs, boost)
+            windows += [(len(encoders), first, last) for first, last in itertools.pairwise(edges)]
+            encoders.append(encoder)
+        encoded = _each_encoded(_FieldEncoders(encoders), windows, self.processes, meanwhile)
+        for window in encoded:
+            self._append(window)
+
+    def _field_encoder(
+        self, name: str, words: list[str], runs: list[Run], boost: float
+    ) -> tuple[_WindowEncoder, list[int]]:
+        """The encoder of a field's terms and the bounds of its slices, by term rank.
 
         Runs hold disjoint, increasing docnum ranges (documents come in order), so a
         term's postings are its postings in each run, run after run: no heap merge. A
@@ -148,8 +175,7 @@ class PostingsWriter:
             list(zip(runs, run_ranks, strict=True)),
             _BlockFormat(self.block_limit, self.compression, self.compress_from, boost),
         )
-        for window in _each_encoded(encoder, list(itertools.pairwise(edges)), self.processes):
-            self._append(window)
+        return encoder, edges
 
     def close(self) -> None:
         self.table.close()
@@ -232,30 +258,50 @@ class _WindowEncoder:
         return _encode_terms(keys, starts, docnums, counts, self.form)
 
 
-_encoder: _WindowEncoder | None = None  # a forked encoding process's
+@dataclass
+class _FieldEncoders:
+    """The encoders of several fields: a window is (field's place, first rank, end)."""
+
+    encoders: list[_WindowEncoder]
+
+    def __call__(self, window: tuple[int, int, int]) -> _Encoded:
+        field, first, last = window
+        return self.encoders[field]((first, last))
 
 
-def _set_encoder(encoder: _WindowEncoder) -> None:
+_encoder: _FieldEncoders | None = None  # a forked encoding process's
+
+
+def _set_encoder(encoder: _FieldEncoders) -> None:
     global _encoder
     _encoder = encoder
 
 
-def _encode_in_child(window: tuple[int, int]) -> _Encoded:
+def _encode_in_child(window: tuple[int, int, int]) -> _Encoded:
     assert _encoder is not None, "_set_encoder sets the process up"
     return _encoder(window)
 
 
 def _each_encoded(
-    encoder: _WindowEncoder, windows: list[tuple[int, int]], processes: int
+    encoder: _FieldEncoders,
+    windows: list[tuple[int, int, int]],
+    processes: int,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Iterator[_Encoded]:
     """Each window encoded, in order: here, or by `processes` forked processes (which
-    have the runs and terms as they are, not a copy sent to them)."""
+    have the runs and terms as they are, not a copy sent to them); `meanwhile` is run
+    here once they have started (first, without them)."""
     if processes <= 1 or len(windows) <= 1:
+        if meanwhile is not None:
+            meanwhile()
         yield from map(encoder, windows)
         return
     context = multiprocessing.get_context("fork")
     with context.Pool(min(processes, len(windows)), _set_encoder, (encoder,)) as pool:
-        yield from pool.imap(_encode_in_child, windows)
+        encoded = pool.imap(_encode_in_child, windows)
+        if meanwhile is not None:
+            meanwhile()
+        yield from encoded
 
 
 def _encode_terms(

@@ -262,14 +262,16 @@ class DirectSegmentWriter:
             postings = PostingsWriter(
                 self.storage, segment, self.codec, processes=processes, window=self.window_postings
             )
+            fields = []
             for name in sorted(self.fields):  # Whoosh's pool sorts postings by field name
                 field = self.fields[name]
                 if field.pending:
                     field.runs.append(field.sort_pending())
                 if field.runs:
-                    postings.add_field(name, field.terms.words, field.runs, field.boost)
+                    fields.append((name, field.terms.words, field.runs, field.boost))
+            # The columns are written while the encoding processes start on the postings.
+            postings.add_fields(fields, meanwhile=lambda: self._write_columns(segment))
             postings.close()
-            self._write_columns(segment)
             segment.set_doc_count(len(self.keys))
             # What `W3PerDocWriter.close` leaves on the segment: each field's total length.
             segment._fieldlengths = defaultdict(
