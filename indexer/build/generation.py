@@ -251,8 +251,8 @@ class GenerationWriter:
 
     def write_ranking(self) -> None:
         """Once the word index is written: field lengths and statistics, the most frequent
-        words' postings decoded; the report table the engine reads, as one pickle of columns (after
-        the decoding, whose peak it would otherwise raise by its rows)."""
+        words' postings decoded; the report table the engine reads, as columns (after the
+        decoding, whose peak it would otherwise raise by its rows)."""
         self._words_written()
         layout, ranking = self.layout, self.ranking
         write_ranking_tables(layout, ranking.live_by_kind(self._report_space))

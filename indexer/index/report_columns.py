@@ -10,10 +10,9 @@ no longer walks 60,000 fresh objects (50 ms of a 0.33 s shard open).
 
 from __future__ import annotations
 
-import copy
 import pickle
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,9 @@ REPORTS_FILE = "reports.pickle"  # in a generation's ranking/
 
 # (ordinal, report id, metadata as a dict, source, position, passage count): a store's row
 ReportRow = tuple[int, str, dict[str, Any], str, int, int]
+# Each field's value where nothing is stored: a removed report's, or a field an older
+# version did not store (as `Metadata.from_dict` gives it). Shared: never mutated.
+METADATA_DEFAULTS: dict[str, Any] = Metadata().as_dict()
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,6 @@ class ReportColumns:
                 return [one_object(item) for item in value]
             return value
 
-        defaults = asdict(Metadata())
         found = cls([], [], [], [], [], {name: [] for name in METADATA_FIELDS})
         for ordinal, report_id, metadata, source, position, passage_count in rows:
             found.ordinals.append(ordinal)
@@ -58,8 +59,8 @@ class ReportColumns:
             found.positions.append(position)
             found.passage_counts.append(passage_count)
             for name, values in found.fields.items():
-                value = metadata[name] if name in metadata else copy.copy(defaults[name])
-                values.append(one_object(value))
+                value = metadata[name] if name in metadata else METADATA_DEFAULTS[name]
+                values.append(one_object(value))  # lists copied: none is shared
         return found
 
     def __len__(self) -> int:
@@ -69,8 +70,8 @@ class ReportColumns:
         """The metadata of the report in row `row` (not its ordinal), a new object."""
         found = Metadata.__new__(Metadata)
         values = {name: column[row] for name, column in self.fields.items()}
-        values["laws"], values["doc_numbers"] = list(values["laws"]), list(values["doc_numbers"])
-        found.__dict__.update(values)  # every field, as `Metadata.from_dict` sets them
+        # Every field, as `Metadata.from_dict` sets them; lists its own, not the column's.
+        found.__dict__.update({k: list(v) if isinstance(v, list) else v for k, v in values.items()})
         return found
 
 

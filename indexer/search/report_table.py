@@ -13,7 +13,7 @@ from typing import Any, overload
 
 import numpy as np
 
-from indexer.index.report_columns import ReportColumns
+from indexer.index.report_columns import METADATA_DEFAULTS, ReportColumns
 from indexer.index.store import ReportRecord
 from indexer.ingest.s5_citations import doc_number_key
 from indexer.models import Metadata
@@ -43,14 +43,20 @@ class ReportTable:
         years = np.array([year or 0 for year in columns.fields["year"]], dtype=np.int64)
         self.years = np.zeros(space, dtype=np.int64)
         self.years[columns.ordinals] = years
+        self._spread: dict[str, list[Any]] = {}  # `column`s with removed reports' defaults
 
     def column(self, name: str) -> list[Any]:
-        """Metadata field `name` of every ordinal, a removed report's the field's default."""
+        """Metadata field `name` of every ordinal, a removed report's the field's default.
+        Made once per field (two threads racing both make the same list)."""
         values = self._columns.fields[name]
         if len(values) == len(self._row_of):  # no report removed: rows are ordinals
             return values
-        default = _DEFAULTS[name]
-        return [default if row < 0 else values[row] for row in self._row_of.tolist()]
+        found = self._spread.get(name)
+        if found is None:
+            default = METADATA_DEFAULTS[name]
+            rows = self._row_of.tolist()
+            found = self._spread[name] = [default if r < 0 else values[r] for r in rows]
+        return found
 
     def _places(self) -> Iterator[tuple[str, str, str]]:
         """Each ordinal's (province, city, county) as stated."""
@@ -124,9 +130,6 @@ class ReportTable:
     def mask(self, predicate: Callable[[int], bool]) -> np.ndarray:
         count = len(self.records)
         return np.fromiter((predicate(i) for i in range(count)), bool, count)
-
-
-_DEFAULTS = Metadata().as_dict()  # what a removed report's placeholder says
 
 
 class _Records(Sequence[ReportRecord]):
