@@ -15,6 +15,8 @@ generation              one generation written from its previous one (the index'
                         reports, similar passages, ranking tables
 reading                 files read, parsed and their words counted by worker processes,
                         taken back in the files' order
+forked                  forked worker processes mapping a function over jobs, results
+                        in job order, bookkeeping on the caller's own thread
 writers                 what a build writes besides the store: literal batches and
                         their merges, ranking arrays, whether the previous generation
                         can be reused

@@ -11,7 +11,6 @@ process gives, whatever the number of workers.
 from __future__ import annotations
 
 import itertools
-import multiprocessing
 import os
 import pickle
 import tempfile
@@ -19,6 +18,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from indexer.build.forked import OrderedWorkers, WorkerFailed
+from indexer.errors import SourceError
 from indexer.index.analysis import Entry
 from indexer.index.store_rows import StoredReport
 from indexer.index.word_counts import CountedBlock, Lexicon
@@ -212,24 +213,39 @@ def read_files(
         for job in jobs:
             yield _adopted(read_file(job), lexicon)
         return
-    context = multiprocessing.get_context("fork")
     with (
         tempfile.TemporaryDirectory(prefix="report-search-read-") as spool,
-        context.Pool(workers, initializer=_start, initargs=(settings, log, True)) as pool,
+        OrderedWorkers(
+            _read_to_spool, workers, initializer=_start, initargs=(settings, log, True)
+        ) as pool,
     ):
         spooled = [(job, Path(spool) / f"{n}.pickle") for n, job in enumerate(jobs)]
-        # Small chunks keep the order cheap to restore and the workers evenly busy.
-        for path in pool.imap(_read_to_spool, spooled, chunksize=4):
-            with open(path, "rb") as handle:
-                result = pickle.load(handle)
-            path.unlink()
-            yield _adopted(result, lexicon)  # in each worker's order: the files' order
+        try:
+            for path in pool.map(spooled):
+                with open(path, "rb") as handle:
+                    result = pickle.load(handle)
+                path.unlink()
+                yield _adopted(result, lexicon)  # in each worker's order: the files' order
+        except WorkerFailed as failure:
+            if failure.exitcode is None:  # an error that did not pickle: its traceback
+                raise
+            raise _worker_stopped(failure) from failure
+
+
+def _worker_stopped(failure: WorkerFailed) -> SourceError:
+    """A worker killed (memory, a signal) or crashed in native code, by one of the files
+    it had in hand: the user is told which, and that the index served is unchanged."""
+    names = "、".join(readable(job[0].name) for job, _ in failure.jobs)
+    return SourceError(
+        f"读取文件的进程意外退出（退出码 {failure.exitcode}），当时在读：{names}",
+        hint="正在使用的索引没有改动；可先移开这些文件再建，或用 --workers 1 查看详情",
+    )
 
 
 def _read_to_spool(job_and_path: tuple[tuple[Path, str, str], Path]) -> Path:
     """Read a file in a worker and leave the result in the spool, not in the pipe: the
-    pipe to the build's process is drained by a thread that needs the interpreter lock,
-    which the build's process holds while it adds, so workers sending through it wait."""
+    build's process reads the pipe only when it wants its next result, so a worker
+    sending a whole result through it would wait for that instead of reading on."""
     job, path = job_and_path
     result = read_file(job)
     with open(path, "wb") as handle:
