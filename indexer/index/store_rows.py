@@ -33,7 +33,12 @@ class StoredReport:
 
     @classmethod
     def of(cls, report: Report) -> StoredReport:
-        paths: dict[str, str] = {}  # one string object per path: pickled once
+        # One string object per section (its JSON, its path): pickled once, not once
+        # per passage (a chapter's thirty articles sent its JSON thirty times).
+        sections = {
+            s: json.dumps(s, ensure_ascii=False) for s in {p.section for p in report.passages}
+        }
+        paths: dict[str, str] = {}
         return cls(
             report_id=report.report_id,
             metadata=json.dumps(report.metadata.as_dict(), ensure_ascii=False),
@@ -45,7 +50,7 @@ class StoredReport:
                     p.position,
                     p.start,
                     p.end,
-                    json.dumps(p.section, ensure_ascii=False),
+                    sections[p.section],
                     int(p.is_heading),
                     p.text,
                 )
