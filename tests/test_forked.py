@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -28,6 +29,18 @@ def _labelled(job: int) -> tuple[str, int, int]:
 def _failing(job: int) -> int:
     if job == 5:
         raise ValueError(f"job {job} is bad")
+    return job
+
+
+class _Unsendable(Exception):
+    def __init__(self) -> None:
+        super().__init__("holds a lock")
+        self.lock = threading.Lock()  # does not pickle
+
+
+def _unsendable(job: int) -> int:
+    if job == 2:
+        raise _Unsendable()
     return job
 
 
@@ -64,6 +77,13 @@ def test_an_error_in_a_job_is_raised_here_and_the_workers_stop() -> None:
             taken.append(job)
     assert taken == [0, 1, 2, 3, 4]
     assert processes and not any(process.is_alive() for process in processes)
+
+
+def test_an_error_that_does_not_pickle_comes_back_as_its_traceback() -> None:
+    pool = OrderedWorkers(_unsendable, 2)
+    with pytest.raises(WorkerFailed, match="_Unsendable: holds a lock") as failed, pool:
+        list(pool.map(range(6)))
+    assert failed.value.exitcode is None and failed.value.jobs == []
 
 
 def test_a_worker_that_dies_is_an_error_that_says_so() -> None:
