@@ -79,18 +79,14 @@ class ReportTable:
 
     @functools.cached_property
     def region(self) -> list[str]:
-        places = zip(
-            self.column("province"), self.column("city"), self.column("county"), strict=True
-        )
-        return [fold(" ".join(place)) for place in places]
+        return [fold(" ".join(place)) for place in self._places()]
 
     @functools.cached_property
     def places(self) -> list[tuple[str, str, str]]:
         """Each report's (province, city, county), folded: region paths match them exactly."""
-        places = zip(
-            self.column("province"), self.column("city"), self.column("county"), strict=True
-        )
-        return [(fold(province), fold(city), fold(county)) for province, city, county in places]
+        return [
+            (fold(province), fold(city), fold(county)) for province, city, county in self._places()
+        ]
 
     @functools.cached_property
     def department(self) -> list[str]:
