@@ -51,7 +51,7 @@ def _dying(job: int) -> int:
 
 
 def test_results_come_in_job_order_and_each_worker_takes_its_jobs_in_order() -> None:
-    with OrderedWorkers(_labelled, 3, initializer=_set_prefix, initargs=("n",), depth=2) as pool:
+    with OrderedWorkers(_labelled, 3, initializer=_set_prefix, initargs=("n",), ahead=2) as pool:
         results = list(pool.map(range(40)))
     assert [label for label, _, _ in results] == [f"n{n}" for n in range(40)]
     by_worker: dict[int, list[int]] = {}
@@ -62,6 +62,21 @@ def test_results_come_in_job_order_and_each_worker_takes_its_jobs_in_order() -> 
     assert all(jobs == sorted(jobs) for jobs in by_worker.values())
 
 
+def test_each_worker_is_given_jobs_while_their_weight_is_under_ahead() -> None:
+    weights = [5.0 if n % 10 == 0 else 1.0 for n in range(60)]  # a heavy job now and then
+    most_held = 0
+    with OrderedWorkers(_labelled, 2, ahead=3, weight=weights.__getitem__) as pool:
+        labels = []
+        for label, _, _ in pool.map(range(60)):
+            labels.append(label)
+            for worker in pool._workers:
+                held = [weights[n] for n in worker.jobs]
+                assert not held or sum(held) - held[-1] < 3, "given past `ahead`"
+                most_held = max(most_held, len(held))
+    assert labels == [str(n) for n in range(60)]
+    assert most_held >= 2, "light jobs are given several at a time"
+
+
 def test_fewer_jobs_than_workers_and_no_jobs() -> None:
     with OrderedWorkers(_labelled, 4) as pool:
         assert [job for _, job, _ in pool.map([2, 1])] == [2, 1]
@@ -69,7 +84,7 @@ def test_fewer_jobs_than_workers_and_no_jobs() -> None:
 
 
 def test_an_error_in_a_job_is_raised_here_and_the_workers_stop() -> None:
-    pool = OrderedWorkers(_failing, 2, depth=3)
+    pool = OrderedWorkers(_failing, 2, ahead=3)
     processes = [worker.process for worker in pool._workers]
     taken = []
     with pytest.raises(ValueError, match="job 5 is bad"), pool:
@@ -87,14 +102,14 @@ def test_an_error_that_does_not_pickle_comes_back_as_its_traceback() -> None:
 
 
 def test_a_worker_that_dies_is_an_error_that_says_so() -> None:
-    pool = OrderedWorkers(_dying, 2, depth=1)
+    pool = OrderedWorkers(_dying, 2, ahead=1)
     with pytest.raises(WorkerFailed, match=r"stopped \(exit code 7\)") as failed, pool:
         list(pool.map(range(10)))
     assert (failed.value.exitcode, failed.value.jobs) == (7, [3])
 
 
 def test_leaving_early_stops_workers_with_jobs_in_hand() -> None:
-    with OrderedWorkers(_labelled, 2, depth=4) as pool:
+    with OrderedWorkers(_labelled, 2, ahead=4) as pool:
         processes = [worker.process for worker in pool._workers]
         for _, job, _ in pool.map(range(100)):
             if job == 3:

@@ -5,7 +5,11 @@
 read it: in a 2-worker build of the laws corpus it woke 42,853 times for 870 results,
 each time taking the interpreter lock from the build's own thread. Here the calling
 thread does all the bookkeeping when it asks for a result, and no thread of its own
-runs between: a worker has `depth` jobs in hand, so it reads on while the caller adds.
+runs between: a worker keeps `ahead` of work in hand (jobs, or their `weight`: a file's
+bytes), so it reads on while the caller adds. The caller may be away for a while (a
+build's process sorts its word postings every few hundred files, 0.1-0.2 s): with four
+files in hand both workers of a 2-worker build sat idle 0.87 s each over the laws
+corpus, with a megabyte 0.28 s.
 
 Jobs go to whichever worker gave a result back, in job order, so each worker runs its
 jobs in increasing order: what a worker carries from job to job (a lexicon's new words)
@@ -72,6 +76,7 @@ class _Worker:
     def __init__(self, process: multiprocessing.process.BaseProcess, connection: Connection):
         self.process, self.connection = process, connection
         self.jobs: deque[int] = deque()  # numbers in hand, in the order given
+        self.held = 0.0  # their weight
 
 
 class OrderedWorkers(Generic[Job, Result]):
@@ -86,10 +91,13 @@ class OrderedWorkers(Generic[Job, Result]):
         *,
         initializer: Callable[..., None] | None = None,
         initargs: tuple[Any, ...] = (),
-        depth: int = 4,
+        ahead: float = 4,
+        weight: Callable[[Job], float] | None = None,
     ) -> None:
+        """Each worker is given jobs while the `weight`s of those in its hand (1 each,
+        by default) sum to less than `ahead`."""
         context = multiprocessing.get_context("fork")
-        self.depth = depth
+        self.ahead, self.weight = ahead, weight
         self._workers: list[_Worker] = []
         try:
             for number in range(processes):
@@ -116,14 +124,16 @@ class OrderedWorkers(Generic[Job, Result]):
     def map(self, jobs: Iterable[Job]) -> Iterator[Result]:
         """Yield `function(job)` for each job, in the jobs' order."""
         pending: Sequence[Job] = list(jobs)
+        weights = [1.0] * len(pending) if self.weight is None else list(map(self.weight, pending))
         results: dict[int, tuple[bool, Any]] = {}  # number: (succeeded, result or error)
         given = 0  # jobs handed out so far: 0 .. given-1
 
         def give(worker: _Worker) -> None:
             nonlocal given
-            while given < len(pending) and len(worker.jobs) < self.depth:
+            while given < len(pending) and worker.held < self.ahead:
                 worker.connection.send((given, pending[given]))
                 worker.jobs.append(given)
+                worker.held += weights[given]
                 given += 1
 
         for worker in self._workers:
@@ -136,7 +146,7 @@ class OrderedWorkers(Generic[Job, Result]):
                 busy = {w.connection: w for w in self._workers if w.jobs}
                 for ready in wait(list(busy), timeout):
                     worker = busy[ready]  # type: ignore[index]
-                    number, succeeded, value = self._receive(worker, pending)
+                    number, succeeded, value = self._receive(worker, pending, weights)
                     results[number] = (succeeded, value)
                     give(worker)
                 if wanted in results:
@@ -148,7 +158,9 @@ class OrderedWorkers(Generic[Job, Result]):
                 raise value
             yield value
 
-    def _receive(self, worker: _Worker, pending: Sequence[Job]) -> tuple[int, bool, Any]:
+    def _receive(
+        self, worker: _Worker, pending: Sequence[Job], weights: Sequence[float]
+    ) -> tuple[int, bool, Any]:
         try:
             number, succeeded, value = worker.connection.recv()
         except (EOFError, OSError) as error:  # killed, or crashed in native code
@@ -162,6 +174,7 @@ class OrderedWorkers(Generic[Job, Result]):
             ) from error
         expected = worker.jobs.popleft()
         assert number == expected, f"worker answered job {number}, not {expected}"
+        worker.held = sum(weights[n] for n in worker.jobs)  # no drift from subtracting
         return number, succeeded, value
 
     def close(self) -> None:
