@@ -149,4 +149,5 @@ def test_a_build_whose_reader_dies_names_the_file_and_keeps_the_index(
     with pytest.raises(SourceError, match="读取文件的进程意外退出") as failed:
         build_index([folder], index, workers=2)
     assert fatal.stem in str(failed.value)
+    assert laws[3].stem not in str(failed.value), "read before it, and well"
     assert SearchEngine.open(index).report_summaries() == served

@@ -254,12 +254,15 @@ def _bytes_to_read(job_and_path: tuple[tuple[Path, str, str], Path]) -> int:
 
 
 def _worker_stopped(failure: WorkerFailed) -> SourceError:
-    """A worker killed (memory, a signal) or crashed in native code, by one of the files
-    it had in hand: the user is told which, and that the index served is unchanged."""
-    names = "、".join(readable(job[0].name) for job, _ in failure.jobs)
+    """A worker killed (memory, a signal) or crashed in native code by the file it was
+    reading: the first in its hand, as it reads them in order (the others it had not
+    begun). The user is told which, and that the index served is unchanged."""
+    ((path, _, _), _), *waiting = failure.jobs
+    also = f"（它手上另有 {len(waiting)} 个文件还没开始读）" if waiting else ""
+    stopped = f"读取文件的进程意外退出（退出码 {failure.exitcode}）"
     return SourceError(
-        f"读取文件的进程意外退出（退出码 {failure.exitcode}），当时在读：{names}",
-        hint="正在使用的索引没有改动；可先移开这些文件再建，或用 --workers 1 查看详情",
+        f"{stopped}，当时在读：{readable(path.name)}{also}",
+        hint="正在使用的索引没有改动；可先移开这个文件再建，或用 --workers 1 查看详情",
     )
 
 
