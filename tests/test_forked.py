@@ -66,15 +66,18 @@ def test_each_worker_is_given_jobs_while_their_weight_is_under_ahead() -> None:
     weights = [5.0 if n % 10 == 0 else 1.0 for n in range(60)]  # a heavy job now and then
     most_held = 0
     with OrderedWorkers(_labelled, 2, ahead=3, weight=weights.__getitem__) as pool:
-        labels = []
-        for label, _, _ in pool.map(range(60)):
+        labels, pid_of = [], {}
+        for label, job, pid in pool.map(range(60)):
             labels.append(label)
+            pid_of[job] = pid
             for worker in pool._workers:
                 held = [weights[n] for n in worker.jobs]
                 assert not held or sum(held) - held[-1] < 3, "given past `ahead`"
                 most_held = max(most_held, len(held))
     assert labels == [str(n) for n in range(60)]
     assert most_held >= 2, "light jobs are given several at a time"
+    # At the start the first worker takes job 0 alone (weight 5), the other jobs 1-3.
+    assert pid_of[1] == pid_of[2] == pid_of[3] != pid_of[0]
 
 
 def test_fewer_jobs_than_workers_and_no_jobs() -> None:
