@@ -14,10 +14,7 @@ this machine by default, or a Ray cluster; the coordinator's decisions are the s
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import datetime as dt
-import gc
 import hashlib
 import sqlite3
 import time
@@ -30,6 +27,7 @@ from tqdm import tqdm
 
 from indexer.build.backend import Backend, LocalBackend, Writer
 from indexer.build.generation import FINISHING
+from indexer.build.heap import freed_memory_kept
 from indexer.build.reading import FileRead, ReadSettings, default_workers
 from indexer.build.summary import BuildSummary, skipped_lines
 from indexer.errors import SourceError
@@ -198,6 +196,10 @@ class Steps:
         Results come back in the files' order and reports are numbered in it, so what is
         stored where does not depend on how many workers read.
         """
+        with freed_memory_kept():  # then given back: the steps after would peak on it
+            self._read()
+
+    def _read(self) -> None:
         settings = ReadSettings(
             sources=self.request.sources,
             entries=self.entries,
@@ -233,7 +235,6 @@ class Steps:
             if file.read:  # an archive of which nothing was read is skipped, as a file is
                 self.current[file.key] = [report.report_id for report in file.reports]
                 self._record(file.key, file.digest, self.current[file.key])
-        _give_back_freed_memory()
 
     def remove(self) -> None:
         """Forget files no longer given and remove the reports no file holds any more."""
@@ -431,12 +432,3 @@ def _digest(path: Path) -> str | None:
 
 def _within(key: str, target: str) -> bool:
     return key == target or key.startswith(target.rstrip("/") + "/")
-
-
-def _give_back_freed_memory() -> None:
-    """Return to the system the heap that reading freed (its files' texts, the workers'
-    results): glibc keeps freed memory for reuse, so the steps after it (ranking, the
-    shards' reduce) would peak on top of it."""
-    gc.collect()
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)

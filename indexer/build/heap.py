@@ -1,0 +1,75 @@
+"""The C library's heap while a build reads: freed arrays kept for reuse, then given back.
+
+Reading makes the same large transient arrays over and over: each literal batch sorts
+~40 bytes a character (80 MB for 2 M characters) in arrays of a few to 30 MB, and every
+million word postings are sorted into a run. glibc gives such a freed array back to the
+system (`munmap`, or by trimming the heap's top), so the next one is fresh memory that
+the kernel zeroes page by page. Keeping freed memory for reuse (`mallopt`) took the
+literal thread's system time over the laws corpus from 1.8 s to 1.1 s (five 2-worker
+builds each), and building the ten batches alone from 0.66 to 0.08 s. That thread shares
+the two cores with the reading workers, so its time is build time.
+
+Once reading is done the freed memory is given back (`malloc_trim`, after a collection)
+and the heap is trimmed as glibc trims it once its own thresholds have grown: the steps
+after reading would otherwise peak on top of what reading kept. Measured peaks: the
+build's process and the reading workers (which inherit the setting) as before, 420-450
+and 138 MB; the word segment's writers, forked after reading, 45 MB more (300 MB), as
+more of what they free is inside the heap. Elsewhere than glibc (no `mallopt`) nothing
+changes.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import gc
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+# mallopt(3)'s parameters, and glibc's ceiling for the mmap threshold on 64-bit systems
+# (DEFAULT_MMAP_THRESHOLD_MAX): arrays up to it come from the heap and are reused there.
+M_TRIM_THRESHOLD = -1
+M_MMAP_THRESHOLD = -3
+MMAP_THRESHOLD_MAX = 32 * 1024 * 1024
+NEVER_TRIM = 2**31 - 1
+# What glibc's own (dynamic) thresholds reach once such arrays have been freed: the mmap
+# threshold at its ceiling and the trim threshold at twice that. The build's steps after
+# reading then allocate as they did before this module.
+TRIM_AFTER = 2 * MMAP_THRESHOLD_MAX
+
+
+def _glibc() -> ctypes.CDLL | None:
+    """The process's C library if it has glibc's `mallopt` and `malloc_trim`."""
+    try:
+        libc = ctypes.CDLL(None)
+        libc.mallopt, libc.malloc_trim  # noqa: B018  # glibc's, or AttributeError
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
+_LIBC = _glibc()
+_keeping = 0  # blocks of `freed_memory_kept` open in this process (builds in threads)
+_lock = threading.Lock()
+
+
+@contextmanager
+def freed_memory_kept() -> Iterator[None]:
+    """Keep freed memory for reuse inside the block; give it back when the block ends,
+    however it ends."""
+    global _keeping
+    libc = _LIBC
+    with _lock:
+        _keeping += 1
+        if libc is not None:
+            libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_MAX)
+            libc.mallopt(M_TRIM_THRESHOLD, NEVER_TRIM)
+    try:
+        yield
+    finally:
+        gc.collect()
+        with _lock:
+            _keeping -= 1
+            if libc is not None and not _keeping:
+                libc.mallopt(M_TRIM_THRESHOLD, TRIM_AFTER)
+                libc.malloc_trim(0)
