@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -79,6 +81,20 @@ def test_signature_equals_datasketch_minhash_over_the_same_shingles():
     kept, signed = similar_sign.sign([PLANTED])
     assert kept.tolist() == [0]
     assert np.array_equal(signed[0], reference.hashvalues)
+
+
+def test_permutations_are_datasketchs_without_importing_it_in_a_build():
+    a, b = MinHash(similar_sign.NUM_PERM, seed=similar_sign.SEED).permutations
+    drawn = similar_sign._permutations()
+    assert [x.dtype for x in drawn] == [np.uint32, np.uint32]
+    assert np.array_equal(drawn[0], a) and np.array_equal(drawn[1], b)
+    code = "import sys; import indexer.index.similar_sign as s; s._permutations(); "
+    code += "print('datasketch' in sys.modules)"
+    root = Path(__file__).resolve().parents[1]
+    ran = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
+    )
+    assert ran.stdout.strip() == "False"
 
 
 def test_passages_shorter_than_30_characters_are_not_signed():

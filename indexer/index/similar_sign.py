@@ -10,8 +10,9 @@ Candidates come from LSH banding: `BANDS` bands of `ROWS` rows, so a pair at Jac
 a candidate with probability 1 - (1 - 0.8⁵)¹² ≈ 0.99 (0.9: > 0.9999; 0.5: 0.32). A band
 bucket holding more than `MAX_BUCKET` texts is boilerplate repeated everywhere, not a
 finding, and pairs nothing. The permutations are datasketch's (`MinHash`, scheme affine32,
-seed 1); they are applied here to a batch of passages at once, and a test checks that
-each signature equals datasketch's `MinHash.update_batch` over the same shingle codes.
+seed 1), drawn here as it draws them; they are applied to a batch of passages at once,
+and tests check that they and each signature equal datasketch's (`MinHash.update_batch`
+over the same shingle codes).
 
 Passages of identical folded text form one class, keyed by a 64-bit hash of that text. A
 corpus where each text occurs k times (a law in every year's collection, a copied notice)
@@ -113,11 +114,17 @@ def shingle_codes(text: str) -> np.ndarray:
 
 @functools.cache
 def _permutations() -> tuple[np.ndarray, np.ndarray]:
-    """Return datasketch's permutation parameters (a, b) for NUM_PERM and SEED."""
-    from datasketch import MinHash  # type: ignore[import-untyped]  # scipy too: builds only
+    """Return datasketch's permutation parameters (a, b) for NUM_PERM and SEED: scheme
+    affine32's odd multipliers, then offsets, drawn from numpy's `RandomState(SEED)`.
 
-    a, b = MinHash(NUM_PERM, seed=SEED).permutations
-    return np.asarray(a, dtype=np.uint32), np.asarray(b, dtype=np.uint32)
+    Drawn here rather than taken from `datasketch.MinHash`: importing datasketch imports
+    scipy's integration and optimisation packages, 0.27 s of a build's one interpreter
+    lock. A test checks that they are datasketch's.
+    """
+    draw = np.random.RandomState(SEED)
+    a = draw.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = draw.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
 
 
 def _fmix32(h: np.ndarray) -> np.ndarray:
