@@ -21,6 +21,7 @@ import hashlib
 import itertools
 import logging
 import os
+import pickle
 import threading
 import time
 from collections.abc import Sequence
@@ -59,8 +60,11 @@ class ShardActor:
 
         self.service = ShardService(index_dir, shard, SearchEngine)
 
-    def call(self, method: str, args: tuple[Any, ...]) -> Any:
-        return getattr(self.service, method)(*args)
+    def call(self, method: str, args: tuple[Any, ...]) -> bytes:
+        """The service's answer, pickled here: Ray returns bytes faster than it serializes
+        an answer's numpy arrays and dataclasses itself (a search's answer to three
+        shards: 0.28 ms less a round trip, 2.29 → 2.02 ms p50)."""
+        return pickle.dumps(getattr(self.service, method)(*args), pickle.HIGHEST_PROTOCOL)
 
     def ready(self) -> bool:
         """True once the replica's process has started and imported the engine."""
@@ -137,7 +141,7 @@ class RayShards:
             for ref in ready:
                 shard, replica = pending.pop(ref)
                 try:
-                    answers[shard] = ray.get(ref)
+                    answers[shard] = pickle.loads(ray.get(ref))  # our own actors' bytes
                 except RayActorError:
                     with self._lock:
                         self._down[(shard, replica)] = time.monotonic() + DOWN_SECONDS
