@@ -5,7 +5,7 @@ Reading makes the same large transient arrays over and over: each literal batch 
 million word postings are sorted into a run. glibc gives such a freed array back to the
 system (`munmap`, or by trimming the heap's top), so the next one is fresh memory that
 the kernel zeroes page by page. Keeping freed memory for reuse (`mallopt`) took the
-literal thread's system time over the laws corpus from 1.8 s to 1.1 s (five 2-worker
+literal thread's system time over the laws corpus from 1.9 s to 1.1 s (five 2-worker
 builds each), and building the ten batches alone from 0.66 to 0.08 s. That thread shares
 the two cores with the reading workers, so its time is build time.
 
