@@ -32,9 +32,10 @@ M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
 MMAP_THRESHOLD_MAX = 32 * 1024 * 1024
 NEVER_TRIM = 2**31 - 1
-# What glibc's own (dynamic) thresholds reach once such arrays have been freed: the mmap
-# threshold at its ceiling and the trim threshold at twice that. The build's steps after
-# reading then allocate as they did before this module.
+# What glibc's own thresholds reach once arrays of 32 MB have been freed: the mmap threshold
+# at its ceiling, the trim threshold at twice that. Once set they no longer adjust, so the
+# steps after reading allocate as they did once glibc's had grown (similar passages and
+# ranking: 2.6-2.9 s before, 2.5-2.6 s after, two 2-worker builds each in turns).
 TRIM_AFTER = 2 * MMAP_THRESHOLD_MAX
 
 
