@@ -83,18 +83,23 @@ def test_signature_equals_datasketch_minhash_over_the_same_shingles():
     assert np.array_equal(signed[0], reference.hashvalues)
 
 
-def test_permutations_are_datasketchs_without_importing_it_in_a_build():
+def test_permutations_are_datasketchs_and_signing_in_a_build_does_not_import_it():
     a, b = MinHash(similar_sign.NUM_PERM, seed=similar_sign.SEED).permutations
     drawn = similar_sign._permutations()
     assert [x.dtype for x in drawn] == [np.uint32, np.uint32]
     assert np.array_equal(drawn[0], a) and np.array_equal(drawn[1], b)
-    code = "import sys; import indexer.index.similar_sign as s; s._permutations(); "
-    code += "print('datasketch' in sys.modules)"
+    # A fresh process with the build's modules signs a passage as a build's batch does.
+    code = "import sys; import indexer.build; from indexer.index.similar_sign import sign; "
+    code += "kept, _ = sign([sys.argv[1]]); print(len(kept), 'datasketch' in sys.modules)"
     root = Path(__file__).resolve().parents[1]
     ran = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
+        [sys.executable, "-c", code, PLANTED],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=root,
     )
-    assert ran.stdout.strip() == "False"
+    assert ran.stdout.split() == ["1", "False"]
 
 
 def test_passages_shorter_than_30_characters_are_not_signed():
