@@ -17,6 +17,8 @@ reading                 files read, parsed and their words counted by worker pro
                         taken back in the files' order
 forked                  forked worker processes mapping a function over jobs, results
                         in job order, bookkeeping on the caller's own thread
+spool                   results handed from the workers in files they append to, read
+                        where they lie, each file removed once read through
 heap                    freed memory kept for reuse while files are read (glibc), then
                         given back
 writers                 what a build writes besides the store: literal batches and

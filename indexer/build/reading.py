@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import itertools
 import os
-import pickle
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer.build.forked import OrderedWorkers, WorkerFailed
+from indexer.build.spool import Place, SpoolReader, SpoolWriter
 from indexer.errors import SourceError
 from indexer.index.analysis import Entry
 from indexer.index.store_rows import StoredReport
@@ -124,6 +124,7 @@ _settings: ReadSettings | None = None
 _counter: CountedWordsField | None = None
 _lexicon: Lexicon | None = None  # None: each block lists its own words
 _log: Callable[[str], None] = print
+_spool: SpoolWriter | None = None  # a worker's, once it has read a file
 
 
 def _start(settings: ReadSettings, log: Callable[[str], None], numbered: bool = False) -> None:
@@ -222,6 +223,7 @@ def read_files(
         return
     with (
         tempfile.TemporaryDirectory(prefix="report-search-read-") as spool,
+        SpoolReader(Path(spool)) as taken,
         OrderedWorkers(
             _read_to_spool,
             workers,
@@ -231,23 +233,20 @@ def read_files(
             weight=_bytes_to_read,
         ) as pool,
     ):
-        spooled = [(job, Path(spool) / f"{n}.pickle") for n, job in enumerate(jobs)]
         try:
-            for path in pool.map(spooled):
-                with open(path, "rb") as handle:
-                    result = pickle.load(handle)
-                path.unlink()
-                yield _adopted(result, lexicon)  # in each worker's order: the files' order
+            for place in pool.map([(job, Path(spool)) for job in jobs]):
+                # In each worker's order: the files' order.
+                yield _adopted(taken.take(place), lexicon)
         except WorkerFailed as failure:
             if failure.exitcode is None:  # an error that did not pickle: its traceback
                 raise
             raise _worker_stopped(failure) from failure
 
 
-def _bytes_to_read(job_and_path: tuple[tuple[Path, str, str], Path]) -> int:
+def _bytes_to_read(job_and_spool: tuple[tuple[Path, str, str], Path]) -> int:
     """A job's weight in a worker's hand: its file's size, and a little for any file."""
     try:
-        size = job_and_path[0][0].stat().st_size
+        size = job_and_spool[0][0].stat().st_size
     except OSError:  # gone since the scan: the worker says so when it reads it
         size = 0
     return size + FILE_OVERHEAD_BYTES
@@ -266,12 +265,13 @@ def _worker_stopped(failure: WorkerFailed) -> SourceError:
     )
 
 
-def _read_to_spool(job_and_path: tuple[tuple[Path, str, str], Path]) -> Path:
-    """Read a file in a worker and leave the result in the spool, not in the pipe: the
-    build's process reads the pipe only when it wants its next result, so a worker
-    sending a whole result through it would wait for that instead of reading on."""
-    job, path = job_and_path
+def _read_to_spool(job_and_spool: tuple[tuple[Path, str, str], Path]) -> Place:
+    """Read a file in a worker and leave the result in the spool (`spool.py`), not in
+    the pipe: the build's process reads the pipe only when it wants its next result, so
+    a worker sending a whole result through it would wait for that instead of reading on."""
+    global _spool
+    job, folder = job_and_spool
     result = read_file(job)
-    with open(path, "wb") as handle:
-        pickle.dump(result, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    return path
+    if _spool is None or _spool.folder != folder:  # this build's first file here
+        _spool = SpoolWriter(folder)
+    return _spool.put(result)
