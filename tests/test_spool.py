@@ -57,3 +57,16 @@ def test_a_part_cut_short_is_an_error_not_a_wrong_result(tmp_path: Path) -> None
         part.truncate(place.size // 2)
     with SpoolReader(tmp_path) as reader, pytest.raises(OSError, match="ends before"):
         reader.take(place)
+
+
+def test_a_file_read_comes_back_with_its_path_a_path(tmp_path: Path) -> None:
+    from indexer.build.reading import FileRead
+
+    law = sorted((Path(__file__).parent / "data" / "laws").rglob("*.txt"))[0]
+    spool = SpoolWriter(tmp_path)
+    place = spool.put(FileRead(law, "key", "digest", read=1))
+    spool.close()
+    with SpoolReader(tmp_path) as reader:
+        taken = reader.take(place)
+    assert isinstance(taken.path, Path) and taken.path == law
+    assert (taken.key, taken.digest, taken.read) == ("key", "digest", 1)

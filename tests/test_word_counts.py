@@ -96,3 +96,16 @@ def test_a_lexicon_sends_each_word_once_and_adopts_each_worker_in_its_own_order(
         assert [build.words[i] for i in block.term_ids.tolist()] == words
     assert [build.words[i] for i in elsewhere.term_ids.tolist()] == ["建设", "法治"]
     assert sorted(build.words) == sorted({"法治", "政府", "建设"})
+
+
+def test_a_block_pickles_as_it_was_arrays_types_and_lexicon_kept(files: list) -> None:
+    counter = CountedWordsField(load_dictionaries())
+    worker, build = Lexicon(), Lexicon()
+    block = CountedBlock.of((counter.word_counts(t) for t in files[0][0]), worker)
+    build.adopt(worker.token, worker.take_new(), [block])
+    sent = pickle.loads(pickle.dumps(block, protocol=pickle.HIGHEST_PROTOCOL))
+    assert nonempty(sent.term_ids.tolist()) == block.term_ids.tolist()
+    for name in ("term_ids", "counts", "sizes"):
+        mine, theirs = getattr(block, name), getattr(sent, name)
+        assert theirs.dtype == mine.dtype and theirs.tolist() == mine.tolist()
+    assert sent.lexicon is not None and sent.lexicon.words == build.words
