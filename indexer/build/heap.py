@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import ctypes
 import gc
-import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,12 +38,6 @@ NEVER_TRIM = 2**31 - 1
 # steps after reading allocate as they did once glibc's had grown (similar passages and
 # ranking: 2.6-2.9 s before, 2.5-2.6 s after, two 2-worker builds each in turns).
 TRIM_AFTER = 2 * MMAP_THRESHOLD_MAX
-# A thread's first allocation inside the block takes the main arena, whose freed memory
-# is kept: in an arena of its own (glibc makes one per thread, up to 8 per core) the
-# literal thread's freed batches went back to the system whenever one of the arena's
-# 64 MB heaps emptied, 95,000 page faults over the laws corpus (55,000 in the main
-# arena). After the block glibc's own limit is set again: 8 arenas per core.
-DEFAULT_ARENAS = 8 * (os.cpu_count() or 1)
 
 
 def _glibc() -> ctypes.CDLL | None:
@@ -73,7 +66,6 @@ def freed_memory_kept() -> Iterator[None]:
         if libc is not None:
             libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_MAX)
             libc.mallopt(M_TRIM_THRESHOLD, NEVER_TRIM)
-            libc.mallopt(M_ARENA_MAX, 1)
     try:
         yield
     finally:
@@ -82,5 +74,21 @@ def freed_memory_kept() -> Iterator[None]:
             _keeping -= 1
             if libc is not None and not _keeping:
                 libc.mallopt(M_TRIM_THRESHOLD, TRIM_AFTER)
-                libc.mallopt(M_ARENA_MAX, DEFAULT_ARENAS)
                 libc.malloc_trim(0)
+
+
+def threads_share_the_main_arena() -> None:
+    """For a process that builds and exits (the command line's): every thread that makes
+    its first allocation from now on takes glibc's main arena, whose freed memory
+    `freed_memory_kept` keeps.
+
+    glibc gives a thread an arena of its own (up to 8 per core), and such an arena gives
+    each of its 64 MB heaps back to the system as soon as it empties, whatever the trim
+    threshold: the literal batches, built on a thread, caused 95,000 page faults over the
+    laws corpus, 50,000-57,000 in the main arena, and took 1.56-1.63 s to build instead
+    of 1.27-1.33 s. Not for a process that lives on: glibc fixes its limit of arenas the
+    first time it needs another, for the process's life, and one that has had threads
+    may have fixed it already (the library's `build_index` leaves it alone).
+    """
+    if _LIBC is not None:
+        _LIBC.mallopt(M_ARENA_MAX, 1)

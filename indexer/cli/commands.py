@@ -100,8 +100,10 @@ def build(
     when the readable files were stored, 1 (with every file's reason) when none was.
     """
     from indexer.build import build_index
+    from indexer.build.heap import threads_share_the_main_arena
     from indexer.ingest.corrections import read_corrections, sidecars
 
+    threads_share_the_main_arena()  # this process builds and exits
     corrections = [
         row for path in (*sidecars(sources), *metadata_files) for row in read_corrections(path)
     ]
