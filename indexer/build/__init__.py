@@ -20,7 +20,7 @@ forked                  forked worker processes mapping a function over jobs, re
 spool                   results handed from the workers in files they append to, read
                         where they lie, each file removed once read through
 heap                    freed memory kept for reuse while files are read (glibc), then
-                        given back
+                        given back; the command line's threads in one arena
 writers                 what a build writes besides the store: literal batches and
                         their merges, ranking arrays, whether the previous generation
                         can be reused
