@@ -85,8 +85,8 @@ def threads_share_the_main_arena() -> None:
     glibc gives a thread an arena of its own (up to 8 per core), and such an arena gives
     each of its 64 MB heaps back to the system as soon as it empties, whatever the trim
     threshold: the literal batches, built on a thread, caused 95,000 page faults over the
-    laws corpus, 50,000-57,000 in the main arena, and took 1.56-1.63 s to build instead
-    of 1.27-1.33 s. Not for a process that lives on: glibc fixes its limit of arenas the
+    laws corpus, 48,000-57,000 in the main arena, and took 1.56-1.63 s to build instead
+    of 1.27-1.35 s. Not for a process that lives on: glibc fixes its limit of arenas the
     first time it needs another, for the process's life, and one that has had threads
     may have fixed it already (the library's `build_index` leaves it alone).
     """

@@ -242,7 +242,7 @@ def read_files(
         ) as pool,
     ):
         try:
-            for place in pool.map([(job, Path(spool)) for job in jobs]):
+            for place in pool.map([(job, taken.folder) for job in jobs]):
                 # In each worker's order: the files' order.
                 yield _adopted(taken.take(place), lexicon)
         except WorkerFailed as failure:
